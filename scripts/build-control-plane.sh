@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the pinned test control plane (kube-apiserver, kubectl, etcd, helm) from the Go module proxy into a
+# Builds the pinned test control plane (kube-apiserver, kube-controller-manager, kubectl, etcd, helm) from the Go module proxy into a
 # cache OUTSIDE the repository, keyed by version. A warm cache makes this a no-op; a lock stops two parallel
 # runs from building twice. Prints the binary directory as its last line of stdout.
 # Why a wrapper module: k8s.io/kubernetes is not consumable with `go install pkg@v` (replace directives);
@@ -15,7 +15,8 @@ CACHE=${SCIM_OPERATOR_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/scim-operator}
 OUT="$CACHE/bin/k8s-$K8S-etcd-$ETCD-helm-$HELM"
 
 log() { echo "[control-plane build] $*" >&2; }
-have_all() { [ -x "$OUT/kube-apiserver" ] && [ -x "$OUT/kubectl" ] && [ -x "$OUT/etcd" ] && [ -x "$OUT/helm" ]; }
+BINARIES="kube-apiserver kube-controller-manager kubectl etcd helm"
+have_all() { [ -x "$OUT/kube-apiserver" ] && [ -x "$OUT/kube-controller-manager" ] && [ -x "$OUT/kubectl" ] && [ -x "$OUT/etcd" ] && [ -x "$OUT/helm" ]; }
 
 if have_all; then echo "$OUT"; exit 0; fi
 
@@ -38,6 +39,8 @@ W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
 STAGE="$OUT.partial"
 mkdir -p "$STAGE" "$W/kas" "$W/etcd"
+# Keep what an earlier, smaller build of the same versions produced.
+for b in $BINARIES; do [ -x "$OUT/$b" ] && [ ! -x "$STAGE/$b" ] && cp "$OUT/$b" "$STAGE/$b"; done
 
 if [ ! -x "$STAGE/etcd" ]; then
   log "etcd $ETCD: resolving modules"
@@ -46,7 +49,7 @@ if [ ! -x "$STAGE/etcd" ]; then
   (cd "$W/etcd" && go build -trimpath -ldflags "-s -w" -o "$STAGE/etcd" go.etcd.io/etcd/server/v3 >&2)
 fi
 
-if [ ! -x "$STAGE/kube-apiserver" ] || [ ! -x "$STAGE/kubectl" ]; then
+if [ ! -x "$STAGE/kube-apiserver" ] || [ ! -x "$STAGE/kubectl" ] || [ ! -x "$STAGE/kube-controller-manager" ]; then
   log "kubernetes $K8S: resolving modules (staging modules pinned to $STG)"
   cd "$W/kas"
   go mod init local/kas >/dev/null 2>&1
@@ -58,10 +61,13 @@ if [ ! -x "$STAGE/kube-apiserver" ] || [ ! -x "$STAGE/kubectl" ]; then
   V=k8s.io/component-base/version
   C=k8s.io/client-go/pkg/version
   LD="-s -w -X $V.gitVersion=$K8S -X $V.gitMajor=1 -X $V.gitMinor=$MINOR -X $V.gitTreeState=clean -X $C.gitVersion=$K8S -X $C.gitMajor=1 -X $C.gitMinor=$MINOR"
-  log "kubernetes $K8S: compiling kube-apiserver (the long step: 10-20 minutes on 2 cores, once)"
-  go build -trimpath -ldflags "$LD" -o "$STAGE/kube-apiserver" k8s.io/kubernetes/cmd/kube-apiserver >&2
-  log "kubernetes $K8S: compiling kubectl"
-  go build -trimpath -ldflags "$LD" -o "$STAGE/kubectl" k8s.io/kubernetes/cmd/kubectl >&2
+  # The controller manager aggregates the built-in ClusterRoles (view, edit, admin have no rules without it) and
+  # garbage-collects by ownerReferences, both of which the RBAC tests rely on.
+  for cmd in kube-apiserver kube-controller-manager kubectl; do
+    [ -x "$STAGE/$cmd" ] && continue
+    log "kubernetes $K8S: compiling $cmd (the first one is the long step: 5-20 minutes on 2 cores, once)"
+    go build -trimpath -ldflags "$LD" -o "$STAGE/$cmd" "k8s.io/kubernetes/cmd/$cmd" >&2
+  done
   cd - >/dev/null
 fi
 

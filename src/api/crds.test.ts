@@ -1,0 +1,20 @@
+import { readFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import { crds, renderCrd } from './crds.ts';
+
+describe('CRD manifests', () => {
+  it.each(Object.keys(crds))('crds/%s is generated from the current zod schemas', async (file) => {
+    const committed = await readFile(new URL(`../../crds/${file}`, import.meta.url), 'utf8');
+    expect(committed, 'run `npm run generate` after changing src/api').toBe(renderCrd(crds[file]!));
+  });
+
+  it('makes every kind cluster-scoped, in the scim category, with a status subresource where it has status', () => {
+    for (const crd of Object.values(crds)) {
+      expect(crd.spec.scope).toBe('Cluster');
+      expect(crd.spec.names.categories).toContain('scim');
+      const version = crd.spec.versions[0]!;
+      const hasStatus = Boolean((version.schema?.openAPIV3Schema?.properties as Record<string, unknown>).status);
+      expect(Boolean(version.subresources?.status)).toBe(hasStatus);
+    }
+  });
+});

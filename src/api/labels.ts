@@ -1,0 +1,24 @@
+/** Labels and annotations of the scim-operator.dev API, in one place. */
+export const labels = {
+  /** The IdP connection (bearer-token name) that wrote the object. */
+  connection: 'scim-operator.dev/connection',
+  /** Hash of the lowercased userName, for consistent index lookups on the API server. */
+  userNameHash: 'scim-operator.dev/username-hash',
+  /** Hash of the externalId (caseExact). */
+  externalIdHash: 'scim-operator.dev/externalid-hash',
+  /** Hash of the lowercased displayName of a group. */
+  displayNameHash: 'scim-operator.dev/displayname-hash',
+  /** The id of the group that a member shard belongs to. */
+  group: 'scim-operator.dev/group',
+  /** Set by an administrator or GitOps: revokes all access of a ScimUser whatever the IdP says. */
+  suspended: 'scim-operator.dev/suspended',
+  managedBy: 'app.kubernetes.io/managed-by',
+} as const;
+
+export const annotations = {
+  /** Millisecond-precision SCIM meta.lastModified (metadata timestamps have one-second resolution). */
+  lastModified: 'scim-operator.dev/last-modified',
+  created: 'scim-operator.dev/created',
+  /** Per-user override of the Kubernetes subject name. */
+  subject: 'scim-operator.dev/subject',
+} as const;

@@ -1,0 +1,137 @@
+import { z } from 'zod';
+import { apiVersion, type CustomResource, conditionsSchema, readyColumn, toCrd } from './crd-builder.ts';
+
+const text = (description: string, max = 1024) => z.string().max(max).describe(description);
+
+const onePrimary = (attribute: string) => ({
+  rule: `!has(self.${attribute}) || self.${attribute}.filter(e, has(e.primary) && e.primary).size() <= 1`,
+  message: `at most one of ${attribute} may be primary`,
+});
+
+function multiValued(description: string) {
+  return z
+    .array(
+      z.object({
+        value: text('The value, e.g. an address or number, stored as sent.').optional(),
+        display: text('A human-readable name.').optional(),
+        type: text('A label for the function of the value, e.g. work.', 64).optional(),
+        primary: z.boolean().optional().describe('Whether this is the primary value.'),
+      }),
+    )
+    .max(32)
+    .describe(description);
+}
+
+export const scimUserSpecSchema = z
+  .object({
+    userName: text(
+      'Unique identifier of the user, typically what they sign in with. Unique case-insensitively.',
+      512,
+    ).min(1),
+    externalId: text("The identity provider's identifier of the user, e.g. Entra's objectId.", 512).optional(),
+    active: z.boolean().default(true).describe('Whether the user may have access. Inactive users keep memberships.'),
+    displayName: text('Name of the user, suitable for display.').optional(),
+    nickName: text('Casual name of the user.').optional(),
+    profileUrl: text("URL of the user's online profile.").optional(),
+    title: text("The user's title, e.g. Vice President.").optional(),
+    userType: text('Relationship between the organization and the user, e.g. Employee.').optional(),
+    preferredLanguage: text('Preferred written or spoken language, e.g. en-US.', 64).optional(),
+    locale: text('Default location for localization, e.g. en-US.', 64).optional(),
+    timezone: text('Time zone in IANA format, e.g. Europe/Paris.', 64).optional(),
+    name: z
+      .object({
+        formatted: text('The full name, formatted for display.').optional(),
+        familyName: text('Family name.').optional(),
+        givenName: text('Given name.').optional(),
+        middleName: text('Middle name(s).').optional(),
+        honorificPrefix: text('Honorific prefix(es), e.g. Ms.').optional(),
+        honorificSuffix: text('Honorific suffix(es), e.g. III.').optional(),
+      })
+      .optional()
+      .describe("The components of the user's name."),
+    emails: multiValued('Email addresses.').optional(),
+    phoneNumbers: multiValued('Phone numbers, stored as sent.').optional(),
+    ims: multiValued('Instant messaging addresses.').optional(),
+    photos: multiValued('URLs of photos.').optional(),
+    entitlements: multiValued('Entitlements.').optional(),
+    roles: multiValued('Roles, as the identity provider sends them.').optional(),
+    addresses: z
+      .array(
+        z.object({
+          formatted: text('Full mailing address.').optional(),
+          streetAddress: text('Street address.').optional(),
+          locality: text('City or locality.').optional(),
+          region: text('State or region.').optional(),
+          postalCode: text('Postal code.', 64).optional(),
+          country: text('Country.', 128).optional(),
+          type: text('Label, e.g. work.', 64).optional(),
+          primary: z.boolean().optional().describe('Whether this is the primary address.'),
+        }),
+      )
+      .max(16)
+      .optional()
+      .describe('Physical mailing addresses.'),
+    enterprise: z
+      .object({
+        employeeNumber: text('Identifier assigned by the organization.').optional(),
+        costCenter: text('Cost center.').optional(),
+        organization: text('Organization.').optional(),
+        division: text('Division.').optional(),
+        department: text('Department.').optional(),
+        manager: z
+          .object({
+            value: text('The SCIM id of the manager.', 512).optional(),
+            ref: text('The URI of the manager resource.').optional(),
+            displayName: text('Display name of the manager.').optional(),
+          })
+          .optional()
+          .describe("The user's manager."),
+      })
+      .optional()
+      .describe(
+        'Attributes of the SCIM enterprise user extension (urn:ietf:params:scim:schemas:extension:enterprise:2.0:User).',
+      ),
+  })
+  .describe('The user as the identity provider sent it over SCIM. Written by the SCIM endpoint; edit through the IdP.')
+  .meta({
+    'x-kubernetes-validations': ['emails', 'phoneNumbers', 'ims', 'photos', 'addresses'].map(onePrimary),
+  });
+
+export const scimUserStatusSchema = z
+  .object({
+    conditions: conditionsSchema.optional(),
+    observedGeneration: z.int().min(0).optional().describe('The generation the controllers last acted on.'),
+    subject: text(
+      'The Kubernetes user name bound for this user, from the subject rule or the subject annotation.',
+    ).optional(),
+    groups: z.array(text('A group displayName.')).max(1000).optional().describe('Groups the user is a member of.'),
+    groupCount: z.int().min(0).optional().describe('Number of groups the user is a member of.'),
+    bindingCount: z.int().min(0).optional().describe('Number of RoleBindings and ClusterRoleBindings naming the user.'),
+  })
+  .describe('What the controllers observed and did for this user.');
+
+export type ScimUserSpec = z.infer<typeof scimUserSpecSchema>;
+export type ScimUserStatus = z.infer<typeof scimUserStatusSchema>;
+export type ScimUser = CustomResource<ScimUserSpec, ScimUserStatus>;
+
+export const scimUserKind = { apiVersion, kind: 'ScimUser', plural: 'scimusers' } as const;
+
+export const scimUserCrd = toCrd({
+  kind: 'ScimUser',
+  plural: 'scimusers',
+  singular: 'scimuser',
+  shortNames: ['su'],
+  description:
+    'A user provisioned by an identity provider over SCIM 2.0. The object name is the SCIM id: server-issued, stable, never reused.',
+  spec: scimUserSpecSchema,
+  status: scimUserStatusSchema,
+  printerColumns: [
+    { name: 'UserName', type: 'string', jsonPath: '.spec.userName' },
+    { name: 'Display Name', type: 'string', jsonPath: '.spec.displayName' },
+    { name: 'Active', type: 'boolean', jsonPath: '.spec.active' },
+    { name: 'Groups', type: 'integer', jsonPath: '.status.groupCount' },
+    readyColumn,
+    { name: 'Connection', type: 'string', jsonPath: '.metadata.labels.scim-operator\\.dev/connection', priority: 1 },
+    { name: 'Subject', type: 'string', jsonPath: '.status.subject', priority: 1 },
+  ],
+});

@@ -1,0 +1,85 @@
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import {
+  AuthorizationV1Api,
+  CoreV1Api,
+  KubeConfig,
+  RbacAuthorizationV1Api,
+  type V1ResourceAttributes,
+} from '@kubernetes/client-node';
+import { inject } from 'vitest';
+import { writeKubeconfig } from '../../src/control-plane/control-plane.ts';
+import { issueClientCertificate, type Pki } from '../../src/control-plane/pki.ts';
+
+/** Access to the run's control plane from inside a test file. */
+export function controlPlane() {
+  return inject('controlPlane');
+}
+
+export function adminKubeConfig(): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromFile(controlPlane().adminKubeconfig);
+  return kc;
+}
+
+function pki(): Pki {
+  const dir = controlPlane().pkiDir;
+  return {
+    dir,
+    caCert: path.join(dir, 'ca.crt'),
+    caKey: path.join(dir, 'ca.key'),
+    servingCert: path.join(dir, 'apiserver.crt'),
+    servingKey: path.join(dir, 'apiserver.key'),
+    serviceAccountKey: path.join(dir, 'sa.key'),
+    serviceAccountPublicKey: path.join(dir, 'sa.pub'),
+  };
+}
+
+/** A kubeconfig that authenticates as `user` in `groups` with a client certificate of the run's CA. */
+export async function kubeConfigFor(user: string, groups: string[] = []): Promise<KubeConfig> {
+  const cert = await issueClientCertificate(pki(), user, groups);
+  const ca = await readFile(pki().caCert, 'utf8');
+  const file = path.join(
+    pki().dir,
+    `${user.replace(/[^a-zA-Z0-9-]/g, '_')}-${randomBytes(4).toString('hex')}.kubeconfig`,
+  );
+  await writeKubeconfig(file, controlPlane().server, ca, user, cert);
+  const kc = new KubeConfig();
+  kc.loadFromFile(file);
+  return kc;
+}
+
+/** A DNS-1123 name unique to this run, so suites sharing the control plane never collide. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${randomBytes(4).toString('hex')}`;
+}
+
+export async function createNamespace(kc: KubeConfig, name = uniqueName('ns'), labels: Record<string, string> = {}) {
+  await kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name, labels } } });
+  return name;
+}
+
+/** Asks the real RBAC authorizer through a SubjectAccessReview. */
+export async function subjectCan(
+  kc: KubeConfig,
+  subject: { user: string; groups?: string[] },
+  resourceAttributes: V1ResourceAttributes,
+): Promise<boolean> {
+  const review = await kc.makeApiClient(AuthorizationV1Api).createSubjectAccessReview({
+    body: { spec: { user: subject.user, groups: subject.groups ?? [], resourceAttributes } },
+  });
+  return review.status?.allowed === true;
+}
+
+/** Polls `probe` until it returns true; the RBAC authorizer reads from informers, so grants land within ms. */
+export async function eventually(probe: () => Promise<boolean>, timeoutMs = 10_000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await probe().catch(() => false)) return;
+    if (Date.now() > deadline) throw new Error(`${what} did not hold within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export const rbac = (kc: KubeConfig) => kc.makeApiClient(RbacAuthorizationV1Api);
