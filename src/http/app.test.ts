@@ -26,7 +26,12 @@ async function createUser(name = userName(), extra: Record<string, unknown> = {}
 
 describe('authentication', () => {
   it('answers 401 with a SCIM error and WWW-Authenticate when the bearer token is missing, wrong or not bearer', async () => {
-    for (const headers of [{}, { authorization: 'Bearer nope' }, { authorization: 'Basic dG9rZW4tYTp4' }]) {
+    const attempts: Record<string, string>[] = [
+      {},
+      { authorization: 'Bearer nope' },
+      { authorization: 'Basic dG9rZW4tYTp4' },
+    ];
+    for (const headers of attempts) {
       const reply = await server.call('GET', '/Users', { token: null, headers });
       expect(reply.status).toBe(401);
       expect(reply.headers.get('www-authenticate')).toMatch(/^Bearer/);

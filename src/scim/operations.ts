@@ -30,7 +30,7 @@ export interface ScimServiceOptions {
   baseUrl: string;
   /** Largest page; defaults to `limits.maxResults`, which `/ServiceProviderConfig` advertises. */
   maxResults?: number;
-  /** Attempts of a PATCH whose write lost a version race the client did not ask about; then 503. Default 5. */
+  /** Attempts of a PATCH whose write lost a version race the client did not ask about; then 503. Default 10. */
   maxPatchAttempts?: number;
 }
 
@@ -83,7 +83,7 @@ export interface ScimService {
 export function createScimService(options: ScimServiceOptions): ScimService {
   const { store, baseUrl } = options;
   const maxResults = options.maxResults ?? limits.maxResults;
-  const maxPatchAttempts = options.maxPatchAttempts ?? 5;
+  const maxPatchAttempts = options.maxPatchAttempts ?? 10;
 
   async function mustGet(ctx: StoreContext, type: ResourceTypeName, id: string): Promise<StoredResource> {
     const found = await store.get(ctx, type, id);

@@ -1,0 +1,346 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BASE_URL, startTestServer, type TestServer } from '../../test/support/scim-test-server.ts';
+
+const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
+const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
+const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
+const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
+const LIST = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(async () => {
+  await server.close();
+});
+
+const suffix = () => crypto.randomUUID().slice(0, 8);
+const filterQuery = (filter: string) => `filter=${encodeURIComponent(filter)}`;
+const patch = (...Operations: object[]) => ({ schemas: [PATCH_OP], Operations });
+
+async function createUser(userName = `member-${suffix()}@example.com`) {
+  const reply = await server.call('POST', '/Users', { body: { schemas: [USER], userName } });
+  expect(reply.status).toBe(201);
+  return reply.body as { id: string };
+}
+
+async function memberIds(groupId: string): Promise<string[]> {
+  const reply = await server.call('GET', `/Groups/${groupId}`);
+  return (reply.body.members ?? []).map((m: { value: string }) => m.value).sort();
+}
+
+describe('Entra ID user lifecycle (research 1.3 U1-U8)', () => {
+  it('matches by filter, creates, updates, disables with "False", reads and deletes a user', async () => {
+    const userName = `Test_User_${crypto.randomUUID()}`;
+    const externalId = crypto.randomUUID();
+
+    const absent = await server.call('GET', `/Users?${filterQuery(`userName eq "${userName}"`)}`);
+    expect(absent.status).toBe(200);
+    expect(absent.body).toEqual({ schemas: [LIST], totalResults: 0, startIndex: 1, itemsPerPage: 0, Resources: [] });
+
+    const created = await server.call('POST', '/Users', {
+      headers: { 'content-type': 'application/scim+json; charset=utf-8' },
+      body: {
+        schemas: [USER, ENTERPRISE],
+        externalId,
+        userName,
+        active: true,
+        emails: [{ primary: true, type: 'work', value: `${userName}@testuser.com` }],
+        meta: { resourceType: 'User' },
+        name: { formatted: 'givenName familyName', familyName: 'familyName', givenName: 'givenName' },
+        roles: [],
+      },
+    });
+    expect(created.status).toBe(201);
+    const { id } = created.body;
+    expect(created.headers.get('location')).toBe(`${BASE_URL}/Users/${id}`);
+    expect(created.body).toMatchObject({
+      schemas: [USER],
+      externalId,
+      userName,
+      active: true,
+      meta: { resourceType: 'User', location: `${BASE_URL}/Users/${id}`, version: expect.stringMatching(/^W\/"/) },
+    });
+    expect(created.body.meta.created).toBeDefined();
+    expect(created.body.meta.lastModified).toBeDefined();
+
+    const found = await server.call('GET', `/Users?${filterQuery(`userName eq "${userName}"`)}`);
+    expect(found.body.totalResults).toBe(1);
+    expect(found.body.Resources[0].id).toBe(id);
+
+    const updated = await server.call('PATCH', `/Users/${id}`, {
+      body: patch(
+        { op: 'Replace', path: 'emails[type eq "work"].value', value: 'updatedEmail@microsoft.com' },
+        { op: 'Replace', path: 'name.familyName', value: 'updatedFamilyName' },
+      ),
+    });
+    expect(updated.status).toBe(200);
+    expect(updated.body.emails).toEqual([{ value: 'updatedEmail@microsoft.com', type: 'work', primary: true }]);
+    expect(updated.body.name.familyName).toBe('updatedFamilyName');
+
+    const renamedTo = `${crypto.randomUUID()}@testuser.com`;
+    const renamed = await server.call('PATCH', `/Users/${id}`, {
+      body: patch({ op: 'Replace', path: 'userName', value: renamedTo }),
+    });
+    expect(renamed.body).toMatchObject({ id, userName: renamedTo });
+
+    const disabled = await server.call('PATCH', `/Users/${id}`, {
+      body: patch({ op: 'Replace', path: 'active', value: 'False' }),
+    });
+    expect(disabled.status).toBe(200);
+    expect(disabled.body.active).toBe(false);
+
+    const stillThere = await server.call('GET', `/Users/${id}`);
+    expect(stillThere.body.active).toBe(false);
+    const byFilter = await server.call('GET', `/Users?${filterQuery(`externalId eq "${externalId}"`)}`);
+    expect(byFilter.body.totalResults).toBe(1);
+
+    expect((await server.call('DELETE', `/Users/${id}`)).status).toBe(204);
+    expect((await server.call('GET', `/Users/${id}`)).status).toBe(404);
+    expect((await server.call('DELETE', `/Users/${id}`)).status).toBe(404);
+  });
+
+  it('answers a second user with the same userName in another case with 409 uniqueness', async () => {
+    const userName = `Dup.${suffix()}@Example.com`;
+    await createUser(userName);
+    const again = await server.call('POST', '/Users', { body: { schemas: [USER], userName: userName.toUpperCase() } });
+    expect(again.status).toBe(409);
+    expect(again.body).toMatchObject({ status: '409', scimType: 'uniqueness' });
+    const upper = await server.call('GET', `/Users?${filterQuery(`userName eq "${userName.toUpperCase()}"`)}`);
+    expect(upper.body.totalResults).toBe(1);
+  });
+
+  it('accepts explicit nulls and unknown schema URNs on create, and sends no nulls back', async () => {
+    const reply = await server.call('POST', '/Users', {
+      body: {
+        schemas: [USER, 'urn:ietf:params:scim:schemas:extension:enterprise:2.0User'],
+        userName: `joy-${suffix()}`,
+        displayName: 'Joy Young',
+        addresses: null,
+        title: null,
+        [ENTERPRISE]: { department: null, manager: null, employeeNumber: '7' },
+      },
+    });
+    expect(reply.status).toBe(201);
+    expect(JSON.stringify(reply.body)).not.toContain('null');
+    expect(reply.body.schemas).toEqual([USER, ENTERPRISE]);
+  });
+});
+
+describe('Entra ID group lifecycle (research 1.3 G1-G7)', () => {
+  it('creates, reads without members, renames, adds and removes members with 204, and deletes a group', async () => {
+    const [alice, bob] = [await createUser(), await createUser()];
+    const displayName = `Group ${suffix()}`;
+    const created = await server.call('POST', '/Groups', {
+      body: {
+        schemas: [GROUP, 'http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group'],
+        externalId: crypto.randomUUID(),
+        displayName,
+        meta: { resourceType: 'Group' },
+      },
+    });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ schemas: [GROUP], displayName, members: [] });
+    const { id } = created.body;
+
+    const read = await server.call('GET', `/Groups/${id}?excludedAttributes=members`);
+    expect(read.body).not.toHaveProperty('members');
+    const listed = await server.call(
+      'GET',
+      `/Groups?excludedAttributes=members&${filterQuery(`displayName eq "${displayName}"`)}`,
+    );
+    expect(listed.body.totalResults).toBe(1);
+    expect(listed.body.Resources[0]).not.toHaveProperty('members');
+
+    const newName = `${crypto.randomUUID()}updatedDisplayName`;
+    const rename = await server.call('PATCH', `/Groups/${id}`, {
+      body: patch({ op: 'Replace', path: 'displayName', value: newName }),
+    });
+    expect(rename.status).toBe(204);
+    expect(rename.body).toBeUndefined();
+
+    const add = await server.call('PATCH', `/Groups/${id}`, {
+      body: patch({ op: 'Add', path: 'members', value: [{ $ref: null, value: alice.id }, { value: bob.id }] }),
+    });
+    expect(add.status).toBe(204);
+    expect(await memberIds(id)).toEqual([alice.id, bob.id].sort());
+
+    const remove = await server.call('PATCH', `/Groups/${id}`, {
+      body: patch({ op: 'Remove', path: 'members', value: [{ $ref: null, value: alice.id }] }),
+    });
+    expect(remove.status).toBe(204);
+    expect(await memberIds(id)).toEqual([bob.id]);
+
+    const flagForm = await server.call('PATCH', `/Groups/${id}`, {
+      body: patch({ op: 'remove', path: `members[value eq "${bob.id}"]` }),
+    });
+    expect(flagForm.status).toBe(204);
+    expect(await memberIds(id)).toEqual([]);
+
+    const group = await server.call('GET', `/Groups/${id}`);
+    expect(group.body.displayName).toBe(newName);
+    expect((await server.call('DELETE', `/Groups/${id}`)).status).toBe(204);
+    expect((await server.call('GET', `/Groups/${id}`)).status).toBe(404);
+  });
+
+  it('gives members a $ref and answers PATCH with 200 and the group when attributes are asked for', async () => {
+    const alice = await createUser();
+    const created = await server.call('POST', '/Groups', {
+      body: { schemas: [GROUP], displayName: `Refs ${suffix()}`, members: [{ value: alice.id }] },
+    });
+    expect(created.body.members).toEqual([{ value: alice.id, $ref: `${BASE_URL}/Users/${alice.id}`, type: 'User' }]);
+    const reply = await server.call('PATCH', `/Groups/${created.body.id}?attributes=displayName`, {
+      body: patch({ op: 'replace', path: 'displayName', value: 'Renamed' }),
+    });
+    expect(reply.status).toBe(200);
+    expect(reply.body).toMatchObject({ id: created.body.id, displayName: 'Renamed' });
+  });
+
+  it('refuses a member that is not a user of this connection', async () => {
+    const created = await server.call('POST', '/Groups', {
+      body: { schemas: [GROUP], displayName: `Strict ${suffix()}` },
+    });
+    const reply = await server.call('PATCH', `/Groups/${created.body.id}`, {
+      body: patch({ op: 'add', path: 'members', value: [{ value: 'no-such-user' }] }),
+    });
+    expect(reply.status).toBe(400);
+    expect(await memberIds(created.body.id)).toEqual([]);
+  });
+
+  it('keeps every earlier member when one member is added to a group of 1,000', async () => {
+    const users = await Promise.all(Array.from({ length: 1001 }, () => createUser()));
+    const newcomer = users.pop()!;
+    const created = await server.call('POST', '/Groups', {
+      body: { schemas: [GROUP], displayName: `Big ${suffix()}`, members: users.map((u) => ({ value: u.id })) },
+    });
+    const reply = await server.call('PATCH', `/Groups/${created.body.id}`, {
+      body: patch({ op: 'Add', path: 'members', value: [{ value: newcomer.id }] }),
+    });
+    expect(reply.status).toBe(204);
+    expect(await memberIds(created.body.id)).toEqual([...users, newcomer].map((u) => u.id).sort());
+  });
+
+  it('loses no member when ten PATCHes add members to one group at once', async () => {
+    const users = await Promise.all(Array.from({ length: 10 }, () => createUser()));
+    const created = await server.call('POST', '/Groups', {
+      body: { schemas: [GROUP], displayName: `Race ${suffix()}` },
+    });
+    const replies = await Promise.all(
+      users.map((user, i) =>
+        server.call('PATCH', `/Groups/${created.body.id}`, {
+          body: patch(
+            { op: 'replace', value: { displayName: `Race renamed ${i % 2}` } },
+            { op: 'add', path: 'members', value: [{ value: user.id }] },
+          ),
+        }),
+      ),
+    );
+    expect(replies.map((r) => r.status)).toEqual(users.map(() => 204));
+    expect(await memberIds(created.body.id)).toEqual(users.map((u) => u.id).sort());
+  });
+
+  it('removes a deleted user from every group', async () => {
+    const alice = await createUser();
+    const created = await server.call('POST', '/Groups', {
+      body: { schemas: [GROUP], displayName: `Leavers ${suffix()}`, members: [{ value: alice.id }] },
+    });
+    const user = await server.call('GET', `/Users/${alice.id}`);
+    expect(user.body.groups).toEqual([expect.objectContaining({ value: created.body.id, type: 'direct' })]);
+    await server.call('DELETE', `/Users/${alice.id}`);
+    expect(await memberIds(created.body.id)).toEqual([]);
+  });
+});
+
+describe('Okta flows (research 2.1)', () => {
+  it('checks for a user, creates it with a password, refuses a duplicate, PUTs it back whole and deactivates it', async () => {
+    const userName = `test.user.${suffix()}@okta.local`;
+    const check = await server.call('GET', `/Users?${filterQuery(`userName eq "${userName}"`)}&startIndex=1&count=100`);
+    expect(check.body).toMatchObject({ totalResults: 0, startIndex: 1, itemsPerPage: 0, Resources: [] });
+
+    const body = {
+      schemas: [USER],
+      userName,
+      name: { givenName: 'Test', familyName: 'User' },
+      emails: [{ primary: true, value: userName, type: 'work' }],
+      displayName: 'Test User',
+      locale: 'en-US',
+      externalId: '00ujl29u0le5T6Aj10h7',
+      groups: [],
+      password: '1mz050nq',
+      active: true,
+    };
+    const created = await server.call('POST', '/Users', { body, headers: { 'content-type': 'application/json' } });
+    expect(created.status).toBe(201);
+    expect(created.body).not.toHaveProperty('password');
+    expect((await server.call('POST', '/Users', { body })).status).toBe(409);
+
+    const read = await server.call('GET', `/Users/${created.body.id}`);
+    const whole = { ...read.body, displayName: 'Changed Name', groups: [] };
+    delete whole.title;
+    const put = await server.call('PUT', `/Users/${created.body.id}`, { body: whole });
+    expect(put.status).toBe(200);
+    expect(put.body).toMatchObject({ id: created.body.id, displayName: 'Changed Name', userName });
+
+    const cleared = { ...put.body };
+    delete cleared.displayName;
+    const fullReplace = await server.call('PUT', `/Users/${created.body.id}`, { body: cleared });
+    expect(fullReplace.body).not.toHaveProperty('displayName');
+
+    const deactivated = await server.call('PATCH', `/Users/${created.body.id}`, {
+      body: { schemas: [PATCH_OP], Operations: [{ op: 'replace', value: { active: false } }] },
+    });
+    expect(deactivated.status).toBe(200);
+    expect(deactivated.body.active).toBe(false);
+  });
+
+  it('refuses a PUT whose body carries another id', async () => {
+    const user = await createUser();
+    const reply = await server.call('PUT', `/Users/${user.id}`, {
+      body: { schemas: [USER], id: 'someone-else', userName: `x-${suffix()}` },
+    });
+    expect(reply.status).toBe(400);
+    expect(reply.body.scimType).toBe('mutability');
+  });
+
+  it('pushes a group: rename carrying the id, mixed remove and add, full replace and delete', async () => {
+    const [a, b, c] = [await createUser(), await createUser(), await createUser()];
+    const created = await server.call('POST', '/Groups', {
+      body: { schemas: [GROUP], displayName: `Test SCIMv2 ${suffix()}`, members: [{ value: a.id }] },
+    });
+    expect(created.status).toBe(201);
+    const id = created.body.id;
+    const check = await server.call('GET', `/Groups?${filterQuery(`displayName eq "${created.body.displayName}"`)}`);
+    expect(check.body.totalResults).toBe(1);
+
+    const mixed = await server.call('PATCH', `/Groups/${id}`, {
+      body: {
+        schemas: [PATCH_OP],
+        Operations: [
+          { op: 'replace', value: { id, displayName: 'Okta Renamed' } },
+          { op: 'remove', path: `members[value eq "${a.id}"]` },
+          { op: 'add', path: 'members', value: [{ value: b.id, display: 'b@okta.local' }] },
+        ],
+      },
+    });
+    expect([200, 204]).toContain(mixed.status);
+    expect(await memberIds(id)).toEqual([b.id]);
+
+    await server.call('PATCH', `/Groups/${id}`, {
+      body: patch({ op: 'replace', path: 'members', value: [{ value: a.id }, { value: c.id }] }),
+    });
+    expect(await memberIds(id)).toEqual([a.id, c.id].sort());
+
+    const put = await server.call('PUT', `/Groups/${id}`, {
+      body: { schemas: [GROUP], displayName: 'Okta Renamed', members: [{ value: b.id }] },
+    });
+    expect(put.status).toBe(200);
+    expect(put.body.members.map((m: { value: string }) => m.value)).toEqual([b.id]);
+
+    const keep = await server.call('PUT', `/Groups/${id}`, { body: { schemas: [GROUP], displayName: 'Okta Final' } });
+    expect(keep.status).toBe(200);
+    expect(await memberIds(id)).toEqual([b.id]);
+
+    expect((await server.call('DELETE', `/Groups/${id}`)).status).toBe(204);
+  });
+});

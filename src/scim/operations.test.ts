@@ -1,0 +1,143 @@
+import { describe, expect, it, vi } from 'vitest';
+import { createMemoryStore } from '../store/memory-store.ts';
+import { ScimError } from './errors.ts';
+import { createScimService } from './operations.ts';
+import type { ScimStore, StoreContext } from './store.ts';
+
+const ctx: StoreContext = { connection: 'tests' };
+const baseUrl = 'https://scim.example.test/scim/v2';
+const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
+const patch = (...Operations: object[]) => ({ schemas: [PATCH_OP], Operations });
+
+function setup(store: ScimStore = createMemoryStore()) {
+  return { store, service: createScimService({ store, baseUrl }) };
+}
+
+async function rejection(promise: Promise<unknown>): Promise<ScimError> {
+  const error = await promise.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  expect(error).toBeInstanceOf(ScimError);
+  return error as ScimError;
+}
+
+describe('PATCH', () => {
+  it('applies concurrent PATCHes of different attributes without losing any, by re-reading on a version conflict', async () => {
+    const { service } = setup();
+    const { document } = await service.create(ctx, 'User', { userName: 'concurrent' });
+    const id = String(document.id);
+    const attributes = ['title', 'nickName', 'displayName', 'locale', 'timezone', 'userType', 'preferredLanguage'];
+    await Promise.all(
+      attributes.map((name) =>
+        service.patch(ctx, 'User', id, patch({ op: 'replace', path: name, value: `v-${name}` })),
+      ),
+    );
+    const { document: after } = await service.get(ctx, 'User', id);
+    for (const name of attributes) expect(after[name]).toBe(`v-${name}`);
+  });
+
+  it('answers 412 instead of retrying when the client sent If-Match', async () => {
+    const { service } = setup();
+    const created = await service.create(ctx, 'User', { userName: 'guarded' });
+    const id = String(created.document.id);
+    await service.patch(ctx, 'User', id, patch({ op: 'replace', path: 'title', value: 'first' }));
+    const error = await rejection(
+      service.patch(ctx, 'User', id, patch({ op: 'replace', path: 'title', value: 'second' }), {
+        ifMatch: created.etag,
+      }),
+    );
+    expect(error.status).toBe(412);
+  });
+
+  it('gives up with 503 and Retry-After when the resource keeps changing', async () => {
+    const store = createMemoryStore();
+    const { service } = setup({
+      ...store,
+      replace: () => Promise.reject(new ScimError(412, 'changed')),
+    } as ScimStore);
+    const { document } = await service.create(ctx, 'User', { userName: 'busy' });
+    const error = await rejection(
+      service.patch(ctx, 'User', String(document.id), patch({ op: 'replace', path: 'title', value: 'x' })),
+    );
+    expect(error.status).toBe(503);
+    expect(error.retryAfterSeconds).toBeGreaterThan(0);
+  });
+
+  it('writes nothing when a later operation of the request fails', async () => {
+    const { service } = setup();
+    const created = await service.create(ctx, 'User', { userName: 'atomic', title: 'before' });
+    const id = String(created.document.id);
+    await rejection(
+      service.patch(
+        ctx,
+        'User',
+        id,
+        patch({ op: 'replace', path: 'title', value: 'after' }, { op: 'replace', path: 'noSuchAttribute', value: 1 }),
+      ),
+    );
+    const after = await service.get(ctx, 'User', id);
+    expect(after.document.title).toBe('before');
+    expect(after.etag).toBe(created.etag);
+  });
+
+  it('does not write when the PATCH changes nothing, such as disabling a disabled user', async () => {
+    const { service } = setup();
+    const created = await service.create(ctx, 'User', { userName: 'idle', active: false });
+    const again = await service.patch(
+      ctx,
+      'User',
+      String(created.document.id),
+      patch({ op: 'Replace', path: 'active', value: 'False' }),
+    );
+    expect(again.etag).toBe(created.etag);
+    expect(again.document?.active).toBe(false);
+  });
+});
+
+describe('members', () => {
+  it('never reads members when they are excluded', async () => {
+    const { store, service } = setup();
+    const getMembers = vi.spyOn(store, 'getMembers');
+    const { document } = await service.create(ctx, 'Group', { displayName: 'Huge' });
+    await service.get(ctx, 'Group', String(document.id), { excludedAttributes: ['members'] });
+    await service.list(ctx, 'Group', { filter: 'displayName eq "Huge"', excludedAttributes: ['members'] });
+    await service.patch(ctx, 'Group', String(document.id), patch({ op: 'replace', path: 'displayName', value: 'H' }));
+    expect(getMembers).not.toHaveBeenCalled();
+  });
+
+  it('filters groups on their members', async () => {
+    const { service } = setup();
+    const user = await service.create(ctx, 'User', { userName: 'member' });
+    const userId = String(user.document.id);
+    await service.create(ctx, 'Group', { displayName: 'With', members: [{ value: userId }] });
+    await service.create(ctx, 'Group', { displayName: 'Without' });
+    const found = await service.list(ctx, 'Group', {
+      filter: `members.value eq "${userId}"`,
+      attributes: ['displayName'],
+    });
+    expect(found.Resources.map((group) => group.displayName)).toEqual(['With']);
+  });
+
+  it('refuses a group as a member of itself', async () => {
+    const { service } = setup();
+    const { document } = await service.create(ctx, 'Group', { displayName: 'Loop' });
+    const id = String(document.id);
+    const error = await rejection(
+      service.patch(ctx, 'Group', id, patch({ op: 'add', path: 'members', value: [{ value: id, type: 'Group' }] })),
+    );
+    expect(error.status).toBe(400);
+  });
+});
+
+describe('list', () => {
+  it('pages after filtering, so totalResults counts matches only', async () => {
+    const { service } = setup();
+    for (const name of ['ann', 'bob', 'anna', 'andy']) await service.create(ctx, 'User', { userName: name });
+    const all = await service.list(ctx, 'User', { filter: 'userName sw "an"' });
+    expect(all.Resources.map((user) => user.userName).sort()).toEqual(['andy', 'ann', 'anna']);
+    const page = await service.list(ctx, 'User', { filter: 'userName sw "an"', startIndex: 2, count: 1 });
+    expect(page).toMatchObject({ totalResults: 3, startIndex: 2, itemsPerPage: 1 });
+    expect(page.Resources[0]?.id).toBe(all.Resources[1]?.id);
+  });
+});
