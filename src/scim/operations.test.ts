@@ -22,6 +22,36 @@ async function rejection(promise: Promise<unknown>): Promise<ScimError> {
   return error as ScimError;
 }
 
+describe('create and replace', () => {
+  it('refuses a user without userName with 400 invalidValue', async () => {
+    const { service } = setup();
+    const error = await rejection(service.create(ctx, 'User', { displayName: 'No Name' }));
+    expect(error).toMatchObject({ status: 400, scimType: 'invalidValue' });
+  });
+
+  it('ignores readOnly attributes sent by the client and issues its own id and meta', async () => {
+    const { service } = setup();
+    const { document } = await service.create(ctx, 'User', {
+      id: 'client-id',
+      userName: 'readonly',
+      meta: { resourceType: 'User', version: 'W/"999"' },
+      groups: [{ value: 'g' }],
+    });
+    expect(document.id).not.toBe('client-id');
+    expect(document.groups).toEqual([]);
+    expect((document.meta as { version: string }).version).not.toBe('W/"999"');
+  });
+
+  it('clears optional attributes a PUT leaves out, and keeps the id', async () => {
+    const { service } = setup();
+    const created = await service.create(ctx, 'User', { userName: 'full', title: 'CTO', nickName: 'Boss' });
+    const id = String(created.document.id);
+    const replaced = await service.replace(ctx, 'User', id, { id, userName: 'full', nickName: 'Chief' });
+    expect(replaced.document).toMatchObject({ id, userName: 'full', nickName: 'Chief' });
+    expect(replaced.document).not.toHaveProperty('title');
+  });
+});
+
 describe('PATCH', () => {
   it('applies concurrent PATCHes of different attributes without losing any, by re-reading on a version conflict', async () => {
     const { service } = setup();

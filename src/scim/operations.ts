@@ -174,17 +174,20 @@ export function createScimService(options: ScimServiceOptions): ScimService {
         const current = await mustGet(ctx, type, id);
         const ifMatch = expectedVersion(request.ifMatch, current) ?? current.version;
         if (ifMatch !== current.version) throw preconditionFailed(`${type} ${id} has changed since version ${ifMatch}`);
+        let written: StoredResource;
         try {
-          const written = await writePatch(ctx, type, current, operations, ifMatch, clientAsked);
-          if (type === 'Group' && !request.attributes?.length) {
-            return { etag: toETag(written.version), location: resourceLocation(baseUrl, type, id) };
-          }
-          return answer(ctx, type, written, request);
+          written = await writePatch(ctx, type, current, operations, ifMatch, clientAsked);
         } catch (err) {
+          // Only the first write carries an unrequested ifMatch, so a lost race has written nothing yet.
           const lostRace = err instanceof ScimError && err.status === 412 && !clientAsked;
           if (!lostRace) throw err;
           if (attempt >= maxPatchAttempts) throw unavailable(`${type} ${id} is being changed concurrently; retry`, 1);
+          continue;
         }
+        if (type === 'Group' && !request.attributes?.length) {
+          return { etag: toETag(written.version), location: resourceLocation(baseUrl, type, id) };
+        }
+        return answer(ctx, type, written, request);
       }
     },
 
