@@ -1,0 +1,84 @@
+import {
+  CustomObjectsApi,
+  type KubeConfig,
+  type KubernetesListObject,
+  type KubernetesObject,
+  PatchStrategy,
+  setHeaderOptions,
+} from '@kubernetes/client-node';
+import { API_GROUP, API_VERSION, type CustomResource } from '../api/crd-builder.ts';
+
+/**
+ * Typed access to our cluster-scoped custom resources, and a count of the requests made (benchmarks report API
+ * server requests per SCIM change from it).
+ */
+export class ResourceClient<T extends CustomResource<unknown>> {
+  readonly plural: string;
+  readonly kind: string;
+  requests = 0;
+  private readonly api: CustomObjectsApi;
+
+  constructor(kc: KubeConfig, kind: string, plural: string) {
+    this.api = kc.makeApiClient(CustomObjectsApi);
+    this.kind = kind;
+    this.plural = plural;
+  }
+
+  private base() {
+    this.requests++;
+    return { group: API_GROUP, version: API_VERSION, plural: this.plural };
+  }
+
+  async get(name: string): Promise<T> {
+    return (await this.api.getClusterCustomObject({ ...this.base(), name })) as T;
+  }
+
+  /** A consistent list (served at the latest resourceVersion), paged by the API server. */
+  async list(labelSelector?: string): Promise<T[]> {
+    const items: T[] = [];
+    let cont: string | undefined;
+    do {
+      const page = (await this.api.listClusterCustomObject({
+        ...this.base(),
+        labelSelector,
+        limit: 500,
+        _continue: cont,
+      })) as { items: T[]; metadata?: { _continue?: string } };
+      items.push(...page.items);
+      cont = page.metadata?._continue || undefined;
+    } while (cont);
+    return items;
+  }
+
+  /** The raw list call, for informers. */
+  listForInformer = async (): Promise<KubernetesListObject<KubernetesObject>> => {
+    const items = await this.list();
+    return { apiVersion: `${API_GROUP}/${API_VERSION}`, kind: `${this.kind}List`, metadata: {}, items } as never;
+  };
+
+  async create(body: Omit<T, 'apiVersion' | 'kind'>): Promise<T> {
+    const full = { apiVersion: `${API_GROUP}/${API_VERSION}`, kind: this.kind, ...body };
+    return (await this.api.createClusterCustomObject({ ...this.base(), body: full })) as T;
+  }
+
+  /** Full update; `body.metadata.resourceVersion` makes it conditional. */
+  async replace(body: T): Promise<T> {
+    return (await this.api.replaceClusterCustomObject({ ...this.base(), name: body.metadata.name, body })) as T;
+  }
+
+  /** JSON merge patch; a `metadata.resourceVersion` in the patch makes it conditional. */
+  async mergePatch(name: string, patch: Record<string, unknown>): Promise<T> {
+    return (await this.api.patchClusterCustomObject(
+      { ...this.base(), name, body: patch },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    )) as T;
+  }
+
+  async delete(name: string, preconditions?: { resourceVersion?: string; uid?: string }): Promise<void> {
+    await this.api.deleteClusterCustomObject({
+      ...this.base(),
+      name,
+      body: preconditions ? { preconditions } : undefined,
+    });
+  }
+}

@@ -1,0 +1,107 @@
+import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+import { labels } from '../api/labels.ts';
+import type { ScimGroup } from '../api/scim-group.ts';
+import type { ScimGroupMembers } from '../api/scim-group-members.ts';
+import type { ScimUser } from '../api/scim-user.ts';
+import { type CachedInformer, createInformer } from '../runtime/informer.ts';
+import type { ResourceTypeName } from '../scim/schemas.ts';
+import type { ResourceClient } from './kube-client.ts';
+import { MembershipIndex } from './membership-index.ts';
+import type { ScimObject } from './resource-mapping.ts';
+
+/** How long a listing waits for this replica's own writes to reach the cache before answering anyway. */
+const FENCE_TIMEOUT_MS = 2000;
+
+/**
+ * Informer caches of users, groups and member shards, shared by the store's listings and (later) the controllers.
+ * Writes made through this replica are remembered until the cache has seen them, and listings wait for that
+ * ("fence"), so a listing right after a write on the same replica includes it.
+ */
+export class StoreCache {
+  readonly users: CachedInformer<KubernetesObject>;
+  readonly groups: CachedInformer<KubernetesObject>;
+  readonly shards: CachedInformer<KubernetesObject>;
+  readonly memberships = new MembershipIndex();
+  private readonly pending = new Map<string, { type: ResourceTypeName; name: string; resourceVersion?: string }>();
+
+  constructor(
+    kc: KubeConfig,
+    users: ResourceClient<ScimUser>,
+    groups: ResourceClient<ScimGroup>,
+    shards: ResourceClient<ScimGroupMembers>,
+  ) {
+    const path = (plural: string) => `/apis/scim-operator.dev/v1alpha1/${plural}`;
+    this.users = createInformer(kc, path(users.plural), users.listForInformer, { name: 'scimusers' });
+    this.groups = createInformer(kc, path(groups.plural), groups.listForInformer, { name: 'scimgroups' });
+    this.shards = createInformer(kc, path(shards.plural), shards.listForInformer, { name: 'scimgroupmembers' });
+    this.shards.on('add', (o) => this.memberships.upsert(o as unknown as ScimGroupMembers));
+    this.shards.on('update', (o) => this.memberships.upsert(o as unknown as ScimGroupMembers));
+    this.shards.on('delete', (o) => this.memberships.remove(o as unknown as ScimGroupMembers));
+  }
+
+  async start(): Promise<void> {
+    await Promise.all([this.users.start(), this.groups.start(), this.shards.start()]);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([this.users.stop(), this.groups.stop(), this.shards.stop()]);
+  }
+
+  hasSynced(): boolean {
+    return this.users.hasSynced() && this.groups.hasSynced() && this.shards.hasSynced();
+  }
+
+  private informer(type: ResourceTypeName) {
+    return type === 'User' ? this.users : this.groups;
+  }
+
+  expect(type: ResourceTypeName, obj: ScimObject): void {
+    this.pending.set(`${type}/${obj.metadata.name}`, {
+      type,
+      name: obj.metadata.name,
+      resourceVersion: obj.metadata.resourceVersion,
+    });
+  }
+
+  expectDeleted(type: ResourceTypeName, name: string): void {
+    this.pending.set(`${type}/${name}`, { type, name });
+  }
+
+  private async fence(type: ResourceTypeName): Promise<void> {
+    const waits: Promise<unknown>[] = [];
+    for (const [key, p] of this.pending) {
+      if (p.type !== type) continue;
+      this.pending.delete(key);
+      const informer = this.informer(type);
+      waits.push(
+        p.resourceVersion !== undefined
+          ? informer.waitFor(p.name, p.resourceVersion, FENCE_TIMEOUT_MS)
+          : waitUntil(() => informer.get(p.name) === undefined, FENCE_TIMEOUT_MS),
+      );
+    }
+    await Promise.all(waits);
+  }
+
+  async list(type: ResourceTypeName, connection: string): Promise<ScimObject[]> {
+    await this.fence(type);
+    return this.informer(type)
+      .list()
+      .filter((o) => o.metadata?.labels?.[labels.connection] === connection) as unknown as ScimObject[];
+  }
+
+  groupsOf(userId: string, connection: string): { id: string; displayName: string }[] {
+    const out: { id: string; displayName: string }[] = [];
+    for (const id of this.memberships.groupsOf(userId)) {
+      const group = this.groups.get(id) as unknown as ScimGroup | undefined;
+      if (group && group.metadata.labels?.[labels.connection] === connection) {
+        out.push({ id, displayName: group.spec.displayName });
+      }
+    }
+    return out;
+  }
+}
+
+async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+}

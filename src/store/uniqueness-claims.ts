@@ -1,0 +1,77 @@
+import type { ScimClaim } from '../api/scim-claim.ts';
+import { uniqueness } from '../scim/errors.ts';
+import type { ResourceTypeName } from '../scim/schemas.ts';
+import { isAlreadyExists, isNotFound } from './api-errors.ts';
+import type { ResourceClient } from './kube-client.ts';
+import { indexHash } from './resource-mapping.ts';
+
+/** A claim younger than this whose owner does not exist yet may belong to a create still in flight elsewhere. */
+const IN_FLIGHT_GRACE_MS = 30_000;
+
+export const uniqueAttribute = (type: ResourceTypeName) => (type === 'User' ? 'userName' : 'displayName');
+
+export function claimName(connection: string, type: ResourceTypeName, value: string): string {
+  return `${type.toLowerCase()}-${indexHash(`${connection}\u0000${value.toLowerCase()}`)}`;
+}
+
+/**
+ * Claims are the atomic half of uniqueness (docs/adr/0005-uniqueness-claims.md): creating the claim object is a
+ * test-and-set in etcd. A claim whose owner is gone (a crash between claim and create, or a failed release) is
+ * taken over once it is older than the grace period.
+ */
+export class UniquenessClaims {
+  private readonly claims: ResourceClient<ScimClaim>;
+  private readonly ownerExists: (type: ResourceTypeName, id: string) => Promise<boolean>;
+
+  constructor(
+    claims: ResourceClient<ScimClaim>,
+    ownerExists: (type: ResourceTypeName, id: string) => Promise<boolean>,
+  ) {
+    this.claims = claims;
+    this.ownerExists = ownerExists;
+  }
+
+  async claim(connection: string, type: ResourceTypeName, value: string, owner: string, now: Date): Promise<void> {
+    const name = claimName(connection, type, value);
+    const attribute = uniqueAttribute(type);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        await this.claims.create({
+          metadata: { name, labels: { 'scim-operator.dev/connection': connection } },
+          spec: { resourceType: type, attribute, value: value.toLowerCase(), owner },
+        });
+        return;
+      } catch (err) {
+        if (!isAlreadyExists(err)) throw err;
+      }
+      const existing = await this.claims.get(name).catch((err) => {
+        if (isNotFound(err)) return undefined;
+        throw err;
+      });
+      if (!existing) continue;
+      if (existing.spec.owner === owner) return;
+      const age = now.getTime() - new Date(String(existing.metadata.creationTimestamp)).getTime();
+      if (age < IN_FLIGHT_GRACE_MS || (await this.ownerExists(type, existing.spec.owner))) {
+        throw uniqueness(`A ${type} with ${attribute} "${value}" already exists`);
+      }
+      await this.claims
+        .delete(name, { uid: existing.metadata.uid, resourceVersion: existing.metadata.resourceVersion })
+        .catch((err) => {
+          if (!isNotFound(err) && (err as { code?: number }).code !== 409) throw err;
+        });
+    }
+    throw uniqueness(`A ${type} with ${attribute} "${value}" already exists`);
+  }
+
+  /** Releases a claim held by `owner`; a claim held by someone else is left alone. */
+  async release(connection: string, type: ResourceTypeName, value: string, owner: string): Promise<void> {
+    const name = claimName(connection, type, value);
+    try {
+      const existing = await this.claims.get(name);
+      if (existing.spec.owner !== owner) return;
+      await this.claims.delete(name, { uid: existing.metadata.uid });
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  }
+}
