@@ -571,7 +571,7 @@ describe('applyPatch on groups', () => {
     });
   });
 
-  it('T27: removes only the listed member when Entra sends remove path=members with a value array', () => {
+  it('T46: removes only the listed member when Entra sends remove path=members with a value array', () => {
     const { members } = patch('Group', group(), fixture('entra/group-patch-remove-member.default'));
     expect(members).toEqual({ remove: ['f648f8d5ea4e4cd38e9c'] });
   });
