@@ -13,7 +13,8 @@ describe('CRD manifests', () => {
       expect(crd.spec.scope).toBe('Cluster');
       expect(crd.spec.names.categories).toContain('scim');
       const version = crd.spec.versions[0]!;
-      const hasStatus = Boolean((version.schema?.openAPIV3Schema?.properties as Record<string, unknown>).status);
+      const properties = (version.schema?.openAPIV3Schema?.properties ?? {}) as Record<string, unknown>;
+      const hasStatus = Boolean(properties.status);
       expect(Boolean(version.subresources?.status)).toBe(hasStatus);
     }
   });

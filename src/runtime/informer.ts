@@ -2,7 +2,8 @@ import {
   type KubeConfig,
   type KubernetesListObject,
   type KubernetesObject,
-  makeInformer,
+  ListWatch,
+  Watch,
 } from '@kubernetes/client-node';
 
 /**
@@ -25,6 +26,7 @@ export interface CachedInformer<T extends KubernetesObject> {
 export interface InformerOptions {
   name: string;
   labelSelector?: string;
+  fieldSelector?: string;
   /** Full relist period; defaults to 10 minutes. */
   resyncMs?: number;
   onError?: (err: unknown, restartInMs: number) => void;
@@ -39,7 +41,7 @@ export function createInformer<T extends KubernetesObject>(
   list: () => Promise<KubernetesListObject<T>>,
   options: InformerOptions,
 ): CachedInformer<T> {
-  const inner = makeInformer<T>(kc, path, list, options.labelSelector);
+  const inner = new ListWatch<T>(path, new Watch(kc), list, false, options.labelSelector, options.fieldSelector);
   let synced = false;
   let stopped = true;
   let backoffMs = MIN_BACKOFF_MS;
@@ -62,7 +64,7 @@ export function createInformer<T extends KubernetesObject>(
   inner.on('connect', () => {
     backoffMs = MIN_BACKOFF_MS;
   });
-  inner.on('error', (err) => {
+  inner.on('error', (err: unknown) => {
     if (stopped) return;
     const delay = backoffMs;
     backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF_MS);
