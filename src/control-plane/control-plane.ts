@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import https from 'node:https';
 import net from 'node:net';
 import os from 'node:os';
@@ -105,6 +105,7 @@ export async function startControlPlane(options: StartOptions = {}): Promise<Con
   if (reaped > 0) log(`[control-plane] stopped ${reaped} process group(s) left by an earlier run`);
 
   const dir = options.dir ?? (await mkdtemp(path.join(os.tmpdir(), 'scim-operator-cp-')));
+  await mkdir(dir, { recursive: true });
   const t0 = Date.now();
   const pki = await createPki(dir);
   const [etcdPort, peerPort, apiPort] = [await freePort(), await freePort(), await freePort()];

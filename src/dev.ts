@@ -1,0 +1,97 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { startControlPlane } from './control-plane/control-plane.ts';
+import { startOperator } from './main.ts';
+
+export const devHelp = `Usage: scim-operator dev [flags]
+
+Starts a local Kubernetes control plane (etcd, kube-apiserver, kube-controller-manager; built from source on the
+first run, which needs Go and takes several minutes), installs the CRDs, creates a token Secret with a generated
+token, runs the operator, and prints the SCIM URL, the token and how to try it. Stops everything on Ctrl-C.
+
+Flags:
+  --state-dir <dir>   where to keep the control plane's state and dev.json (default: a new temporary folder)
+  --port <port>       SCIM port (default 8080; 0 picks a free one)
+  --log-level <level> operator log level (default warn, so the instructions stay readable)
+`;
+
+export async function devCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { 'state-dir': { type: 'string' }, port: { type: 'string' }, 'log-level': { type: 'string' } },
+    strict: true,
+  });
+  const stateDir = values['state-dir'] ?? (await mkdtemp(path.join(os.tmpdir(), 'scim-operator-dev-')));
+  await mkdir(stateDir, { recursive: true });
+  const say = (line: string) => process.stdout.write(`${line}\n`);
+  say(`scim-operator dev: state in ${stateDir}`);
+
+  const plane = await startControlPlane({
+    dir: path.join(stateDir, 'control-plane'),
+    crdDir: fileURLToPath(new URL('../crds', import.meta.url)),
+  });
+  let operator: Awaited<ReturnType<typeof startOperator>> | undefined;
+  try {
+    const kc = new KubeConfig();
+    kc.loadFromFile(plane.adminKubeconfig);
+    const core = kc.makeApiClient(CoreV1Api);
+    const namespace = 'scim-operator';
+    await core.createNamespace({ body: { metadata: { name: namespace } } }).catch(() => {});
+    const token = randomBytes(32).toString('base64url');
+    await core.createNamespacedSecret({
+      namespace,
+      body: { metadata: { name: 'scim-tokens' }, stringData: { dev: token } },
+    });
+
+    operator = await startOperator({
+      kubeconfig: plane.adminKubeconfig,
+      scimAddress: { host: '127.0.0.1', port: Number(values.port ?? 8080) },
+      metricsAddress: { host: '127.0.0.1', port: 0 },
+      tokenSecret: { namespace, name: 'scim-tokens' },
+      logLevel: (values['log-level'] ?? 'warn') as 'warn',
+      requestTimeoutMs: 30_000,
+    });
+    const info = {
+      scimUrl: operator.scimUrl,
+      token,
+      kubeconfig: plane.adminKubeconfig,
+      metricsUrl: operator.metricsUrl,
+    };
+    await writeFile(path.join(stateDir, 'dev.json'), `${JSON.stringify(info, null, 2)}\n`, { mode: 0o600 });
+    const kubectl = `KUBECONFIG=${plane.adminKubeconfig} ${plane.binaries.kubectl}`;
+    say(`
+The operator is running.
+
+  SCIM base URL:  ${info.scimUrl}
+  Bearer token:   ${token}
+  Metrics:        ${info.metricsUrl}
+  Kubeconfig:     ${plane.adminKubeconfig}
+  (also written to ${path.join(stateDir, 'dev.json')})
+
+Create a user:
+
+  curl -sS -X POST '${info.scimUrl}/Users' \\
+    -H 'Authorization: Bearer ${token}' -H 'Content-Type: application/scim+json' \\
+    -d '{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"ada@example.com","active":true}'
+
+See it in Kubernetes:
+
+  ${kubectl} get scimusers
+
+Press Ctrl-C to stop everything.
+`);
+    await new Promise<void>((resolve) => {
+      for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve());
+    });
+    say('stopping...');
+    return 0;
+  } finally {
+    await operator?.stop();
+    await plane.stop();
+  }
+}
