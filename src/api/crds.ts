@@ -1,5 +1,6 @@
 import type { V1CustomResourceDefinition } from '@kubernetes/client-node';
 import { dump } from 'js-yaml';
+import { accessMappingCrd } from './access-mapping.ts';
 import { scimClaimCrd } from './scim-claim.ts';
 import { scimGroupCrd } from './scim-group.ts';
 import { scimGroupMembersCrd } from './scim-group-members.ts';
@@ -11,6 +12,7 @@ export const crds: Record<string, V1CustomResourceDefinition> = {
   'scimgroups.yaml': scimGroupCrd,
   'scimgroupmembers.yaml': scimGroupMembersCrd,
   'scimclaims.yaml': scimClaimCrd,
+  'accessmappings.yaml': accessMappingCrd,
 };
 
 const header = '# Generated from src/api by scripts/generate-crds.ts; edit the zod schemas there, not this file.\n';

@@ -1,0 +1,165 @@
+import { z } from 'zod';
+import { apiVersion, type CustomResource, conditionsSchema, readyColumn, toCrd } from './crd-builder.ts';
+
+const name = (description: string) => z.string().min(1).max(253).describe(description);
+
+const labelSelectorSchema = z
+  .object({
+    matchLabels: z.record(z.string(), z.string()).optional().describe('Labels a namespace must have, all of them.'),
+    matchExpressions: z
+      .array(
+        z.object({
+          key: z.string().max(317).describe('The label key.'),
+          operator: z.enum(['In', 'NotIn', 'Exists', 'DoesNotExist']).describe('How the key relates to the values.'),
+          values: z.array(z.string().max(63)).max(64).optional().describe('Values for In and NotIn.'),
+        }),
+      )
+      .max(16)
+      .optional()
+      .describe('Label requirements, all of which must hold.'),
+  })
+  .describe('A Kubernetes label selector over namespaces.');
+
+export const groupReferenceSchema = z
+  .object({
+    displayName: z.string().max(1024).optional().describe('The SCIM displayName of the group (case-insensitive).'),
+    externalId: z
+      .string()
+      .max(512)
+      .optional()
+      .describe("The identity provider's id of the group (e.g. Entra objectId)."),
+  })
+  .describe('A SCIM group, by displayName or by externalId.')
+  .meta({
+    'x-kubernetes-validations': [
+      {
+        rule: 'has(self.displayName) != has(self.externalId)',
+        message: 'set exactly one of displayName and externalId',
+      },
+    ],
+  });
+
+const userReferenceSchema = z
+  .object({ userName: z.string().min(1).max(512).describe('The SCIM userName (case-insensitive).') })
+  .describe('A SCIM user, by userName.');
+
+export const accessMappingSpecSchema = z
+  .object({
+    connection: z
+      .string()
+      .max(63)
+      .optional()
+      .describe('Only identities written through this SCIM connection (token name) count. Default: any connection.'),
+    subjects: z
+      .object({
+        groups: z.array(groupReferenceSchema).max(256).optional().describe('Members of these groups get the access.'),
+        users: z.array(userReferenceSchema).max(1024).optional().describe('These users get the access directly.'),
+        excludeUsers: z
+          .array(userReferenceSchema)
+          .max(1024)
+          .optional()
+          .describe('These users never get the access from this mapping, even as group members.'),
+      })
+      .describe('Who gets the access.'),
+    roleBindings: z
+      .array(
+        z
+          .object({
+            clusterRole: name('A ClusterRole to bind in each namespace.').optional(),
+            role: name('A Role of that name, which must exist in each namespace.').optional(),
+            namespaces: z.array(z.string().min(1).max(63)).max(256).optional().describe('Namespaces, by name.'),
+            namespaceSelector: labelSelectorSchema.optional(),
+          })
+          .describe('A role bound in a set of namespaces.')
+          .meta({
+            'x-kubernetes-validations': [
+              { rule: 'has(self.clusterRole) != has(self.role)', message: 'set exactly one of clusterRole and role' },
+              {
+                rule: 'has(self.namespaces) || has(self.namespaceSelector)',
+                message: 'set namespaces, namespaceSelector or both',
+              },
+            ],
+          }),
+      )
+      .max(64)
+      .optional()
+      .describe('Namespaced access: RoleBindings.'),
+    clusterRoleBindings: z
+      .array(z.object({ clusterRole: name('The ClusterRole to bind cluster-wide.') }))
+      .max(64)
+      .optional()
+      .describe('Cluster-wide access: ClusterRoleBindings.'),
+    suspend: z
+      .boolean()
+      .optional()
+      .describe('Pause reconciliation: the generated bindings are left exactly as they are until unsuspended.'),
+    expiresAt: z
+      .string()
+      .meta({ format: 'date-time' })
+      .optional()
+      .describe('Time-boxed access: from this time (RFC 3339) on, the generated bindings are removed.'),
+  })
+  .describe('Which SCIM groups and users get which roles where. Kept in Git; the operator writes only status.')
+  .meta({
+    'x-kubernetes-validations': [
+      {
+        rule: 'has(self.roleBindings) || has(self.clusterRoleBindings)',
+        message: 'grant something: set roleBindings, clusterRoleBindings or both',
+      },
+    ],
+  });
+
+export const accessMappingStatusSchema = z
+  .object({
+    conditions: conditionsSchema.optional(),
+    observedGeneration: z.int().min(0).optional().describe('The generation this status describes.'),
+    subjectCount: z.int().min(0).optional().describe('Subjects bound (users, or groups in Group subject mode).'),
+    bindingCount: z.int().min(0).optional().describe('RoleBindings and ClusterRoleBindings generated.'),
+    failures: z
+      .array(
+        z.object({
+          namespace: z.string().max(63).optional().describe('The namespace concerned, if any.'),
+          reason: z
+            .enum([
+              'GroupNotFound',
+              'UserNotFound',
+              'NamespaceNotFound',
+              'RoleNotAllowed',
+              'BindForbidden',
+              'ApplyFailed',
+            ])
+            .describe('Why this part could not be granted.'),
+          message: z.string().max(1024).describe('Details.'),
+        }),
+      )
+      .max(100)
+      .optional()
+      .describe('Parts of the mapping that could not be applied; the rest is applied regardless.'),
+  })
+  .describe('What the operator granted for this mapping.');
+
+export type AccessMappingSpec = z.infer<typeof accessMappingSpecSchema>;
+export type AccessMappingStatus = z.infer<typeof accessMappingStatusSchema>;
+export type AccessMapping = CustomResource<AccessMappingSpec, AccessMappingStatus>;
+export type MappingFailure = NonNullable<AccessMappingStatus['failures']>[number];
+
+export const accessMappingKind = { apiVersion, kind: 'AccessMapping', plural: 'accessmappings' } as const;
+
+export const accessMappingCrd = toCrd({
+  kind: 'AccessMapping',
+  plural: 'accessmappings',
+  singular: 'accessmapping',
+  shortNames: ['am'],
+  description:
+    'Grants Kubernetes roles to SCIM groups and users: the operator keeps RoleBindings and ClusterRoleBindings equal to it.',
+  spec: accessMappingSpecSchema,
+  status: accessMappingStatusSchema,
+  printerColumns: [
+    { name: 'Subjects', type: 'integer', jsonPath: '.status.subjectCount' },
+    { name: 'Bindings', type: 'integer', jsonPath: '.status.bindingCount' },
+    { name: 'Suspended', type: 'boolean', jsonPath: '.spec.suspend' },
+    { name: 'Expires', type: 'date', jsonPath: '.spec.expiresAt' },
+    readyColumn,
+    { name: 'Reason', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].reason', priority: 1 },
+  ],
+});

@@ -1,0 +1,107 @@
+import { readFile } from 'node:fs/promises';
+import { load } from 'js-yaml';
+import { z } from 'zod';
+
+/**
+ * The operator's configuration file (YAML, mounted from a ConfigMap by the Helm chart): how SCIM identities become
+ * Kubernetes subjects, which roles mappings may grant, and controller tuning. Read once at start-up by config.ts's
+ * caller; an error names the bad key and the expected form.
+ */
+
+export const settingsSchema = z
+  .object({
+    subjects: z
+      .object({
+        mode: z
+          .enum(['User', 'Group'])
+          .default('User')
+          .describe('User: bind each member as a User subject. Group: bind each SCIM group as a Group subject.'),
+        userAttribute: z
+          .enum(['userName', 'email', 'workEmail', 'externalId', 'id'])
+          .default('userName')
+          .describe(
+            'ScimUser attribute that is the Kubernetes user name; email = primary email, workEmail = type work.',
+          ),
+        userPrefix: z.string().max(64).default('').describe('Prefix the authenticator adds, e.g. "oidc:".'),
+        lowercase: z.boolean().default(false).describe('Lowercase the user name, for authenticators that do.'),
+        groupAttribute: z.enum(['displayName', 'externalId']).default('displayName'),
+        groupPrefix: z.string().max(64).default('').describe('Prefix of group names in Group mode, e.g. "oidc:".'),
+      })
+      .strict()
+      .prefault({}),
+    bindings: z
+      .object({
+        maxSubjectsPerBinding: z
+          .int()
+          .min(1)
+          .max(10_000)
+          .default(1000)
+          .describe('Larger subject lists are split over several bindings, keeping each object small.'),
+      })
+      .strict()
+      .prefault({}),
+    roles: z
+      .object({
+        allowedClusterRoles: z
+          .array(z.string().min(1))
+          .default(['view', 'edit', 'admin'])
+          .describe('ClusterRoles mappings may grant. The operator holds bind on exactly these.'),
+        allowedRoles: z.array(z.string().min(1)).default([]).describe('Namespaced Role names mappings may grant.'),
+        allowClusterRoleBindings: z
+          .array(z.string().min(1))
+          .default(['view'])
+          .describe('ClusterRoles mappings may bind cluster-wide (a subset of allowedClusterRoles).'),
+      })
+      .strict()
+      .prefault({}),
+    controllers: z
+      .object({
+        workers: z.int().min(1).max(64).default(2),
+        resyncSeconds: z.int().min(10).max(86_400).default(600),
+      })
+      .strict()
+      .prefault({}),
+    leaderElection: z
+      .object({
+        enabled: z.boolean().default(true),
+        namespace: z.string().optional().describe('Namespace of the Lease; default: the pod namespace.'),
+        leaseName: z.string().default('scim-operator-leader'),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+export type Settings = z.infer<typeof settingsSchema>;
+export type SubjectRule = Settings['subjects'];
+
+export class SettingsError extends Error {
+  override name = 'SettingsError';
+}
+
+export function parseSettings(text: string, source = 'configuration'): Settings {
+  let raw: unknown;
+  try {
+    raw = text.trim() === '' ? {} : (load(text) ?? {});
+  } catch (err) {
+    throw new SettingsError(`${source}: not valid YAML: ${(err as Error).message}`);
+  }
+  const parsed = settingsSchema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const key = issue.path.join('.') || '(top level)';
+      if (issue.code === 'unrecognized_keys') {
+        const at = issue.path.length ? `${issue.path.join('.')}.` : '';
+        return `${issue.keys.map((k) => at + k).join(', ')}: unknown key`;
+      }
+      return `${key}: ${issue.message}`;
+    });
+    throw new SettingsError(`${source} is invalid:\n  ${problems.join('\n  ')}`);
+  }
+  return parsed.data;
+}
+
+export async function loadSettings(file: string | undefined): Promise<Settings> {
+  if (!file) return parseSettings('');
+  return parseSettings(await readFile(file, 'utf8'), file);
+}
