@@ -1,0 +1,26 @@
+import type { ScimGroup } from '../../api/scim-group.ts';
+import type { ScimUser } from '../../api/scim-user.ts';
+
+/**
+ * What the RBAC computation needs to know about SCIM identities, as read from informer caches. Pure functions take
+ * it as an argument, so they can be tested with plain maps.
+ */
+export interface IdentityView {
+  user(id: string): ScimUser | undefined;
+  usersByUserName(userName: string, connection: string | undefined): ScimUser[];
+  groupsByDisplayName(displayName: string, connection: string | undefined): ScimGroup[];
+  groupsByExternalId(externalId: string, connection: string | undefined): ScimGroup[];
+  /** Direct member ids of a group (users and nested groups). */
+  membersOf(groupId: string): string[];
+  /** The subject name for a user, or why it is refused (including duplicates across users). */
+  subjectOf(userId: string): { ok: true; name: string } | { ok: false; reason: string; message: string };
+}
+
+/** A user may hold access: active, not suspended by an administrator, not being deleted. */
+export function mayHaveAccess(user: ScimUser): boolean {
+  return (
+    user.spec.active !== false &&
+    user.metadata.labels?.['scim-operator.dev/suspended'] !== 'true' &&
+    !user.metadata.deletionTimestamp
+  );
+}
