@@ -185,6 +185,11 @@ describe('normaliseResource', () => {
     expect(normaliseResource('User', body)).toEqual({ userName: 'u', name: { givenName: 'Ada' } });
   });
 
+  it('ignores the schemas an extension object lists inside itself, as scim2-models serialises it', () => {
+    const body = { userName: 'ada', [ENTERPRISE]: { schemas: [ENTERPRISE], department: 'Research' } };
+    expect(normaliseResource('User', body)).toEqual({ userName: 'ada', [ENTERPRISE]: { department: 'Research' } });
+  });
+
   it('merges an extension object with URN-qualified keys of the same extension', () => {
     const body = { userName: 'u', [ENTERPRISE]: { department: 'Sales' }, [`${ENTERPRISE}:costCenter`]: 'CC1' };
     expect(normaliseResource('User', body)).toEqual({

@@ -89,13 +89,11 @@ function normaliseOperation(type: ResourceTypeName, raw: unknown, index: number)
   if (pathText === undefined || pathText === null) {
     if (op === 'remove') throw noTarget(`${where}: remove requires a path`);
     if (!isPlainObject(value)) throw invalidValue(`${where}: an operation without a path needs an object value`);
-    const { attributes, cleared } = normaliseAttributes(type, value, 'patch');
-    const operations: PatchOperation[] = [];
-    if (Object.keys(attributes).length > 0) operations.push({ op, value: attributes });
-    for (const attribute of cleared) operations.push({ op: 'remove', path: { attribute } });
-    return operations;
+    return pathlessOperations(type, op, value);
   }
   if (typeof pathText !== 'string' || pathText.trim() === '') throw invalidPath(`${where}.path must be a string`);
+  const extension = extensionSchemas(type).find((schema) => sameName(schema.id, pathText.trim()));
+  if (extension) return wholeExtensionOperations(type, op, extension, hasValue, value, where);
   const target = canonicalPath(type, pathText);
   // Checked before the value is read: a readOnly value would otherwise normalise to nothing and pass silently (T33).
   if (target.def.mutability === 'readOnly' || target.sub?.mutability === 'readOnly') {
@@ -120,6 +118,38 @@ function normaliseOperation(type: ResourceTypeName, raw: unknown, index: number)
     operations.push({ op: 'remove', path: { attribute: { ...target.path.attribute, subAttribute } } });
   }
   return operations;
+}
+
+function pathlessOperations(type: ResourceTypeName, op: PatchOp, value: Record<string, unknown>): PatchOperation[] {
+  const { attributes, cleared } = normaliseAttributes(type, value, 'patch');
+  const operations: PatchOperation[] = [];
+  if (Object.keys(attributes).length > 0) operations.push({ op, value: attributes });
+  for (const attribute of cleared) operations.push({ op: 'remove', path: { attribute } });
+  return operations;
+}
+
+/**
+ * A path that is an extension's schema URN targets the extension as one complex value, as scim2-tester's PATCH checks
+ * send it. RFC 7644's PATH grammar has no such form, but it can mean nothing else: `add` and `replace` act as a
+ * pathless operation with the value under the URN, and `remove` removes every attribute of the extension.
+ */
+function wholeExtensionOperations(
+  type: ResourceTypeName,
+  op: PatchOp,
+  extension: SchemaDefinition,
+  hasValue: boolean,
+  value: unknown,
+  where: string,
+): PatchOperation[] {
+  if (op === 'remove') {
+    return extension.attributes
+      .filter((def) => def.mutability !== 'readOnly')
+      .map((def) => ({ op, path: { attribute: { schema: extension.id, attribute: def.name } } }));
+  }
+  if (!hasValue) throw invalidSyntax(`${where}: ${op} requires a value`);
+  if (value === null) return wholeExtensionOperations(type, 'remove', extension, false, undefined, where);
+  if (!isPlainObject(value)) throw invalidValue(`${where}: the value of '${extension.id}' must be an object`);
+  return pathlessOperations(type, op, { [extension.id]: value });
 }
 
 interface Target {
@@ -189,6 +219,8 @@ function normaliseAttributes(type: ResourceTypeName, body: Record<string, unknow
       if (raw === null || raw === undefined) continue;
       if (!isPlainObject(raw)) throw invalidValue(`Attribute '${extension.id}' must be an object`);
       for (const [subKey, subRaw] of Object.entries(raw)) {
+        // Clients that model an extension as its own object serialise its `schemas` inside it (scim2-models does).
+        if (sameName(subKey, 'schemas')) continue;
         assignKey(type, result, extension, subKey, subRaw, mode, `${extension.id}:${subKey}`);
       }
       continue;
