@@ -18,4 +18,12 @@ describe('CRD manifests', () => {
       expect(Boolean(version.subresources?.status)).toBe(hasStatus);
     }
   });
+
+  it('defaults no SCIM attribute, so one a PATCH removed reads back unassigned (RFC 7643 section 2.5)', () => {
+    for (const file of ['scimusers.yaml', 'scimgroups.yaml']) {
+      const crd = crds[file]!;
+      const schema = crd.spec.versions[0]!.schema?.openAPIV3Schema?.properties?.spec;
+      expect(JSON.stringify(schema ?? {}), file).not.toMatch(/"default":/);
+    }
+  });
 });

@@ -29,7 +29,10 @@ export const scimUserSpecSchema = z
       512,
     ).min(1),
     externalId: text("The identity provider's identifier of the user, e.g. Entra's objectId.", 512).optional(),
-    active: z.boolean().default(true).describe('Whether the user may have access. Inactive users keep memberships.'),
+    active: z
+      .boolean()
+      .optional()
+      .describe('Whether the user may have access; unset means it may. Inactive users keep memberships.'),
     displayName: text('Name of the user, suitable for display.').optional(),
     nickName: text('Casual name of the user.').optional(),
     profileUrl: text("URL of the user's online profile.").optional(),
