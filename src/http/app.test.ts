@@ -5,6 +5,7 @@ import type { ScimStore } from '../scim/store.ts';
 import { createMemoryStore } from '../store/memory-store.ts';
 
 const ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
+const SEARCH_REQUEST_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:SearchRequest';
 let server: TestServer;
 
 beforeAll(async () => {
@@ -131,6 +132,12 @@ describe('unknown resources and routes', () => {
     expect(me.status).toBe(501);
     expect(me.body).toMatchObject({ schemas: [ERROR_SCHEMA], status: '501' });
     expect((await server.call('POST', '/Bulk', { body: {} })).status).toBe(501);
+  });
+
+  it('answers 501 to a search of every resource type at once on the root /.search', async () => {
+    const reply = await server.call('POST', '/.search', { body: { schemas: [SEARCH_REQUEST_SCHEMA] } });
+    expect(reply.status).toBe(501);
+    expect(reply.body).toMatchObject({ schemas: [ERROR_SCHEMA], status: '501' });
   });
 });
 

@@ -1,7 +1,7 @@
 /**
  * The SCIM routes under the base path: Users and Groups, the discovery endpoints (GET only; other methods 405, as
- * scim2-tester checks) and `/Me` and `/Bulk` (501: not implemented). Handlers translate HTTP to service calls and
- * back; SCIM rules live in the service.
+ * scim2-tester checks) and `/Me`, `/Bulk` and the root `/.search` (501: not implemented). Handlers translate HTTP to
+ * service calls and back; SCIM rules live in the service.
  */
 
 import { type Request, type Response, Router } from 'express';
@@ -49,6 +49,9 @@ export function scimRoutes(service: ScimService): Router {
   });
   router.all(['/Bulk', '/Bulk/*rest'], () => {
     throw notImplemented('Bulk operations are not supported');
+  });
+  router.all('/.search', () => {
+    throw notImplemented('Searching several resource types at once is not supported; query /Users or /Groups');
   });
   return router;
 }
