@@ -32,6 +32,7 @@ export const configSchema = z.object({
   publicUrl: z.url().optional(),
   logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']),
   requestTimeoutMs: z.coerce.number().int().min(1000).max(300_000),
+  configFile: z.string().optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -70,6 +71,11 @@ export const runFlags = {
     default: 'info',
     help: 'trace, debug, info, warn, error or silent',
   },
+  config: {
+    type: 'string',
+    env: 'SCIM_OPERATOR_CONFIG',
+    help: 'operator settings file (YAML): subject rule, role allowlist, shard size, workers',
+  },
   'request-timeout': {
     type: 'string',
     env: 'SCIM_OPERATOR_REQUEST_TIMEOUT_MS',
@@ -102,6 +108,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     publicUrl: pick('public-url'),
     logLevel: pick('log-level'),
     requestTimeoutMs: pick('request-timeout'),
+    configFile: pick('config'),
   };
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {

@@ -7,15 +7,35 @@ import type { ScimGroupMembers } from '../api/scim-group-members.ts';
 export class MembershipIndex {
   private readonly byShard = new Map<string, { group: string; members: Set<string> }>();
   private readonly byMember = new Map<string, Map<string, number>>();
+  private readonly listeners: ((group: string, changedMembers: string[]) => void)[] = [];
+
+  /** Called after each shard event with the members whose membership in `group` may have changed. */
+  onChange(listener: (group: string, changedMembers: string[]) => void): void {
+    this.listeners.push(listener);
+  }
+
+  private emit(group: string, changed: string[]): void {
+    for (const listener of this.listeners) listener(group, changed);
+  }
 
   upsert(shard: ScimGroupMembers): void {
     const name = shard.metadata.name;
     const next = new Set(shard.spec.members.map((m) => m.value));
     const previous = this.byShard.get(name);
     const group = shard.spec.group;
-    for (const member of previous?.members ?? []) if (!next.has(member)) this.unlink(member, previous!.group);
-    for (const member of next) if (!previous?.members.has(member)) this.link(member, group);
+    const changed: string[] = [];
+    for (const member of previous?.members ?? []) {
+      if (next.has(member)) continue;
+      this.unlink(member, previous!.group);
+      changed.push(member);
+    }
+    for (const member of next) {
+      if (previous?.members.has(member)) continue;
+      this.link(member, group);
+      changed.push(member);
+    }
     this.byShard.set(name, { group, members: next });
+    this.emit(group, changed);
   }
 
   remove(shard: ScimGroupMembers): void {
@@ -23,6 +43,7 @@ export class MembershipIndex {
     if (!previous) return;
     for (const member of previous.members) this.unlink(member, previous.group);
     this.byShard.delete(shard.metadata.name);
+    this.emit(previous.group, [...previous.members]);
   }
 
   groupsOf(member: string): string[] {

@@ -1,0 +1,59 @@
+import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+
+export interface InvolvedObject {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  uid?: string;
+}
+
+/**
+ * Records Kubernetes Events (core/v1) without blocking reconciles: events are queued and sent in the background,
+ * at most `maxPending` at a time; beyond that they are dropped and counted, because an audit trail that stalls
+ * access changes would be worse than one with a gap (the structured log line is written regardless).
+ * Events of cluster-scoped objects live in the `default` namespace, where kubectl describe finds them.
+ */
+export class EventRecorder {
+  private readonly api: CoreV1Api;
+  private readonly component: string;
+  private readonly maxPending: number;
+  private pending = 0;
+  dropped = 0;
+
+  constructor(kc: KubeConfig, component = 'scim-operator', maxPending = 500) {
+    this.api = kc.makeApiClient(CoreV1Api);
+    this.component = component;
+    this.maxPending = maxPending;
+  }
+
+  record(object: InvolvedObject, type: 'Normal' | 'Warning', reason: string, message: string): void {
+    if (this.pending >= this.maxPending) {
+      this.dropped++;
+      return;
+    }
+    this.pending++;
+    const now = new Date();
+    const namespace = 'default';
+    this.api
+      .createNamespacedEvent({
+        namespace,
+        body: {
+          metadata: { generateName: `${object.name.slice(0, 200)}.`, namespace },
+          involvedObject: { apiVersion: object.apiVersion, kind: object.kind, name: object.name, uid: object.uid },
+          reason,
+          message: message.slice(0, 1024),
+          type,
+          source: { component: this.component },
+          firstTimestamp: now,
+          lastTimestamp: now,
+          count: 1,
+        },
+      })
+      .catch(() => {
+        this.dropped++;
+      })
+      .finally(() => {
+        this.pending--;
+      });
+  }
+}

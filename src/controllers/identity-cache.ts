@@ -1,0 +1,132 @@
+import { labels } from '../api/labels.ts';
+import type { ScimGroup } from '../api/scim-group.ts';
+import type { ScimUser } from '../api/scim-user.ts';
+import type { SubjectRule } from '../settings.ts';
+import type { StoreCache } from '../store/store-cache.ts';
+import type { IdentityView } from './role-bindings/identity-view.ts';
+import { userSubject } from './role-bindings/subject-name.ts';
+
+/**
+ * IdentityView over the informer caches the SCIM store already keeps, with the indexes the controllers need:
+ * userName -> users, displayName/externalId -> groups, and subject -> users (to refuse duplicates). Indexes are
+ * rebuilt lazily after a change, so a burst of SCIM writes costs one rebuild per reconcile, not one per write.
+ */
+export class IdentityCache implements IdentityView {
+  private readonly cache: StoreCache;
+  private readonly rule: SubjectRule;
+  private dirty = true;
+  private byUserName = new Map<string, ScimUser[]>();
+  private bySubject = new Map<string, string[]>();
+  private groupsByName = new Map<string, ScimGroup[]>();
+  private groupsByExternal = new Map<string, ScimGroup[]>();
+
+  constructor(cache: StoreCache, rule: SubjectRule) {
+    this.cache = cache;
+    this.rule = rule;
+    for (const informer of [cache.users, cache.groups]) {
+      for (const event of ['add', 'update', 'delete'] as const) {
+        informer.on(event, () => {
+          this.dirty = true;
+        });
+      }
+    }
+  }
+
+  private refresh(): void {
+    if (!this.dirty) return;
+    this.dirty = false;
+    const byUserName = new Map<string, ScimUser[]>();
+    const bySubject = new Map<string, string[]>();
+    for (const user of this.users()) {
+      push(byUserName, user.spec.userName.toLowerCase(), user);
+      const subject = userSubject(user, this.rule);
+      if (subject.ok) push(bySubject, subject.name, user.metadata.name);
+    }
+    const groupsByName = new Map<string, ScimGroup[]>();
+    const groupsByExternal = new Map<string, ScimGroup[]>();
+    for (const group of this.groups()) {
+      push(groupsByName, group.spec.displayName.toLowerCase(), group);
+      if (group.spec.externalId) push(groupsByExternal, group.spec.externalId, group);
+    }
+    this.byUserName = byUserName;
+    this.bySubject = bySubject;
+    this.groupsByName = groupsByName;
+    this.groupsByExternal = groupsByExternal;
+  }
+
+  users(): ScimUser[] {
+    return this.cache.users.list() as unknown as ScimUser[];
+  }
+
+  groups(): ScimGroup[] {
+    return this.cache.groups.list() as unknown as ScimGroup[];
+  }
+
+  user(id: string): ScimUser | undefined {
+    return this.cache.users.get(id) as unknown as ScimUser | undefined;
+  }
+
+  group(id: string): ScimGroup | undefined {
+    return this.cache.groups.get(id) as unknown as ScimGroup | undefined;
+  }
+
+  usersByUserName(userName: string, connection: string | undefined): ScimUser[] {
+    this.refresh();
+    return inConnection(this.byUserName.get(userName.toLowerCase()) ?? [], connection);
+  }
+
+  groupsByDisplayName(displayName: string, connection: string | undefined): ScimGroup[] {
+    this.refresh();
+    return inConnection(this.groupsByName.get(displayName.toLowerCase()) ?? [], connection);
+  }
+
+  groupsByExternalId(externalId: string, connection: string | undefined): ScimGroup[] {
+    this.refresh();
+    return inConnection(this.groupsByExternal.get(externalId) ?? [], connection);
+  }
+
+  membersOf(groupId: string): string[] {
+    return this.cache.memberships.membersOf(groupId);
+  }
+
+  groupsOf(userId: string): string[] {
+    return this.cache.memberships.groupsOf(userId);
+  }
+
+  subjectOf(userId: string): ReturnType<IdentityView['subjectOf']> {
+    this.refresh();
+    const user = this.user(userId);
+    if (!user) return { ok: false, reason: 'NotFound', message: `user ${userId} does not exist` };
+    const subject = userSubject(user, this.rule);
+    if (!subject.ok) return subject;
+    const holders = this.bySubject.get(subject.name) ?? [];
+    if (holders.length > 1) {
+      const others = holders.filter((h) => h !== userId).map((h) => this.user(h)?.spec.userName ?? h);
+      return {
+        ok: false,
+        reason: 'DuplicateSubject',
+        message: `subject ${subject.name} also belongs to ${others.join(', ')}; none of them is bound until it is unique`,
+      };
+    }
+    return subject;
+  }
+
+  /** The users whose subject is `name` (normally one). */
+  usersWithSubject(name: string): string[] {
+    this.refresh();
+    return this.bySubject.get(name) ?? [];
+  }
+}
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+function inConnection<T extends { metadata: { labels?: Record<string, string> } }>(
+  items: T[],
+  connection?: string,
+): T[] {
+  return connection ? items.filter((i) => i.metadata.labels?.[labels.connection] === connection) : items;
+}

@@ -1,0 +1,118 @@
+import type { Condition } from '../../api/crd-builder.ts';
+import { labels } from '../../api/labels.ts';
+import { scimGroupKind } from '../../api/scim-group.ts';
+import { type ScimUser, type ScimUserStatus, scimUserKind } from '../../api/scim-user.ts';
+import { setCondition } from '../../runtime/conditions.ts';
+import type { ReconcileResult } from '../../runtime/reconciler.ts';
+import type { BindingIndex } from '../binding-index.ts';
+import type { EventRecorder } from '../event-recorder.ts';
+import type { IdentityCache } from '../identity-cache.ts';
+import type { StatusWriter } from '../status-writer.ts';
+
+export interface IdentityStatusDeps {
+  identities: IdentityCache;
+  bindings: BindingIndex;
+  events: EventRecorder;
+  status: StatusWriter;
+  clock?: () => Date;
+}
+
+export const userKey = (id: string) => `User/${id}`;
+export const groupKey = (id: string) => `Group/${id}`;
+
+/**
+ * Owns the status of ScimUsers (subject, groups, bindings, Ready) and ScimGroups (member count, Ready). Keys are
+ * `User/<id>` and `Group/<id>`. A refused subject (duplicate, reserved, missing) makes Ready False with that reason
+ * and a Warning Event on the user, once per transition.
+ */
+export class IdentityStatusReconciler {
+  private readonly deps: IdentityStatusDeps;
+  private readonly clock: () => Date;
+
+  constructor(deps: IdentityStatusDeps) {
+    this.deps = deps;
+    this.clock = deps.clock ?? (() => new Date());
+  }
+
+  reconcile = async (key: string): Promise<ReconcileResult> => {
+    const [kind, id] = key.split('/', 2) as [string, string];
+    if (kind === 'Group') return this.group(id);
+    return this.user(id);
+  };
+
+  private async group(id: string): Promise<void> {
+    const group = this.deps.identities.group(id);
+    if (!group) return;
+    const generation = group.metadata.generation ?? 0;
+    const memberCount = this.deps.identities.membersOf(id).length;
+    const conditions = setCondition(
+      group.status?.conditions,
+      { type: 'Ready', status: 'True', reason: 'Provisioned', message: `${memberCount} member(s)` },
+      generation,
+      this.clock(),
+    );
+    await this.deps.status.write(scimGroupKind, id, group.status, {
+      ...group.status,
+      memberCount,
+      conditions,
+      observedGeneration: generation,
+    });
+  }
+
+  private async user(id: string): Promise<void> {
+    const { identities } = this.deps;
+    const user = identities.user(id);
+    if (!user) return;
+    const generation = user.metadata.generation ?? 0;
+    const subject = identities.subjectOf(id);
+    const groups = identities
+      .groupsOf(id)
+      .map((g) => identities.group(g)?.spec.displayName)
+      .filter((n): n is string => Boolean(n))
+      .sort();
+    const bindingCount = subject.ok ? this.deps.bindings.count(subject.name) : 0;
+    const ready = readiness(user, subject, bindingCount);
+    const previous = user.status?.conditions?.find((c) => c.type === 'Ready');
+    const conditions = setCondition(user.status?.conditions, { type: 'Ready', ...ready }, generation, this.clock());
+    const status: ScimUserStatus = {
+      ...user.status,
+      conditions,
+      observedGeneration: generation,
+      groups: groups.slice(0, 1000),
+      groupCount: groups.length,
+      bindingCount,
+    };
+    if (subject.ok) status.subject = subject.name;
+    else delete status.subject;
+    const written = await this.deps.status.write(scimUserKind, id, user.status, status);
+    const refused =
+      ready.status === 'False' && ['DuplicateSubject', 'ReservedSubject', 'NoSubject'].includes(ready.reason);
+    if (written && refused && previous?.reason !== ready.reason) {
+      this.deps.events.record(
+        { apiVersion: user.apiVersion, kind: user.kind, name: id, uid: user.metadata.uid },
+        'Warning',
+        ready.reason,
+        ready.message,
+      );
+    }
+  }
+}
+
+function readiness(
+  user: ScimUser,
+  subject: ReturnType<IdentityCache['subjectOf']>,
+  bindingCount: number,
+): Omit<Condition, 'type' | 'lastTransitionTime'> {
+  if (user.metadata.labels?.[labels.suspended] === 'true') {
+    return { status: 'False', reason: 'Suspended', message: 'Suspended by an administrator: all access revoked' };
+  }
+  if (user.spec.active === false) {
+    return { status: 'False', reason: 'Inactive', message: 'Deactivated by the identity provider: all access revoked' };
+  }
+  if (!subject.ok) return { status: 'False', reason: subject.reason, message: subject.message };
+  return {
+    status: 'True',
+    reason: 'Provisioned',
+    message: `Subject ${subject.name} is named in ${bindingCount} binding(s)`,
+  };
+}

@@ -1,0 +1,296 @@
+import {
+  CoreV1Api,
+  CustomObjectsApi,
+  type KubeConfig,
+  type KubernetesObject,
+  RbacAuthorizationV1Api,
+} from '@kubernetes/client-node';
+import { Counter, Gauge, Histogram } from 'prom-client';
+import type { AccessMapping } from '../api/access-mapping.ts';
+import { API_GROUP, API_VERSION } from '../api/crd-builder.ts';
+import { labels } from '../api/labels.ts';
+import type { ScimGroup } from '../api/scim-group.ts';
+import type { ScimUser } from '../api/scim-user.ts';
+import type { ControllerMetrics } from '../observability/controller-metrics.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import { Controller } from '../runtime/controller.ts';
+import { type CachedInformer, createInformer } from '../runtime/informer.ts';
+import type { LoggerLike } from '../runtime/reconciler.ts';
+import type { Settings } from '../settings.ts';
+import type { StoreCache } from '../store/store-cache.ts';
+import { BindingIndex } from './binding-index.ts';
+import { EventRecorder } from './event-recorder.ts';
+import { IdentityCache } from './identity-cache.ts';
+import { groupKey, IdentityStatusReconciler, userKey } from './identity-status/reconcile.ts';
+import { RoleBindingsReconciler } from './role-bindings/reconcile.ts';
+import { userSubject } from './role-bindings/subject-name.ts';
+import { StatusWriter } from './status-writer.ts';
+
+export interface OperatorControllersOptions {
+  kc: KubeConfig;
+  cache: StoreCache;
+  settings: Settings;
+  logger: LoggerLike;
+  metrics: Metrics;
+  controllerMetrics: ControllerMetrics;
+  clock?: () => Date;
+}
+
+/**
+ * The controllers and the watches that feed them. Informers run on every replica (so a new leader starts warm);
+ * `startControllers()` runs the workers, on the leader only. Event handlers map a change to the keys it affects
+ * and never do work themselves.
+ */
+export class OperatorControllers {
+  readonly mappings: CachedInformer<KubernetesObject>;
+  readonly namespaces: CachedInformer<KubernetesObject>;
+  readonly roleBindings: CachedInformer<KubernetesObject>;
+  readonly clusterRoleBindings: CachedInformer<KubernetesObject>;
+  readonly identities: IdentityCache;
+  readonly roleBindingsController: Controller;
+  readonly identityStatusController: Controller;
+  /** Writes sent to the API server by the controllers, by verb (tests assert a converged state sends none). */
+  readonly writes = new Map<string, number>();
+  private readonly cache: StoreCache;
+  private readonly lastSubject = new Map<string, string>();
+  private readonly settings: Settings;
+
+  constructor(options: OperatorControllersOptions) {
+    const { kc, cache, settings, logger, metrics } = options;
+    this.cache = cache;
+    this.settings = settings;
+    const custom = kc.makeApiClient(CustomObjectsApi);
+    const core = kc.makeApiClient(CoreV1Api);
+    const rbac = kc.makeApiClient(RbacAuthorizationV1Api);
+    const managed = `${labels.managedBy}=scim-operator`;
+    const informerError = (name: string) => (err: unknown, restartInMs: number) =>
+      logger.warn({ informer: name, err: String(err), restartInMs }, 'watch failed; restarting');
+    this.mappings = createInformer(
+      kc,
+      `/apis/${API_GROUP}/${API_VERSION}/accessmappings`,
+      () =>
+        custom.listClusterCustomObject({ group: API_GROUP, version: API_VERSION, plural: 'accessmappings' }) as never,
+      { name: 'accessmappings', onError: informerError('accessmappings') },
+    );
+    this.namespaces = createInformer(kc, '/api/v1/namespaces', () => core.listNamespace(), {
+      name: 'namespaces',
+      onError: informerError('namespaces'),
+    });
+    this.roleBindings = createInformer(
+      kc,
+      '/apis/rbac.authorization.k8s.io/v1/rolebindings',
+      () => rbac.listRoleBindingForAllNamespaces({ labelSelector: managed }),
+      { name: 'rolebindings', labelSelector: managed, onError: informerError('rolebindings') },
+    );
+    this.clusterRoleBindings = createInformer(
+      kc,
+      '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings',
+      () => rbac.listClusterRoleBinding({ labelSelector: managed }),
+      { name: 'clusterrolebindings', labelSelector: managed, onError: informerError('clusterrolebindings') },
+    );
+    this.identities = new IdentityCache(cache, settings.subjects);
+
+    const onWrite = (verb: string) => this.writes.set(verb, (this.writes.get(verb) ?? 0) + 1);
+    const events = new EventRecorder(kc);
+    const status = new StatusWriter(kc, onWrite);
+    const writeToRbac = new Histogram({
+      name: 'scim_operator_scim_write_to_rbac_seconds',
+      help: 'Time from the SCIM write of a user to the RBAC binding change it caused.',
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60],
+      registers: [metrics.registry],
+    });
+    const bindingIndex = new BindingIndex([this.roleBindings, this.clusterRoleBindings], (subjects) => {
+      for (const subject of subjects)
+        for (const id of this.identities.usersWithSubject(subject)) this.identityStatusController.enqueue(userKey(id));
+    });
+
+    const workers = settings.controllers.workers;
+    const roleBindings = new RoleBindingsReconciler({
+      kc,
+      mappings: this.mappings,
+      namespaces: this.namespaces,
+      roleBindings: this.roleBindings,
+      clusterRoleBindings: this.clusterRoleBindings,
+      identities: this.identities,
+      settings,
+      events,
+      status,
+      clock: options.clock,
+      observeWriteToRbac: (s) => writeToRbac.observe(s),
+      onWrite,
+    });
+    this.roleBindingsController = new Controller({
+      name: 'accessmapping',
+      reconcile: roleBindings.reconcile,
+      logger,
+      workers,
+      metrics: options.controllerMetrics,
+    });
+    const identityStatus = new IdentityStatusReconciler({
+      identities: this.identities,
+      bindings: bindingIndex,
+      events,
+      status,
+      clock: options.clock,
+    });
+    this.identityStatusController = new Controller({
+      name: 'scimidentity',
+      reconcile: (key) => identityStatus.reconcile(key),
+      logger,
+      workers,
+      metrics: options.controllerMetrics,
+    });
+    this.watch();
+    this.gauges(metrics);
+  }
+
+  private allMappings(): AccessMapping[] {
+    return this.mappings.list() as unknown as AccessMapping[];
+  }
+
+  private enqueueMappings(filter: (m: AccessMapping) => boolean): void {
+    for (const m of this.allMappings()) if (filter(m)) this.roleBindingsController.enqueue(m.metadata.name);
+  }
+
+  private mappingRefersToGroup(m: AccessMapping, group: ScimGroup): boolean {
+    return (m.spec.subjects.groups ?? []).some((ref) =>
+      ref.displayName
+        ? ref.displayName.toLowerCase() === group.spec.displayName.toLowerCase()
+        : ref.externalId === group.spec.externalId,
+    );
+  }
+
+  private mappingRefersToUser(m: AccessMapping, user: ScimUser): boolean {
+    const name = user.spec.userName.toLowerCase();
+    const direct = [...(m.spec.subjects.users ?? []), ...(m.spec.subjects.excludeUsers ?? [])];
+    if (direct.some((u) => u.userName.toLowerCase() === name)) return true;
+    const groups = this.identities.groupsOf(user.metadata.name).map((id) => this.identities.group(id));
+    return groups.some((g) => g !== undefined && this.mappingRefersToGroup(m, g));
+  }
+
+  private watch(): void {
+    const settings = this.settings;
+    const rb = this.roleBindingsController;
+    const status = this.identityStatusController;
+    for (const event of ['add', 'update', 'delete'] as const) {
+      this.mappings.on(event, (o) => rb.enqueue(o.metadata?.name ?? ''));
+      // A namespace appearing, or being relabelled, can match any mapping's list or selector.
+      this.namespaces.on(event, () => this.enqueueMappings(() => true));
+      for (const bindings of [this.roleBindings, this.clusterRoleBindings]) {
+        // Drift: a generated binding edited or deleted by hand is enqueued back to its owner.
+        bindings.on(event, (o) => {
+          const owner = o.metadata?.ownerReferences?.find((r) => r.kind === 'AccessMapping');
+          if (owner) rb.enqueue(owner.name);
+        });
+      }
+      this.cache.users.on(event, (o) => {
+        const user = o as unknown as ScimUser;
+        const id = user.metadata.name;
+        status.enqueue(userKey(id));
+        // Users sharing this user's old or new subject may become duplicates, or stop being ones.
+        const subject = userSubject(user, settings.subjects);
+        const now = subject.ok && event !== 'delete' ? subject.name : undefined;
+        for (const name of new Set([this.lastSubject.get(id), now])) {
+          if (name) for (const peer of this.identities.usersWithSubject(name)) status.enqueue(userKey(peer));
+        }
+        if (now) this.lastSubject.set(id, now);
+        else this.lastSubject.delete(id);
+        this.enqueueMappings((m) => this.mappingRefersToUser(m, user));
+      });
+      this.cache.groups.on(event, (o) => {
+        const group = o as unknown as ScimGroup;
+        status.enqueue(groupKey(group.metadata.name));
+        // A rename can move a group into or out of any mapping.
+        this.enqueueMappings(() => true);
+      });
+    }
+    this.cache.memberships.onChange((groupId, members) => {
+      status.enqueue(groupKey(groupId));
+      for (const id of members) status.enqueue(userKey(id));
+      const group = this.identities.group(groupId);
+      if (group) this.enqueueMappings((m) => this.mappingRefersToGroup(m, group));
+    });
+  }
+
+  private gauges(metrics: Metrics): void {
+    const identities = this.identities;
+    const self = this;
+    new Gauge({
+      name: 'scim_operator_users',
+      help: 'ScimUsers by state: active, inactive or suspended.',
+      labelNames: ['state'] as const,
+      registers: [metrics.registry],
+      collect() {
+        const counts = { active: 0, inactive: 0, suspended: 0 };
+        for (const u of identities.users()) {
+          if (u.metadata.labels?.[labels.suspended] === 'true') counts.suspended++;
+          else if (u.spec.active === false) counts.inactive++;
+          else counts.active++;
+        }
+        for (const [state, n] of Object.entries(counts)) this.set({ state }, n);
+      },
+    });
+    new Gauge({
+      name: 'scim_operator_groups',
+      help: 'ScimGroups.',
+      registers: [metrics.registry],
+      collect() {
+        this.set(identities.groups().length);
+      },
+    });
+    new Gauge({
+      name: 'scim_operator_bindings_managed',
+      help: 'RoleBindings and ClusterRoleBindings generated by the operator.',
+      labelNames: ['kind'] as const,
+      registers: [metrics.registry],
+      collect() {
+        this.set({ kind: 'RoleBinding' }, self.roleBindings.list().length);
+        this.set({ kind: 'ClusterRoleBinding' }, self.clusterRoleBindings.list().length);
+      },
+    });
+    new Counter({
+      name: 'scim_operator_events_dropped_total',
+      help: 'Events not recorded because too many were pending.',
+      registers: [metrics.registry],
+    });
+  }
+
+  async startInformers(): Promise<void> {
+    await Promise.all([
+      this.mappings.start(),
+      this.namespaces.start(),
+      this.roleBindings.start(),
+      this.clusterRoleBindings.start(),
+    ]);
+  }
+
+  hasSynced(): boolean {
+    return [this.mappings, this.namespaces, this.roleBindings, this.clusterRoleBindings].every((i) => i.hasSynced());
+  }
+
+  /** Runs the workers (leader only), after enqueueing everything once: the first pass is a full resync. */
+  startControllers(): void {
+    this.enqueueMappings(() => true);
+    for (const u of this.identities.users()) this.identityStatusController.enqueue(userKey(u.metadata.name));
+    for (const g of this.identities.groups()) this.identityStatusController.enqueue(groupKey(g.metadata.name));
+    this.roleBindingsController.start();
+    this.identityStatusController.start();
+  }
+
+  /** A full resync: every key once more. In a converged state it must write nothing. */
+  resync(): void {
+    this.enqueueMappings(() => true);
+    for (const u of this.identities.users()) this.identityStatusController.enqueue(userKey(u.metadata.name));
+    for (const g of this.identities.groups()) this.identityStatusController.enqueue(groupKey(g.metadata.name));
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([this.roleBindingsController.stop(), this.identityStatusController.stop()]);
+    await Promise.all([
+      this.mappings.stop(),
+      this.namespaces.stop(),
+      this.roleBindings.stop(),
+      this.clusterRoleBindings.stop(),
+    ]);
+  }
+}

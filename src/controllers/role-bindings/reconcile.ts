@@ -1,0 +1,310 @@
+import {
+  ApiException,
+  type KubeConfig,
+  type KubernetesObject,
+  PatchStrategy,
+  RbacAuthorizationV1Api,
+  setHeaderOptions,
+  type V1ClusterRoleBinding,
+  type V1RoleBinding,
+} from '@kubernetes/client-node';
+import { type AccessMapping, accessMappingKind, type MappingFailure } from '../../api/access-mapping.ts';
+import type { Condition } from '../../api/crd-builder.ts';
+import { annotations } from '../../api/labels.ts';
+import { setCondition } from '../../runtime/conditions.ts';
+import type { CachedInformer } from '../../runtime/informer.ts';
+import { type ReconcileContext, type ReconcileResult, requeueAfter } from '../../runtime/reconciler.ts';
+import type { Settings } from '../../settings.ts';
+import type { EventRecorder } from '../event-recorder.ts';
+import type { IdentityCache } from '../identity-cache.ts';
+import type { StatusWriter } from '../status-writer.ts';
+import {
+  type DesiredBindings,
+  desiredRoleBindings,
+  MAPPING_LABEL,
+  mappingLabelValue,
+} from './desired-role-bindings.ts';
+
+export const FIELD_MANAGER = 'scim-operator';
+const ssa = setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply);
+
+type Binding = V1RoleBinding | V1ClusterRoleBinding;
+
+export interface RoleBindingsDeps {
+  kc: KubeConfig;
+  mappings: CachedInformer<KubernetesObject>;
+  namespaces: CachedInformer<KubernetesObject>;
+  roleBindings: CachedInformer<KubernetesObject>;
+  clusterRoleBindings: CachedInformer<KubernetesObject>;
+  identities: IdentityCache;
+  settings: Settings;
+  events: EventRecorder;
+  status: StatusWriter;
+  clock?: () => Date;
+  /** Seconds from the SCIM write of a user to the RBAC change it caused. */
+  observeWriteToRbac?: (seconds: number) => void;
+  /** Counts API writes, so tests and benchmarks can assert that a converged state writes nothing. */
+  onWrite?: (verb: string) => void;
+}
+
+/**
+ * Keeps the RoleBindings and ClusterRoleBindings of one AccessMapping (the key is its name) equal to
+ * `desiredRoleBindings`: compute, compare with the cache, write only the difference (server-side apply, forced: the
+ * operator owns what it generates), then write status only if it changed. Bindings that cannot be written are
+ * reported per namespace; the others are written regardless. Every grant and revocation is an Event on the
+ * ScimUser and one structured log line.
+ */
+export class RoleBindingsReconciler {
+  private readonly deps: RoleBindingsDeps;
+  private readonly rbac: RbacAuthorizationV1Api;
+  private readonly clock: () => Date;
+
+  constructor(deps: RoleBindingsDeps) {
+    this.deps = deps;
+    this.rbac = deps.kc.makeApiClient(RbacAuthorizationV1Api);
+    this.clock = deps.clock ?? (() => new Date());
+  }
+
+  reconcile = async (name: string, context: ReconcileContext): Promise<ReconcileResult> => {
+    const mapping = this.deps.mappings.get(name) as unknown as AccessMapping | undefined;
+    const existing = this.existingBindings(name);
+    if (!mapping || mapping.metadata.deletionTimestamp) {
+      // Owner references would let the garbage collector do this; deleting now makes revocation immediate.
+      await this.sync(name, { roleBindings: [], clusterRoleBindings: [] }, existing, context, []);
+      return;
+    }
+    const generation = mapping.metadata.generation ?? 0;
+    if (mapping.spec.suspend) {
+      await this.writeStatus(mapping, generation, {
+        status: 'False',
+        reason: 'Suspended',
+        message: 'Reconciliation is suspended; the generated bindings are left as they are',
+      });
+      return;
+    }
+    const now = this.clock();
+    const desired = desiredRoleBindings({
+      mapping,
+      identities: this.deps.identities,
+      namespaces: (this.deps.namespaces.list() as KubernetesObject[]).map((ns) => ({
+        name: ns.metadata?.name ?? '',
+        labels: ns.metadata?.labels ?? {},
+        terminating: Boolean(ns.metadata?.deletionTimestamp),
+      })),
+      settings: this.deps.settings,
+      now,
+    });
+    const writeFailures: MappingFailure[] = [];
+    const retry = await this.sync(name, desired, existing, context, writeFailures);
+    const failures = [...desired.failures, ...writeFailures];
+    await this.writeStatus(mapping, generation, readiness(desired, failures), {
+      subjectCount: desired.subjectCount,
+      bindingCount: desired.roleBindings.length + desired.clusterRoleBindings.length,
+      failures: failures.slice(0, 100),
+    });
+    if (retry) throw new Error(`some bindings of AccessMapping ${name} could not be written; retrying`);
+    if (desired.expiresAt && !desired.expired) return requeueAfter(desired.expiresAt.getTime() - now.getTime() + 100);
+    // Missing namespaces and groups are picked up by watch events; the resync is only the safety net.
+    return;
+  };
+
+  private existingBindings(mapping: string): Binding[] {
+    const value = mappingLabelValue(mapping);
+    const ours = (o: KubernetesObject) => o.metadata?.labels?.[MAPPING_LABEL] === value;
+    return [
+      ...(this.deps.roleBindings.list().filter(ours) as V1RoleBinding[]),
+      ...(this.deps.clusterRoleBindings.list().filter(ours) as V1ClusterRoleBinding[]),
+    ];
+  }
+
+  /** Writes the difference; returns true when a retry is needed for an error that is not the user's to fix. */
+  private async sync(
+    mapping: string,
+    desired: Pick<DesiredBindings, 'roleBindings' | 'clusterRoleBindings'>,
+    existing: Binding[],
+    context: ReconcileContext,
+    failures: MappingFailure[],
+  ): Promise<boolean> {
+    const key = (b: Binding) => `${b.kind}/${b.metadata?.namespace ?? ''}/${b.metadata?.name}`;
+    const existingByKey = new Map(existing.map((b) => [key({ ...b, kind: kindOf(b) }), b]));
+    const wanted = [...desired.roleBindings, ...desired.clusterRoleBindings];
+    const wantedKeys = new Set(wanted.map(key));
+    let retry = false;
+    for (const binding of wanted) {
+      const current = existingByKey.get(key(binding));
+      if (current && sameBinding(current, binding)) continue;
+      try {
+        await this.apply(binding, current);
+        this.audit(mapping, current, binding, context);
+      } catch (err) {
+        const failure = describeWriteError(err, binding);
+        failures.push(failure);
+        if (failure.reason === 'ApplyFailed') retry = true;
+        context.logger.warn({ binding: key(binding), reason: failure.reason, err: String(err) }, 'binding not written');
+      }
+    }
+    for (const [k, binding] of existingByKey) {
+      if (wantedKeys.has(k)) continue;
+      try {
+        await this.remove(binding);
+        this.audit(mapping, binding, undefined, context);
+      } catch (err) {
+        if (!(err instanceof ApiException && err.code === 404)) {
+          retry = true;
+          context.logger.warn({ binding: k, err: String(err) }, 'binding not deleted');
+        }
+      }
+    }
+    return retry;
+  }
+
+  private async apply(binding: Binding, current: Binding | undefined): Promise<void> {
+    const name = binding.metadata!.name!;
+    // roleRef is immutable: a different role under the same name means delete and create.
+    if (current && JSON.stringify(current.roleRef) !== JSON.stringify(binding.roleRef)) await this.remove(current);
+    this.deps.onWrite?.('apply');
+    if (binding.kind === 'RoleBinding') {
+      const namespace = binding.metadata!.namespace!;
+      await this.rbac.patchNamespacedRoleBinding(
+        { name, namespace, body: binding as V1RoleBinding, fieldManager: FIELD_MANAGER, force: true },
+        ssa,
+      );
+    } else {
+      await this.rbac.patchClusterRoleBinding({ name, body: binding, fieldManager: FIELD_MANAGER, force: true }, ssa);
+    }
+  }
+
+  private async remove(binding: Binding): Promise<void> {
+    this.deps.onWrite?.('delete');
+    const name = binding.metadata!.name!;
+    if (kindOf(binding) === 'RoleBinding') {
+      await this.rbac.deleteNamespacedRoleBinding({ name, namespace: binding.metadata!.namespace! });
+    } else {
+      await this.rbac.deleteClusterRoleBinding({ name });
+    }
+  }
+
+  /** One Event per user and one log line per grant or revocation: who, which role, where, because of what. */
+  private audit(mapping: string, before: Binding | undefined, after: Binding | undefined, context: ReconcileContext) {
+    const subjectsOf = (b: Binding | undefined) =>
+      new Set((b?.subjects ?? []).filter((s) => s.kind === 'User').map((s) => s.name));
+    const was = subjectsOf(before);
+    const is = subjectsOf(after);
+    const ref = (after ?? before)!.roleRef;
+    const namespace = (after ?? before)!.metadata?.namespace;
+    const where = namespace ? `in namespace ${namespace}` : 'cluster-wide';
+    const now = this.clock().getTime();
+    for (const [subjects, other, action] of [
+      [is, was, 'granted'],
+      [was, is, 'revoked'],
+    ] as const) {
+      for (const subject of subjects) {
+        if (other.has(subject)) continue;
+        for (const userId of this.deps.identities.usersWithSubject(subject)) {
+          const user = this.deps.identities.user(userId);
+          if (!user) continue;
+          context.logger.info(
+            {
+              audit: true,
+              action,
+              user: user.spec.userName,
+              subject,
+              role: `${ref.kind}/${ref.name}`,
+              namespace: namespace ?? null,
+              accessMapping: mapping,
+            },
+            `access ${action}`,
+          );
+          this.deps.events.record(
+            { apiVersion: user.apiVersion, kind: user.kind, name: user.metadata.name, uid: user.metadata.uid },
+            'Normal',
+            action === 'granted' ? 'AccessGranted' : 'AccessRevoked',
+            `${ref.kind} ${ref.name} ${where} ${action} by AccessMapping ${mapping}`,
+          );
+          const written = Date.parse(user.metadata.annotations?.[annotations.lastModified] ?? '');
+          if (Number.isFinite(written) && now - written < 10 * 60_000)
+            this.deps.observeWriteToRbac?.((now - written) / 1000);
+        }
+      }
+    }
+  }
+
+  private async writeStatus(
+    mapping: AccessMapping,
+    generation: number,
+    ready: Omit<Condition, 'lastTransitionTime' | 'type'>,
+    fields: Partial<NonNullable<AccessMapping['status']>> = {},
+  ): Promise<void> {
+    const conditions = setCondition(mapping.status?.conditions, { type: 'Ready', ...ready }, generation, this.clock());
+    const status = { ...mapping.status, ...fields, conditions, observedGeneration: generation };
+    if (fields.failures && fields.failures.length === 0) delete status.failures;
+    await this.deps.status.write(accessMappingKind, mapping.metadata.name, mapping.status, status);
+  }
+}
+
+function kindOf(binding: Binding): 'RoleBinding' | 'ClusterRoleBinding' {
+  return binding.metadata?.namespace ? 'RoleBinding' : 'ClusterRoleBinding';
+}
+
+/** What matters of a binding we own; informer copies carry more (managedFields, resourceVersion...). */
+function sameBinding(current: Binding, desired: Binding): boolean {
+  const labelsOk = Object.entries(desired.metadata?.labels ?? {}).every(
+    ([k, v]) => current.metadata?.labels?.[k] === v,
+  );
+  const ownerOk = (desired.metadata?.ownerReferences ?? []).every((want) =>
+    current.metadata?.ownerReferences?.some((have) => have.uid === want.uid && have.controller === true),
+  );
+  const subjects = (b: Binding) => JSON.stringify((b.subjects ?? []).map((s) => [s.kind, s.name, s.apiGroup ?? '']));
+  return (
+    labelsOk &&
+    ownerOk &&
+    JSON.stringify(current.roleRef) === JSON.stringify(desired.roleRef) &&
+    subjects(current) === subjects(desired)
+  );
+}
+
+const NOT_HELD = 'attempting to grant RBAC permissions not currently held';
+
+function describeWriteError(err: unknown, binding: Binding): MappingFailure {
+  const namespace = binding.metadata?.namespace;
+  const body = err instanceof ApiException ? String(err.body) : String(err);
+  if (err instanceof ApiException && err.code === 403 && body.includes(NOT_HELD)) {
+    return {
+      namespace,
+      reason: 'BindForbidden',
+      message: `the operator may not bind ${binding.roleRef.kind} ${binding.roleRef.name}: grant it bind on that role (Helm value roles.allowedClusterRoles)`,
+    };
+  }
+  if (err instanceof ApiException && err.code === 404 && namespace) {
+    return { namespace, reason: 'NamespaceNotFound', message: `namespace ${namespace} does not exist` };
+  }
+  return {
+    namespace,
+    reason: 'ApplyFailed',
+    message: `could not write ${binding.metadata?.name}: ${body.slice(0, 300)}`,
+  };
+}
+
+function readiness(
+  desired: DesiredBindings,
+  failures: MappingFailure[],
+): Omit<Condition, 'lastTransitionTime' | 'type'> {
+  if (desired.expired) {
+    return {
+      status: 'True',
+      reason: 'Expired',
+      message: `Access expired at ${desired.expiresAt?.toISOString() ?? 'expiresAt'}; bindings removed`,
+    };
+  }
+  if (failures.length === 0) {
+    const count = desired.roleBindings.length + desired.clusterRoleBindings.length;
+    return {
+      status: 'True',
+      reason: 'Reconciled',
+      message: `${count} binding(s) for ${desired.subjectCount} subject(s)`,
+    };
+  }
+  const first = failures[0]!;
+  const more = failures.length > 1 ? ` (and ${failures.length - 1} more, see status.failures)` : '';
+  return { status: 'False', reason: first.reason, message: `${first.message}${more}` };
+}

@@ -1,0 +1,43 @@
+import { isDeepStrictEqual } from 'node:util';
+import { CustomObjectsApi, type KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { API_GROUP, API_VERSION } from '../api/crd-builder.ts';
+
+const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+
+/**
+ * Writes the status subresource of our cluster-scoped kinds, and only when it changed: a converged operator sends
+ * no writes at all, so its steady state costs the API server nothing.
+ */
+export class StatusWriter {
+  private readonly api: CustomObjectsApi;
+  private readonly onWrite: ((verb: string) => void) | undefined;
+
+  constructor(kc: KubeConfig, onWrite?: (verb: string) => void) {
+    this.api = kc.makeApiClient(CustomObjectsApi);
+    this.onWrite = onWrite;
+  }
+
+  async write(kind: { plural: string }, name: string, current: unknown, next: object): Promise<boolean> {
+    if (isDeepStrictEqual(normalise(current), normalise(next))) return false;
+    // A merge patch removes a key only when told to with null.
+    const patch: Record<string, unknown> = { ...next };
+    for (const key of Object.keys((current ?? {}) as object)) if (!(key in next)) patch[key] = null;
+    this.onWrite?.('status');
+    try {
+      await this.api.patchClusterCustomObjectStatus(
+        { group: API_GROUP, version: API_VERSION, plural: kind.plural, name, body: { status: patch } },
+        mergePatch,
+      );
+    } catch (err) {
+      // The object was deleted meanwhile: nothing to report on.
+      if ((err as { code?: number }).code === 404) return false;
+      throw err;
+    }
+    return true;
+  }
+}
+
+/** JSON round trip: drops undefined values, so that `{a: undefined}` equals `{}`. */
+function normalise(value: unknown): unknown {
+  return value === undefined ? {} : JSON.parse(JSON.stringify(value));
+}

@@ -1,0 +1,125 @@
+import { randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { CoreV1Api, type KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node';
+import { operatorClusterRole, operatorNamespaceRole } from '../../src/api/operator-rbac.ts';
+import { type RunningOperator, startOperator } from '../../src/main.ts';
+import { createLogger } from '../../src/observability/logger.ts';
+import { parseSettings, type Settings } from '../../src/settings.ts';
+import { adminKubeConfig, controlPlane, createNamespace, kubeConfigFor, uniqueName } from './cluster.ts';
+
+export interface TestOperator {
+  operator: RunningOperator;
+  namespace: string;
+  /** The Kubernetes user the operator runs as: it holds only the operator's ClusterRole and Role. */
+  user: string;
+  token: string;
+  connection: string;
+  admin: KubeConfig;
+  settings: Settings;
+  /** Calls the SCIM endpoint with this operator's token. */
+  scim(method: string, pathName: string, body?: unknown): Promise<{ status: number; body: any }>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs the operator in-process against the test control plane, as a non-admin identity bound to exactly the
+ * ClusterRole and Role that the Helm chart ships (src/api/operator-rbac.ts), in a namespace of its own.
+ */
+export async function startTestOperator(
+  options: {
+    settingsYaml?: string;
+    identity?: string;
+    namespace?: string;
+    connection?: string;
+    onLeadershipLost?: () => void;
+  } = {},
+): Promise<TestOperator> {
+  const admin = adminKubeConfig();
+  const namespace = options.namespace ?? (await createNamespace(admin, uniqueName('operator')));
+  const user = `scim-operator-${namespace}`;
+  const settings = parseSettings(options.settingsYaml ?? '');
+  const connection = options.connection ?? uniqueName('conn');
+  const token = randomBytes(24).toString('base64url');
+  const core = admin.makeApiClient(CoreV1Api);
+  const rbac = admin.makeApiClient(RbacAuthorizationV1Api);
+  const rbacOptions = {
+    name: user,
+    namespace,
+    tokenSecretName: 'scim-tokens',
+    allowedClusterRoles: settings.roles.allowedClusterRoles,
+    allowedRoles: settings.roles.allowedRoles,
+  };
+  await core
+    .createNamespacedSecret({
+      namespace,
+      body: { metadata: { name: 'scim-tokens' }, stringData: { [connection]: token } },
+    })
+    .catch((err) => {
+      if ((err as { code?: number }).code !== 409) throw err;
+    });
+  await rbac.createClusterRole({ body: operatorClusterRole(rbacOptions) }).catch(ignoreExists);
+  await rbac
+    .createClusterRoleBinding({
+      body: {
+        metadata: { name: user },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: user },
+        subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: user }],
+      },
+    })
+    .catch(ignoreExists);
+  await rbac.createNamespacedRole({ namespace, body: operatorNamespaceRole(rbacOptions) }).catch(ignoreExists);
+  await rbac
+    .createNamespacedRoleBinding({
+      namespace,
+      body: {
+        metadata: { name: user },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: user },
+        subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: user }],
+      },
+    })
+    .catch(ignoreExists);
+
+  const kc = await kubeConfigFor(user);
+  const kubeconfig = path.join(controlPlane().pkiDir, `${user}-${randomBytes(3).toString('hex')}.operator.kubeconfig`);
+  await writeFile(kubeconfig, kc.exportConfig(), { mode: 0o600 });
+  const operator = await startOperator(
+    {
+      kubeconfig,
+      scimAddress: { host: '127.0.0.1', port: 0 },
+      metricsAddress: { host: '127.0.0.1', port: 0 },
+      tokenSecret: { namespace, name: 'scim-tokens' },
+      logLevel: 'silent',
+      requestTimeoutMs: 30_000,
+    },
+    {
+      settings: { ...settings, leaderElection: { ...settings.leaderElection, namespace } },
+      logger: createLogger(process.env.SCIM_OPERATOR_TEST_LOG_LEVEL ?? 'silent'),
+      identity: options.identity,
+      onLeadershipLost: options.onLeadershipLost ?? (() => {}),
+    },
+  );
+  return {
+    operator,
+    namespace,
+    user,
+    token,
+    connection,
+    admin,
+    settings,
+    async scim(method, pathName, body) {
+      const res = await fetch(`${operator.scimUrl}${pathName}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/scim+json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await res.text();
+      return { status: res.status, body: text ? JSON.parse(text) : undefined };
+    },
+    stop: () => operator.stop(),
+  };
+}
+
+function ignoreExists(err: unknown): void {
+  if ((err as { code?: number }).code !== 409) throw err;
+}
