@@ -22,19 +22,23 @@ export interface TestOperator {
   stop(): Promise<void>;
 }
 
+export interface OperatorIdentity {
+  namespace: string;
+  user: string;
+  kubeconfig: string;
+  token: string;
+  connection: string;
+  settings: Settings;
+  admin: KubeConfig;
+}
+
 /**
- * Runs the operator in-process against the test control plane, as a non-admin identity bound to exactly the
- * ClusterRole and Role that the Helm chart ships (src/api/operator-rbac.ts), in a namespace of its own.
+ * A namespace, a token Secret, and a non-admin Kubernetes user bound to exactly the ClusterRole and Role that the
+ * Helm chart ships (src/api/operator-rbac.ts), with a kubeconfig for it: what an operator replica runs as.
  */
-export async function startTestOperator(
-  options: {
-    settingsYaml?: string;
-    identity?: string;
-    namespace?: string;
-    connection?: string;
-    onLeadershipLost?: () => void;
-  } = {},
-): Promise<TestOperator> {
+export async function prepareOperatorIdentity(
+  options: { settingsYaml?: string; namespace?: string; connection?: string } = {},
+): Promise<OperatorIdentity> {
   const admin = adminKubeConfig();
   const namespace = options.namespace ?? (await createNamespace(admin, uniqueName('operator')));
   const user = `scim-operator-${namespace}`;
@@ -83,6 +87,20 @@ export async function startTestOperator(
   const kc = await kubeConfigFor(user);
   const kubeconfig = path.join(controlPlane().pkiDir, `${user}-${randomBytes(3).toString('hex')}.operator.kubeconfig`);
   await writeFile(kubeconfig, kc.exportConfig(), { mode: 0o600 });
+  return { namespace, user, kubeconfig, token, connection, settings, admin };
+}
+
+/** Runs the operator in-process against the test control plane, as a prepared identity. */
+export async function startTestOperator(
+  options: {
+    settingsYaml?: string;
+    identity?: string;
+    namespace?: string;
+    connection?: string;
+    onLeadershipLost?: () => void;
+  } = {},
+): Promise<TestOperator> {
+  const { namespace, user, kubeconfig, token, connection, settings, admin } = await prepareOperatorIdentity(options);
   const operator = await startOperator(
     {
       kubeconfig,
