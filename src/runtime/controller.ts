@@ -1,0 +1,165 @@
+import { randomUUID } from 'node:crypto';
+import { isTerminal, type LoggerLike, type Reconcile, type ReconcileResult } from './reconciler.ts';
+import { type Clock, type RateLimiter, systemClock, WorkQueue, type WorkQueueMetrics } from './work-queue.ts';
+
+export type ReconcileOutcome = 'success' | 'error' | 'requeue_after';
+
+/** Hooks for the `controller_runtime_*` metrics of one controller. */
+export interface ReconcileMetrics {
+  maxConcurrentReconciles(n: number): void;
+  activeWorkers(delta: number): void;
+  reconciled(outcome: ReconcileOutcome, seconds: number): void;
+  errored(kind: { terminal: boolean; panic: boolean; timedOut: boolean }): void;
+}
+
+export interface ControllerMetricHooks {
+  queue: WorkQueueMetrics;
+  reconcile: ReconcileMetrics;
+}
+
+/** What `Controller` needs from `ControllerMetrics` (src/observability/controller-metrics.ts). */
+export interface ControllerMetricsSource {
+  forController(name: string): ControllerMetricHooks;
+}
+
+export interface ControllerOptions {
+  name: string;
+  reconcile: Reconcile;
+  logger: LoggerLike;
+  /** Concurrent reconciles (controller-runtime's MaxConcurrentReconciles); never two for one key. Default 1. */
+  workers?: number;
+  metrics?: ControllerMetricsSource;
+  /** Backoff for failed keys; default per-key exponential 5 ms .. 5 min. */
+  rateLimiter?: RateLimiter;
+  /**
+   * Aborts the reconcile's `signal` after this long. A reconcile that ignores the signal keeps its worker and its key
+   * until it settles, as a Go reconciler that ignores its context does; a rejection after the deadline counts as a
+   * timeout.
+   */
+  reconcileTimeoutMs?: number;
+  clock?: Clock;
+}
+
+/**
+ * Runs `reconcile` for enqueued keys on `workers` async workers. Keys can be enqueued before `start()` (informers run
+ * on every replica; workers only on the leader), and the queue keeps them de-duplicated until then.
+ */
+export class Controller {
+  readonly name: string;
+  readonly #options: ControllerOptions;
+  readonly #queue: WorkQueue;
+  readonly #metrics: ReconcileMetrics | undefined;
+  readonly #clock: Clock;
+  #workers: Promise<void>[] = [];
+
+  constructor(options: ControllerOptions) {
+    this.name = options.name;
+    this.#options = options;
+    this.#clock = options.clock ?? systemClock;
+    const hooks = options.metrics?.forController(options.name);
+    this.#metrics = hooks?.reconcile;
+    this.#queue = new WorkQueue({ clock: this.#clock, rateLimiter: options.rateLimiter, metrics: hooks?.queue });
+    this.#metrics?.maxConcurrentReconciles(this.#workerCount());
+  }
+
+  enqueue(key: string): void {
+    this.#queue.add(key);
+  }
+
+  enqueueAfter(key: string, ms: number): void {
+    this.#queue.addAfter(key, ms);
+  }
+
+  start(): void {
+    if (this.#workers.length > 0 || this.#queue.shuttingDown()) return;
+    for (let i = 0; i < this.#workerCount(); i++) this.#workers.push(this.#work());
+  }
+
+  /** Stops handing out keys, waits for in-flight reconciles to finish, then for the workers to exit. */
+  async stop(): Promise<void> {
+    await this.#queue.shutDownWithDrain();
+    await Promise.all(this.#workers);
+  }
+
+  #workerCount(): number {
+    return Math.max(1, this.#options.workers ?? 1);
+  }
+
+  async #work(): Promise<void> {
+    for (let key = await this.#queue.get(); key !== undefined; key = await this.#queue.get()) {
+      this.#metrics?.activeWorkers(1);
+      try {
+        await this.#reconcileHandler(key);
+      } finally {
+        this.#queue.done(key);
+        this.#metrics?.activeWorkers(-1);
+      }
+    }
+  }
+
+  /** The one place a reconcile's outcome becomes queue actions, metrics and a log line. */
+  async #reconcileHandler(key: string): Promise<void> {
+    const reconcileId = randomUUID();
+    const logger = bind(this.#options.logger, { controller: this.name, key, reconcileId });
+    const started = this.#clock.now();
+    const seconds = () => (this.#clock.now() - started) / 1000;
+    const abort = new AbortController();
+    const timeoutMs = this.#options.reconcileTimeoutMs;
+    const timer = timeoutMs
+      ? this.#clock.setTimeout(() => abort.abort(new ReconcileTimeoutError(timeoutMs)), timeoutMs)
+      : undefined;
+    let result: ReconcileResult;
+    try {
+      result = await this.#options.reconcile(key, { reconcileId, logger, signal: abort.signal });
+    } catch (err) {
+      const terminal = isTerminal(err);
+      const panic = !terminal && isPanic(err);
+      this.#metrics?.errored({ terminal, panic, timedOut: abort.signal.aborted });
+      this.#metrics?.reconciled('error', seconds());
+      if (!terminal) this.#queue.addRateLimited(key);
+      logger.error({ err, terminal, panic }, panic ? 'Observed a panic in reconciler' : 'Reconciler error');
+      return;
+    } finally {
+      if (timer !== undefined) this.#clock.clearTimeout(timer);
+    }
+    const requeueAfterMs = result?.requeueAfterMs ?? 0;
+    this.#queue.forget(key);
+    if (requeueAfterMs > 0) {
+      this.#queue.addAfter(key, requeueAfterMs);
+      this.#metrics?.reconciled('requeue_after', seconds());
+    } else {
+      this.#metrics?.reconciled('success', seconds());
+    }
+    logger.debug({ requeueAfterMs }, 'Reconcile done');
+  }
+}
+
+export class ReconcileTimeoutError extends Error {
+  override name = 'ReconcileTimeoutError';
+  constructor(ms: number) {
+    super(`reconcile did not finish within ${ms} ms`);
+  }
+}
+
+/**
+ * Go's panics have no direct JS equivalent; these are the throws that mean a bug rather than a failed call: a thrown
+ * non-Error, and the engine's own faults. A TypeError with a `cause` is excluded because undici reports network
+ * failures as `TypeError('fetch failed', { cause })`.
+ */
+export function isPanic(err: unknown): boolean {
+  if (!(err instanceof Error)) return true;
+  if (err instanceof TypeError) return err.cause === undefined;
+  return err instanceof ReferenceError || err instanceof RangeError;
+}
+
+function bind(logger: LoggerLike, bindings: Record<string, unknown>): LoggerLike {
+  if (logger.child) return logger.child(bindings);
+  const withBindings = (log: (obj: object, msg?: string) => void) => (obj: object, msg?: string) =>
+    log.call(logger, { ...bindings, ...obj }, msg);
+  return {
+    info: withBindings(logger.info),
+    warn: withBindings(logger.warn),
+    error: withBindings(logger.error),
+    debug: withBindings(logger.debug),
+  };
+}

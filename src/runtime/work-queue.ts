@@ -1,0 +1,201 @@
+/**
+ * client-go's work queue for string keys: de-duplicating, delaying and rate-limited in one.
+ *
+ * - `add` of a key that is already waiting is a no-op; adding a key that a worker holds marks it dirty and hands it
+ *   out again on `done`, so **one key is never processed by two workers at once** and many adds during processing
+ *   collapse into one re-run.
+ * - `addAfter` keeps the **earlier** ready time when a key is already waiting.
+ * - `addRateLimited` waits `rateLimiter.when(key)`, which grows per key until `forget(key)`.
+ *
+ * One departure from client-go: after `shutDown()` queued keys are dropped and `get()` resolves `undefined` at once
+ * rather than handing out the rest. Reconcile is level-triggered, so the next leader relists and finds them again.
+ */
+
+export interface Clock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export const systemClock: Clock = {
+  now: () => performance.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
+/** Hooks for the `workqueue_*` metrics; durations in seconds. */
+export interface WorkQueueMetrics {
+  depth(n: number): void;
+  added(): void;
+  queueDuration(seconds: number): void;
+  workDuration(seconds: number): void;
+  retried(): void;
+  /** Called once; the metrics side reads the probe at scrape time, as client-go's 500 ms updater would. */
+  trackUnfinishedWork(probe: () => { unfinishedSeconds: number; longestRunningSeconds: number }): void;
+}
+
+export interface RateLimiter {
+  /** The delay before the next retry of `key`; counts the failure. */
+  when(key: string): number;
+  forget(key: string): void;
+  numRequeues(key: string): number;
+}
+
+/** Per-key `baseMs × 2^failures`, capped at `maxMs` (client-go's ItemExponentialFailureRateLimiter). */
+export function exponentialRateLimiter({ baseMs = 5, maxMs = 5 * 60_000 } = {}): RateLimiter {
+  const failures = new Map<string, number>();
+  return {
+    when(key) {
+      const n = failures.get(key) ?? 0;
+      failures.set(key, n + 1);
+      return Math.min(baseMs * 2 ** n, maxMs);
+    },
+    forget: (key) => void failures.delete(key),
+    numRequeues: (key) => failures.get(key) ?? 0,
+  };
+}
+
+export interface WorkQueueOptions {
+  clock?: Clock;
+  rateLimiter?: RateLimiter;
+  metrics?: WorkQueueMetrics;
+}
+
+export class WorkQueue {
+  readonly #clock: Clock;
+  readonly #limiter: RateLimiter;
+  readonly #metrics: WorkQueueMetrics | undefined;
+  /** Ready keys in FIFO order; a Set keeps insertion order and gives O(1) delete. */
+  readonly #queue = new Set<string>();
+  /** Keys that need processing, with the time they were added (for queue duration). */
+  readonly #dirty = new Map<string, number>();
+  /** Keys a worker holds, with the time it got them. */
+  readonly #processing = new Map<string, number>();
+  readonly #waiting = new Map<string, { readyAt: number; timer: unknown }>();
+  readonly #getters: Array<(key: string | undefined) => void> = [];
+  readonly #drainWaiters: Array<() => void> = [];
+  #shuttingDown = false;
+
+  constructor(options: WorkQueueOptions = {}) {
+    this.#clock = options.clock ?? systemClock;
+    this.#limiter = options.rateLimiter ?? exponentialRateLimiter();
+    this.#metrics = options.metrics;
+    this.#metrics?.trackUnfinishedWork(() => this.#unfinishedWork());
+  }
+
+  add(key: string): void {
+    if (this.#shuttingDown || this.#dirty.has(key)) return;
+    this.#metrics?.added();
+    this.#dirty.set(key, this.#clock.now());
+    if (this.#processing.has(key)) return;
+    this.#push(key);
+  }
+
+  addAfter(key: string, ms: number): void {
+    if (this.#shuttingDown) return;
+    this.#metrics?.retried();
+    if (!(ms > 0)) {
+      this.add(key);
+      return;
+    }
+    const readyAt = this.#clock.now() + ms;
+    const waiting = this.#waiting.get(key);
+    if (waiting) {
+      if (waiting.readyAt <= readyAt) return;
+      this.#clock.clearTimeout(waiting.timer);
+    }
+    const timer = this.#clock.setTimeout(() => {
+      this.#waiting.delete(key);
+      this.add(key);
+    }, ms);
+    this.#waiting.set(key, { readyAt, timer });
+  }
+
+  addRateLimited(key: string): void {
+    this.addAfter(key, this.#limiter.when(key));
+  }
+
+  forget(key: string): void {
+    this.#limiter.forget(key);
+  }
+
+  numRequeues(key: string): number {
+    return this.#limiter.numRequeues(key);
+  }
+
+  /** The next ready key, marked as processing until `done(key)`; `undefined` once the queue is shut down. */
+  get(): Promise<string | undefined> {
+    if (this.#shuttingDown) return Promise.resolve(undefined);
+    const key = this.#pop();
+    if (key !== undefined) return Promise.resolve(key);
+    return new Promise((resolve) => this.#getters.push(resolve));
+  }
+
+  done(key: string): void {
+    const started = this.#processing.get(key);
+    if (started === undefined) return;
+    this.#processing.delete(key);
+    this.#metrics?.workDuration((this.#clock.now() - started) / 1000);
+    if (this.#dirty.has(key) && !this.#shuttingDown) this.#push(key);
+    if (this.#processing.size === 0) for (const resolve of this.#drainWaiters.splice(0)) resolve();
+  }
+
+  /** Ready keys, not counting those being processed or waiting for a delay. */
+  len(): number {
+    return this.#queue.size;
+  }
+
+  shuttingDown(): boolean {
+    return this.#shuttingDown;
+  }
+
+  /** Stops handing out keys: waiting `get()` calls resolve `undefined`, adds are ignored, delays are cancelled. */
+  shutDown(): void {
+    if (this.#shuttingDown) return;
+    this.#shuttingDown = true;
+    for (const { timer } of this.#waiting.values()) this.#clock.clearTimeout(timer);
+    this.#waiting.clear();
+    this.#queue.clear();
+    this.#dirty.clear();
+    this.#metrics?.depth(0);
+    for (const resolve of this.#getters.splice(0)) resolve(undefined);
+  }
+
+  /** `shutDown()`, then resolves once every key handed out has been marked `done`. */
+  shutDownWithDrain(): Promise<void> {
+    this.shutDown();
+    if (this.#processing.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#drainWaiters.push(resolve));
+  }
+
+  #push(key: string): void {
+    this.#queue.add(key);
+    const getter = this.#getters.shift();
+    if (getter) getter(this.#pop());
+    else this.#metrics?.depth(this.#queue.size);
+  }
+
+  #pop(): string | undefined {
+    const next = this.#queue.values().next();
+    if (next.done) return undefined;
+    const key = next.value;
+    this.#queue.delete(key);
+    this.#metrics?.depth(this.#queue.size);
+    const now = this.#clock.now();
+    this.#metrics?.queueDuration((now - (this.#dirty.get(key) ?? now)) / 1000);
+    this.#dirty.delete(key);
+    this.#processing.set(key, now);
+    return key;
+  }
+
+  #unfinishedWork(): { unfinishedSeconds: number; longestRunningSeconds: number } {
+    const now = this.#clock.now();
+    let unfinished = 0;
+    let longest = 0;
+    for (const started of this.#processing.values()) {
+      unfinished += now - started;
+      longest = Math.max(longest, now - started);
+    }
+    return { unfinishedSeconds: unfinished / 1000, longestRunningSeconds: longest / 1000 };
+  }
+}
