@@ -49,8 +49,8 @@ export class OperatorControllers {
   readonly identities: IdentityCache;
   readonly roleBindingsController: Controller;
   readonly identityStatusController: Controller;
-  /** Writes sent to the API server by the controllers, by verb (tests assert a converged state sends none). */
-  readonly writes = new Map<string, number>();
+  /** Writes sent to the API server by the controllers, as `verb target` (tests assert a converged state sends none). */
+  readonly writes: { verb: string; target: string }[] = [];
   private readonly cache: StoreCache;
   private readonly lastSubject = new Map<string, string>();
   private readonly settings: Settings;
@@ -90,7 +90,9 @@ export class OperatorControllers {
     );
     this.identities = new IdentityCache(cache, settings.subjects);
 
-    const onWrite = (verb: string) => this.writes.set(verb, (this.writes.get(verb) ?? 0) + 1);
+    const onWrite = (verb: string, target: string) => {
+      if (this.writes.length < 100_000) this.writes.push({ verb, target });
+    };
     const events = new EventRecorder(kc);
     const status = new StatusWriter(kc, onWrite);
     const writeToRbac = new Histogram({

@@ -10,9 +10,9 @@ const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
  */
 export class StatusWriter {
   private readonly api: CustomObjectsApi;
-  private readonly onWrite: ((verb: string) => void) | undefined;
+  private readonly onWrite: ((verb: string, target: string) => void) | undefined;
 
-  constructor(kc: KubeConfig, onWrite?: (verb: string) => void) {
+  constructor(kc: KubeConfig, onWrite?: (verb: string, target: string) => void) {
     this.api = kc.makeApiClient(CustomObjectsApi);
     this.onWrite = onWrite;
   }
@@ -22,7 +22,7 @@ export class StatusWriter {
     // A merge patch removes a key only when told to with null.
     const patch: Record<string, unknown> = { ...next };
     for (const key of Object.keys((current ?? {}) as object)) if (!(key in next)) patch[key] = null;
-    this.onWrite?.('status');
+    this.onWrite?.('status', `${kind.plural}/${name}`);
     try {
       await this.api.patchClusterCustomObjectStatus(
         { group: API_GROUP, version: API_VERSION, plural: kind.plural, name, body: { status: patch } },

@@ -18,6 +18,7 @@ export interface TestOperator {
   admin: KubeConfig;
   settings: Settings;
   /** Calls the SCIM endpoint with this operator's token. */
+  // biome-ignore lint/suspicious/noExplicitAny: SCIM replies are arbitrary JSON that tests read freely
   scim(method: string, pathName: string, body?: unknown): Promise<{ status: number; body: any }>;
   stop(): Promise<void>;
 }

@@ -44,7 +44,7 @@ export interface RoleBindingsDeps {
   /** Seconds from the SCIM write of a user to the RBAC change it caused. */
   observeWriteToRbac?: (seconds: number) => void;
   /** Counts API writes, so tests and benchmarks can assert that a converged state writes nothing. */
-  onWrite?: (verb: string) => void;
+  onWrite?: (verb: string, target: string) => void;
 }
 
 /**
@@ -162,7 +162,7 @@ export class RoleBindingsReconciler {
     const name = binding.metadata!.name!;
     // roleRef is immutable: a different role under the same name means delete and create.
     if (current && JSON.stringify(current.roleRef) !== JSON.stringify(binding.roleRef)) await this.remove(current);
-    this.deps.onWrite?.('apply');
+    this.deps.onWrite?.('apply', `${binding.kind}/${binding.metadata?.namespace ?? ''}/${name}`);
     if (binding.kind === 'RoleBinding') {
       const namespace = binding.metadata!.namespace!;
       await this.rbac.patchNamespacedRoleBinding(
@@ -175,8 +175,8 @@ export class RoleBindingsReconciler {
   }
 
   private async remove(binding: Binding): Promise<void> {
-    this.deps.onWrite?.('delete');
     const name = binding.metadata!.name!;
+    this.deps.onWrite?.('delete', `${kindOf(binding)}/${binding.metadata?.namespace ?? ''}/${name}`);
     if (kindOf(binding) === 'RoleBinding') {
       await this.rbac.deleteNamespacedRoleBinding({ name, namespace: binding.metadata!.namespace! });
     } else {

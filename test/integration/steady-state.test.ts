@@ -1,0 +1,127 @@
+import { CustomObjectsApi } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createNamespace, eventually, uniqueName } from '../support/cluster.ts';
+import { startTestOperator, type TestOperator } from '../support/operator.ts';
+
+const USERS = 1000;
+const GROUPS = 100;
+const MAPPINGS = 50;
+
+/** Runs `tasks` with at most `limit` in flight. */
+async function pool<T>(items: T[], limit: number, task: (item: T, index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: limit }, async () => {
+      while (next < items.length) {
+        const index = next++;
+        await task(items[index]!, index);
+      }
+    }),
+  );
+}
+
+describe('a converged operator', () => {
+  let op: TestOperator;
+  beforeAll(async () => {
+    op = await startTestOperator();
+  });
+  afterAll(async () => {
+    await op?.stop();
+  });
+
+  it(`sends zero writes on a full resync with ${USERS} users, ${GROUPS} groups and ${MAPPINGS} mappings`, async () => {
+    const namespaces = await Promise.all(Array.from({ length: 5 }, () => createNamespace(op.admin)));
+    const userIds: string[] = [];
+    await pool([...Array(USERS).keys()], 8, async (i) => {
+      const res = await op.scim('POST', '/Users', {
+        userName: `${uniqueName('steady')}-${i}@example.com`,
+        active: true,
+      });
+      expect(res.status).toBe(201);
+      userIds[i] = res.body.id;
+    });
+    const groupNames = Array.from({ length: GROUPS }, () => uniqueName('steady-group'));
+    await pool(groupNames, 8, async (displayName, g) => {
+      const members = userIds.slice(g * (USERS / GROUPS), (g + 1) * (USERS / GROUPS)).map((value) => ({ value }));
+      const res = await op.scim('POST', '/Groups', { displayName, members });
+      expect(res.status).toBe(201);
+    });
+    const objects = op.admin.makeApiClient(CustomObjectsApi);
+    const mappingNames = Array.from({ length: MAPPINGS }, () => uniqueName('steady-map'));
+    await pool(mappingNames, 4, async (name, m) => {
+      await objects.createClusterCustomObject({
+        group: 'scim-operator.dev',
+        version: 'v1alpha1',
+        plural: 'accessmappings',
+        body: {
+          apiVersion: 'scim-operator.dev/v1alpha1',
+          kind: 'AccessMapping',
+          metadata: { name },
+          spec: {
+            connection: op.connection,
+            subjects: {
+              groups: [
+                { displayName: groupNames[(2 * m) % GROUPS]! },
+                { displayName: groupNames[(2 * m + 1) % GROUPS]! },
+              ],
+            },
+            roleBindings: [{ clusterRole: m % 2 ? 'view' : 'edit', namespaces: [namespaces[m % 5]!] }],
+          },
+        },
+      });
+    });
+
+    const ours = new Set([
+      ...userIds.map((id) => `scimusers/${id}`),
+      ...mappingNames.map((n) => `accessmappings/${n}`),
+    ]);
+    const ourWrites = () =>
+      op.operator.controllers.writes.filter(
+        (w) => ours.has(w.target) || mappingNames.some((n) => w.target.includes(`scim:${n}:`)),
+      ).length;
+    // Converged: every mapping Ready and nothing of ours written for two seconds.
+    await eventually(
+      async () => {
+        const list = (await objects.listClusterCustomObject({
+          group: 'scim-operator.dev',
+          version: 'v1alpha1',
+          plural: 'accessmappings',
+        })) as {
+          items: {
+            metadata: { name: string; generation: number };
+            status?: { observedGeneration?: number; bindingCount?: number; conditions?: { status: string }[] };
+          }[];
+        };
+        const mine = list.items.filter((m) => mappingNames.includes(m.metadata.name));
+        return (
+          mine.length === MAPPINGS &&
+          mine.every((m) => m.status?.conditions?.[0]?.status === 'True' && m.status.bindingCount === 1)
+        );
+      },
+      120_000,
+      'all mappings Ready',
+    );
+    let last = -1;
+    await eventually(
+      async () => {
+        const now = ourWrites();
+        const quiet = now === last;
+        last = now;
+        await new Promise((r) => setTimeout(r, 2000));
+        return quiet && ourWrites() === now;
+      },
+      120_000,
+      'writes settle',
+    );
+
+    const before = ourWrites();
+    const requestsBefore = op.operator.controllers.writes.length;
+    op.operator.controllers.resync();
+    await new Promise((r) => setTimeout(r, 5000));
+    const written = op.operator.controllers.writes
+      .slice(requestsBefore)
+      .filter((w) => ours.has(w.target) || mappingNames.some((n) => w.target.includes(`scim:${n}:`)));
+    expect(written, 'writes during a resync of a converged state').toEqual([]);
+    expect(ourWrites()).toBe(before);
+  }, 300_000);
+});
