@@ -1,17 +1,18 @@
-// Writes crds/*.yaml from the zod schemas in src/api. `--check` exits 1 when a file is stale, for CI.
+// Writes every generated file from its one source: crds/*.yaml and the chart's CRD templates from the zod schemas in
+// src/api, and charts/scim-operator/values.schema.json from src/chart/values-schema.ts.
+// `--check` writes nothing and exits 1 when a file is stale, for CI.
 import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { crds, renderCrd } from '../src/api/crds.ts';
+import { generatedFiles } from '../src/chart/generated-files.ts';
 
 const check = process.argv.includes('--check');
 let stale = 0;
-for (const [file, crd] of Object.entries(crds)) {
-  const target = fileURLToPath(new URL(`../crds/${file}`, import.meta.url));
-  const rendered = renderCrd(crd);
+for (const [file, content] of Object.entries(generatedFiles())) {
+  const target = fileURLToPath(new URL(`../${file}`, import.meta.url));
   const current = await readFile(target, 'utf8').catch(() => '');
-  if (current === rendered) continue;
+  if (current === content) continue;
   stale++;
-  if (check) console.error(`crds/${file} is stale: run npm run generate`);
-  else await writeFile(target, rendered);
+  if (check) console.error(`${file} is stale: run npm run generate`);
+  else await writeFile(target, content);
 }
 if (check && stale > 0) process.exit(1);

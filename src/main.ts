@@ -75,6 +75,7 @@ export async function startOperator(config: Config, options: StartOptions = {}):
     for (const [connection, count] of connections) metrics.tokenKeys.set({ connection }, count);
     logger.info({ connections: [...connections.keys()] }, 'SCIM tokens loaded');
   });
+  metrics.tokenAge = () => tokens.ageSeconds();
   const store = new KubernetesScimStore({
     kc,
     onUnexpectedError: (err, operation) => logger.error({ err, operation }, 'Kubernetes request failed'),

@@ -25,6 +25,8 @@ export interface TokenSource {
   /** Connections and how many valid tokens each has. */
   connections(): Map<string, number>;
   hasSynced(): boolean;
+  /** Seconds since the tokens were last rotated: the `scim-operator.dev/rotated-at` annotation, else the Secret's age. */
+  ageSeconds(now?: Date): number | undefined;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -56,6 +58,13 @@ export function watchTokenSecret(
     authenticate: (token) => current(token),
     connections: () => counts,
     hasSynced: () => informer.hasSynced(),
+    ageSeconds(now = new Date()) {
+      const secret = informer.get(ref.name, ref.namespace);
+      const since =
+        secret?.metadata?.annotations?.['scim-operator.dev/rotated-at'] ?? secret?.metadata?.creationTimestamp;
+      const time = since ? new Date(since).getTime() : Number.NaN;
+      return Number.isFinite(time) ? Math.max(0, (now.getTime() - time) / 1000) : undefined;
+    },
     async start() {
       await informer.start();
       refresh();

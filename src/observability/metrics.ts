@@ -36,6 +36,19 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /** Set by the composition root to read the token Secret's age at scrape time. */
+  tokenAge: () => number | undefined = () => undefined;
+
+  readonly tokenSecretAge = new Gauge({
+    name: 'scim_operator_token_secret_age_seconds',
+    help: 'Seconds since the SCIM token Secret was created or last marked rotated (annotation scim-operator.dev/rotated-at).',
+    registers: [this.registry],
+    collect: () => {
+      const age = this.tokenAge();
+      if (age !== undefined) this.tokenSecretAge.set(age);
+    },
+  });
+
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }

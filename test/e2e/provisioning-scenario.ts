@@ -1,0 +1,77 @@
+import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import { expect } from 'vitest';
+import { createNamespace, eventually, subjectCan, uniqueName } from '../support/cluster.ts';
+
+/**
+ * The end-to-end scenario, one code path for every target: the local control plane with the chart installed
+ * (test/integration/helm-chart.test.ts) and a kind cluster running the image (scripts/e2e-kind.sh). Acting as an
+ * identity provider: provision a user into a group over SCIM, map the group to `edit`, and let the real authorizer
+ * decide; then deactivate and expect the access gone.
+ */
+export interface E2eTarget {
+  scimUrl: string;
+  token: string;
+  /** A kubeconfig allowed to create namespaces and AccessMappings and to ask SubjectAccessReviews. */
+  admin: KubeConfig;
+}
+
+export async function provisioningScenario(target: E2eTarget): Promise<void> {
+  const scim = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${target.scimUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${target.token}`, 'content-type': 'application/scim+json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+  };
+  const namespace = await createNamespace(target.admin, uniqueName('e2e'));
+  const userName = `${uniqueName('e2e-user')}@example.com`;
+  const created = await scim('POST', '/Users', {
+    schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+    userName,
+    active: true,
+    emails: [{ type: 'work', primary: true, value: userName }],
+  });
+  expect(created.status, JSON.stringify(created.body)).toBe(201);
+  const userId = String(created.body.id);
+  const displayName = uniqueName('e2e-team');
+  const group = await scim('POST', '/Groups', {
+    schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
+    displayName,
+    members: [{ value: userId }],
+  });
+  expect(group.status, JSON.stringify(group.body)).toBe(201);
+
+  await target.admin.makeApiClient(CustomObjectsApi).createClusterCustomObject({
+    group: 'scim-operator.dev',
+    version: 'v1alpha1',
+    plural: 'accessmappings',
+    body: {
+      apiVersion: 'scim-operator.dev/v1alpha1',
+      kind: 'AccessMapping',
+      metadata: { name: uniqueName('e2e-mapping') },
+      spec: {
+        subjects: { groups: [{ displayName }] },
+        roleBindings: [{ clusterRole: 'edit', namespaces: [namespace] }],
+      },
+    },
+  });
+  const attributes = { namespace, verb: 'create', group: 'apps', resource: 'deployments' };
+  await eventually(
+    () => subjectCan(target.admin, { user: userName }, attributes),
+    20_000,
+    'the provisioned user is allowed',
+  );
+
+  const disabled = await scim('PATCH', `/Users/${userId}`, {
+    schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+    Operations: [{ op: 'Replace', path: 'active', value: 'False' }],
+  });
+  expect(disabled.status).toBe(200);
+  await eventually(
+    async () => !(await subjectCan(target.admin, { user: userName }, attributes)),
+    5_000,
+    'deactivated user denied',
+  );
+}

@@ -1,0 +1,214 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import {
+  ApiextensionsV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  KubeConfig,
+  PatchStrategy,
+  setHeaderOptions,
+  type V1ClusterRole,
+} from '@kubernetes/client-node';
+import { loadAll } from 'js-yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { crds } from '../../src/api/crds.ts';
+import { operatorClusterRole } from '../../src/api/operator-rbac.ts';
+import { type RunningOperator, startOperator } from '../../src/main.ts';
+import { createLogger } from '../../src/observability/logger.ts';
+import { loadSettings } from '../../src/settings.ts';
+import { provisioningScenario } from '../e2e/provisioning-scenario.ts';
+import { adminKubeConfig, controlPlane, subjectCan, uniqueName } from '../support/cluster.ts';
+import { chartDir, helm } from '../support/helm.ts';
+
+const allOn = path.join(chartDir, 'ci/all-on-values.yaml');
+type Doc = { kind: string; metadata: { name: string }; rules?: V1ClusterRole['rules'] };
+const docs = (yaml: string) => (loadAll(yaml) as (Doc | null)[]).filter((d): d is Doc => d !== null);
+
+describe('the Helm chart, rendered', () => {
+  it.each([
+    ['default values', []],
+    ['every option turned on', ['-f', allOn]],
+  ])('lints and renders with %s', async (_, args) => {
+    await helm(['lint', chartDir, '--strict', ...args]);
+    const rendered = docs((await helm(['template', 'r', chartDir, '-n', 'ops', ...args])).stdout);
+    expect(
+      rendered
+        .filter((d) => d.kind === 'CustomResourceDefinition')
+        .map((d) => d.metadata.name)
+        .sort(),
+    ).toEqual(
+      Object.values(crds)
+        .map((c) => c.metadata?.name)
+        .sort(),
+    );
+    expect(rendered.map((d) => d.kind)).toEqual(
+      expect.arrayContaining(['Deployment', 'ClusterRole', 'Role', 'Secret', 'Service', 'ConfigMap']),
+    );
+  });
+
+  it('grants the operator exactly the ClusterRole the tests run it with: no *, no escalate, bind only on the allowlist', async () => {
+    for (const args of [[], ['-f', allOn]]) {
+      const rendered = docs((await helm(['template', 'r', chartDir, '-n', 'ops', ...args])).stdout);
+      const clusterRole = rendered.find((d) => d.kind === 'ClusterRole')!;
+      const values = args.length ? ['view', 'edit'] : ['view', 'edit', 'admin'];
+      const expected = operatorClusterRole({
+        name: 'x',
+        namespace: 'ops',
+        tokenSecretName: 'x',
+        allowedClusterRoles: values,
+        allowedRoles: args.length ? ['deployer'] : [],
+      });
+      expect(clusterRole.rules).toEqual(expected.rules);
+      const flat = JSON.stringify(rendered.filter((d) => d.kind === 'ClusterRole' || d.kind === 'Role'));
+      expect(flat).not.toContain('"*"');
+      expect(flat).not.toContain('escalate');
+    }
+  });
+
+  it.each([
+    ['replicaCount=abc', "at '/replicaCount': got string, want integer"],
+    ['replicaCount=0', "at '/replicaCount'"],
+    ['image.pullPolicy=Sometimes', "at '/image/pullPolicy'"],
+    ['settings.roles.allowedClusterroles[0]=view', "additional properties 'allowedClusterroles' not allowed"],
+    ['settings.subjects.userAttribute=mail', "at '/settings/subjects/userAttribute'"],
+    ['settings.bindings.maxSubjectsPerBinding=0', "at '/settings/bindings/maxSubjectsPerBinding'"],
+    ['scim.publicUrl=not a url', "at '/scim/publicUrl'"],
+    ['token.connection=Entra ID', "at '/token/connection'"],
+    ['unknownTopLevel=1', "additional properties 'unknownTopLevel' not allowed"],
+  ])('refuses --set %s with a readable error', async (set, message) => {
+    await expect(helm(['template', 'r', chartDir, '--set', set])).rejects.toThrow(message);
+  });
+});
+
+describe('the Helm chart, installed into the control plane', () => {
+  const release = uniqueName('scim');
+  const namespace = uniqueName('scim-system');
+  let admin: KubeConfig;
+  let operator: RunningOperator | undefined;
+  let saKubeConfig: KubeConfig;
+  const fullname = `${release}-scim-operator`;
+  const sa = `system:serviceaccount:${namespace}:${fullname}`;
+
+  beforeAll(async () => {
+    admin = adminKubeConfig();
+    // The CRDs are already installed by the test setup; make them adoptable, as on a cluster where they were
+    // applied before the chart took them over.
+    const ext = admin.makeApiClient(ApiextensionsV1Api);
+    for (const crd of Object.values(crds)) {
+      await ext.patchCustomResourceDefinition(
+        {
+          name: crd.metadata!.name!,
+          body: {
+            metadata: {
+              labels: { 'app.kubernetes.io/managed-by': 'Helm' },
+              annotations: { 'meta.helm.sh/release-name': release, 'meta.helm.sh/release-namespace': namespace },
+            },
+          },
+        },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      );
+    }
+    await helm(['install', release, chartDir, '-n', namespace, '--create-namespace', '--set', 'replicaCount=2']);
+  });
+  afterAll(async () => {
+    await operator?.stop();
+  });
+
+  it('creates every object, and its ServiceAccount runs the operator out of cluster through the end-to-end scenario', async () => {
+    const core = admin.makeApiClient(CoreV1Api);
+    const secret = await core.readNamespacedSecret({ name: `${fullname}-tokens`, namespace });
+    const token = Buffer.from(secret.data?.entra ?? '', 'base64').toString();
+    expect(token).toHaveLength(48);
+    const config = await core.readNamespacedConfigMap({ name: fullname, namespace });
+    const configFile = path.join(controlPlane().pkiDir, `${release}-config.yaml`);
+    await writeFile(configFile, config.data?.['config.yaml'] ?? '');
+
+    // A token of the chart's own ServiceAccount: the operator gets exactly the chart's permissions.
+    const request = await core.createNamespacedServiceAccountToken({
+      name: fullname,
+      namespace,
+      body: { spec: { audiences: [], expirationSeconds: 3600 } },
+    });
+    saKubeConfig = new KubeConfig();
+    saKubeConfig.loadFromOptions({
+      clusters: [
+        {
+          name: 'local',
+          server: controlPlane().server,
+          caData: Buffer.from(await readFile(path.join(controlPlane().pkiDir, 'ca.crt'))).toString('base64'),
+        },
+      ],
+      users: [{ name: 'sa', token: request.status?.token }],
+      contexts: [{ name: 'sa', cluster: 'local', user: 'sa' }],
+      currentContext: 'sa',
+    });
+    const kubeconfig = path.join(controlPlane().pkiDir, `${release}-sa.kubeconfig`);
+    await writeFile(kubeconfig, saKubeConfig.exportConfig(), { mode: 0o600 });
+    operator = await startOperator(
+      {
+        kubeconfig,
+        scimAddress: { host: '127.0.0.1', port: 0 },
+        metricsAddress: { host: '127.0.0.1', port: 0 },
+        tokenSecret: { namespace, name: `${fullname}-tokens` },
+        logLevel: 'silent',
+        requestTimeoutMs: 30_000,
+        configFile,
+      },
+      { logger: createLogger('silent'), settings: await loadSettings(configFile), onLeadershipLost: () => {} },
+    );
+    await provisioningScenario({ scimUrl: operator.scimUrl, token, admin });
+  });
+
+  it('leaves its ServiceAccount unable to read other Secrets, bind a role outside the allowlist, or escalate', async () => {
+    const can = (attrs: Parameters<typeof subjectCan>[2]) =>
+      subjectCan(admin, { user: sa, groups: ['system:serviceaccounts'] }, attrs);
+    expect(await can({ namespace, verb: 'get', resource: 'secrets', name: `${fullname}-tokens` })).toBe(true);
+    expect(await can({ namespace, verb: 'get', resource: 'secrets', name: 'another-secret' })).toBe(false);
+    expect(await can({ namespace, verb: 'list', resource: 'secrets' })).toBe(false);
+    expect(await can({ namespace: 'kube-system', verb: 'get', resource: 'secrets', name: `${fullname}-tokens` })).toBe(
+      false,
+    );
+    expect(
+      await can({ verb: 'bind', group: 'rbac.authorization.k8s.io', resource: 'clusterroles', name: 'edit' }),
+    ).toBe(true);
+    expect(
+      await can({ verb: 'bind', group: 'rbac.authorization.k8s.io', resource: 'clusterroles', name: 'cluster-admin' }),
+    ).toBe(false);
+    expect(
+      await can({ verb: 'escalate', group: 'rbac.authorization.k8s.io', resource: 'clusterroles', name: 'edit' }),
+    ).toBe(false);
+    expect(await can({ verb: 'create', group: 'rbac.authorization.k8s.io', resource: 'clusterroles' })).toBe(false);
+  });
+
+  it('keeps every ScimUser, ScimGroup and AccessMapping, and the token, across helm upgrade to the working tree chart', async () => {
+    const objects = admin.makeApiClient(CustomObjectsApi);
+    const count = async (plural: string) =>
+      (
+        (await objects.listClusterCustomObject({ group: 'scim-operator.dev', version: 'v1alpha1', plural })) as {
+          items: unknown[];
+        }
+      ).items.length;
+    const before = {
+      users: await count('scimusers'),
+      groups: await count('scimgroups'),
+      mappings: await count('accessmappings'),
+    };
+    expect(before.users).toBeGreaterThan(0);
+    const core = admin.makeApiClient(CoreV1Api);
+    const tokenBefore = (await core.readNamespacedSecret({ name: `${fullname}-tokens`, namespace })).data;
+    await helm(['upgrade', release, chartDir, '-n', namespace, '--set', 'replicaCount=3', '--set', 'logLevel=debug']);
+    const after = {
+      users: await count('scimusers'),
+      groups: await count('scimgroups'),
+      mappings: await count('accessmappings'),
+    };
+    expect(after.users).toBeGreaterThanOrEqual(before.users);
+    expect(after.groups).toBeGreaterThanOrEqual(before.groups);
+    expect(after.mappings).toBeGreaterThanOrEqual(before.mappings);
+    expect((await core.readNamespacedSecret({ name: `${fullname}-tokens`, namespace })).data).toEqual(tokenBefore);
+    const crd = await admin
+      .makeApiClient(ApiextensionsV1Api)
+      .readCustomResourceDefinition({ name: 'scimusers.scim-operator.dev' });
+    expect(crd.metadata?.annotations?.['helm.sh/resource-policy']).toBe('keep');
+  });
+});
