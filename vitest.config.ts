@@ -1,10 +1,14 @@
 import { defineConfig } from 'vitest/config';
 
-// Two projects: `unit` runs pure tests beside the code; `integration` runs the cross-module suites in test/
-// against one real kube-apiserver + etcd per run, started by test/support/global-setup.ts.
+// `unit` runs pure tests beside the code; `integration` runs the cross-module suites in test/ against one real
+// control plane per run, started by test/support/global-setup.ts. `e2e` exists only when scripts/e2e-kind.sh
+// points it at a deployed operator, so a plain run never counts it as skipped.
 export default defineConfig({
   test: {
     projects: [
+      ...(process.env.E2E_SCIM_URL
+        ? [{ test: { name: 'e2e', include: ['test/e2e/**/*.e2e.test.ts'], testTimeout: 120_000 } }]
+        : []),
       {
         test: {
           name: 'unit',
@@ -15,6 +19,7 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/**/*.test.ts'],
+          exclude: ['test/e2e/**/*.e2e.test.ts'],
           globalSetup: ['test/support/global-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 300_000,
