@@ -40,8 +40,9 @@ export type Config = z.infer<typeof configSchema>;
 export const runFlags = {
   kubeconfig: {
     type: 'string',
-    env: 'KUBECONFIG',
-    help: 'kubeconfig file; default: in-cluster, then $KUBECONFIG, then ~/.kube/config',
+    // Not $KUBECONFIG itself: that may be a colon-separated list, which client-node's default loading handles.
+    env: 'SCIM_OPERATOR_KUBECONFIG',
+    help: 'kubeconfig file; default: $KUBECONFIG, then ~/.kube/config, then the in-cluster service account',
   },
   'scim-address': {
     type: 'string',

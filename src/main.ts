@@ -1,6 +1,6 @@
 /**
  * The composition root. It wires, in this order:
- * - the Kubernetes client (in-cluster, then $KUBECONFIG),
+ * - the Kubernetes client (--kubeconfig, else $KUBECONFIG, ~/.kube/config, then in-cluster),
  * - the token Secret watcher (bearer tokens, one connection per key prefix),
  * - the Kubernetes ScimStore with its informer caches,
  * - the SCIM service and its express app on the SCIM address,
@@ -88,6 +88,8 @@ export async function startOperator(config: Config, options: StartOptions = {}):
     logger: logger.child({ component: 'controllers' }),
     metrics,
     controllerMetrics,
+    secretNamespace: config.tokenSecret.namespace,
+    connections: () => new Set(tokens.connections().keys()),
   });
 
   const probes = createProbesServer(metrics, () => [
