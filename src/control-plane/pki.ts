@@ -57,9 +57,9 @@ async function sign(pki: Pki, name: string, subject: string, extensions: string)
   );
 }
 
-/** ECDSA P-256 throughout, one week of validity: enough for a test run or a `dev` session. */
-export async function createPki(dir: string): Promise<Pki> {
-  const pki: Pki = {
+/** The files of a PKI created in `dir` by `createPki`, e.g. for another process of the same test run. */
+export function pkiAt(dir: string): Pki {
+  return {
     dir,
     caCert: path.join(dir, 'ca.crt'),
     caKey: path.join(dir, 'ca.key'),
@@ -68,6 +68,11 @@ export async function createPki(dir: string): Promise<Pki> {
     serviceAccountKey: path.join(dir, 'sa.key'),
     serviceAccountPublicKey: path.join(dir, 'sa.pub'),
   };
+}
+
+/** ECDSA P-256 throughout, one week of validity: enough for a test run or a `dev` session. */
+export async function createPki(dir: string): Promise<Pki> {
+  const pki = pkiAt(dir);
   await newKey('ca.key', dir);
   await openssl(
     [

@@ -10,7 +10,7 @@ import {
 } from '@kubernetes/client-node';
 import { inject } from 'vitest';
 import { writeKubeconfig } from '../../src/control-plane/control-plane.ts';
-import { issueClientCertificate, type Pki } from '../../src/control-plane/pki.ts';
+import { issueClientCertificate, type Pki, pkiAt } from '../../src/control-plane/pki.ts';
 
 /** Access to the run's control plane from inside a test file. */
 export function controlPlane() {
@@ -24,16 +24,7 @@ export function adminKubeConfig(): KubeConfig {
 }
 
 function pki(): Pki {
-  const dir = controlPlane().pkiDir;
-  return {
-    dir,
-    caCert: path.join(dir, 'ca.crt'),
-    caKey: path.join(dir, 'ca.key'),
-    servingCert: path.join(dir, 'apiserver.crt'),
-    servingKey: path.join(dir, 'apiserver.key'),
-    serviceAccountKey: path.join(dir, 'sa.key'),
-    serviceAccountPublicKey: path.join(dir, 'sa.pub'),
-  };
+  return pkiAt(controlPlane().pkiDir);
 }
 
 /** A kubeconfig that authenticates as `user` in `groups` with a client certificate of the run's CA. */
