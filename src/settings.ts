@@ -61,6 +61,18 @@ export const settingsSchema = z
       })
       .strict()
       .prefault({}),
+    downstream: z
+      .object({
+        secretNames: z
+          .array(z.string().min(1).max(253))
+          .max(64)
+          .default(['downstream-credentials'])
+          .describe(
+            "Secrets in the operator's namespace that DownstreamApps may take credentials from; the operator may read exactly these.",
+          ),
+      })
+      .strict()
+      .prefault({}),
     leaderElection: z
       .object({
         enabled: z.boolean().default(true),

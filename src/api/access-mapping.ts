@@ -89,6 +89,21 @@ export const accessMappingSpecSchema = z
       .max(64)
       .optional()
       .describe('Cluster-wide access: ClusterRoleBindings.'),
+    apps: z
+      .array(
+        z.object({
+          name: name('A DownstreamApp: the subjects get accounts in it.'),
+          attributes: z
+            .record(z.string().max(63), z.string().max(1024))
+            .optional()
+            .describe("Per-assignment values, e.g. role: admin, for the app's {{assignment.<key>}} templates.")
+            // crd-builder drops additionalProperties, which would leave an object that prunes every key.
+            .meta({ 'x-kubernetes-preserve-unknown-fields': true }),
+        }),
+      )
+      .max(64)
+      .optional()
+      .describe('Downstream apps the subjects get accounts in (DownstreamApp names).'),
     suspend: z
       .boolean()
       .optional()
@@ -103,8 +118,8 @@ export const accessMappingSpecSchema = z
   .meta({
     'x-kubernetes-validations': [
       {
-        rule: 'has(self.roleBindings) || has(self.clusterRoleBindings)',
-        message: 'grant something: set roleBindings, clusterRoleBindings or both',
+        rule: 'has(self.roleBindings) || has(self.clusterRoleBindings) || has(self.apps)',
+        message: 'grant something: set roleBindings, clusterRoleBindings, apps or several',
       },
     ],
   });

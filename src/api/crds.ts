@@ -1,6 +1,7 @@
 import type { V1CustomResourceDefinition } from '@kubernetes/client-node';
 import { dump } from 'js-yaml';
 import { accessMappingCrd } from './access-mapping.ts';
+import { downstreamAppCrd } from './downstream-app.ts';
 import { scimClaimCrd } from './scim-claim.ts';
 import { scimGroupCrd } from './scim-group.ts';
 import { scimGroupMembersCrd } from './scim-group-members.ts';
@@ -13,6 +14,7 @@ export const crds: Record<string, V1CustomResourceDefinition> = {
   'scimgroupmembers.yaml': scimGroupMembersCrd,
   'scimclaims.yaml': scimClaimCrd,
   'accessmappings.yaml': accessMappingCrd,
+  'downstreamapps.yaml': downstreamAppCrd,
 };
 
 const header = '# Generated from src/api by scripts/generate-crds.ts; edit the zod schemas there, not this file.\n';

@@ -12,9 +12,11 @@ export interface OperatorRbacOptions {
   tokenSecretName: string;
   allowedClusterRoles: string[];
   allowedRoles: string[];
+  /** Secrets of the operator's namespace holding DownstreamApp credentials (settings downstream.secretNames). */
+  downstreamSecretNames?: string[];
 }
 
-const ourKinds = ['scimusers', 'scimgroups', 'scimgroupmembers', 'scimclaims', 'accessmappings'];
+const ourKinds = ['scimusers', 'scimgroups', 'scimgroupmembers', 'scimclaims', 'accessmappings', 'downstreamapps'];
 
 export function operatorClusterRole(options: OperatorRbacOptions): V1ClusterRole {
   const rules: V1ClusterRole['rules'] = [
@@ -61,7 +63,7 @@ export function operatorClusterRole(options: OperatorRbacOptions): V1ClusterRole
   };
 }
 
-/** In the operator's namespace: its leader-election Lease and its token Secret, by name. */
+/** In the operator's namespace: its leader-election Lease, its token Secret, and DownstreamApp credentials. */
 export function operatorNamespaceRole(options: OperatorRbacOptions): V1Role {
   return {
     apiVersion: 'rbac.authorization.k8s.io/v1',
@@ -83,6 +85,17 @@ export function operatorNamespaceRole(options: OperatorRbacOptions): V1Role {
         verbs: ['get', 'list', 'watch'],
         resourceNames: [options.tokenSecretName],
       },
+      // DownstreamApp credentials, by name too (ADR 0007); list and watch pass with a metadata.name field selector.
+      ...(options.downstreamSecretNames?.length
+        ? [
+            {
+              apiGroups: [''],
+              resources: ['secrets'],
+              verbs: ['get', 'list', 'watch'],
+              resourceNames: [...options.downstreamSecretNames],
+            },
+          ]
+        : []),
     ],
   };
 }

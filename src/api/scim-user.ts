@@ -110,6 +110,24 @@ export const scimUserStatusSchema = z
     groups: z.array(text('A group displayName.')).max(1000).optional().describe('Groups the user is a member of.'),
     groupCount: z.int().min(0).optional().describe('Number of groups the user is a member of.'),
     bindingCount: z.int().min(0).optional().describe('Number of RoleBindings and ClusterRoleBindings naming the user.'),
+    apps: z
+      .array(
+        z.object({
+          app: text('The DownstreamApp.', 253),
+          state: z.enum(['Pending', 'Provisioned', 'Deprovisioned', 'Failed']).describe('Where the account stands.'),
+          remoteId: text('The id of the account in the app.', 512).optional(),
+          lastSyncTime: z.string().meta({ format: 'date-time' }).optional().describe('When it last matched.'),
+          lastError: text('Why the last sync failed.').optional(),
+          plan: text('In dry-run mode: what would be done.').optional(),
+          attributesHash: text(
+            'Hash of the attributes last sent, so unchanged accounts cost no request.',
+            64,
+          ).optional(),
+        }),
+      )
+      .max(256)
+      .optional()
+      .describe('Accounts in downstream apps. Written by the app-accounts controller only.'),
   })
   .describe('What the controllers observed and did for this user.');
 

@@ -54,6 +54,7 @@ export async function prepareOperatorIdentity(
     tokenSecretName: 'scim-tokens',
     allowedClusterRoles: settings.roles.allowedClusterRoles,
     allowedRoles: settings.roles.allowedRoles,
+    downstreamSecretNames: settings.downstream.secretNames,
   };
   await core
     .createNamespacedSecret({
