@@ -8,16 +8,21 @@ import {
 import { Counter, Gauge, Histogram } from 'prom-client';
 import type { AccessMapping } from '../api/access-mapping.ts';
 import { API_GROUP, API_VERSION } from '../api/crd-builder.ts';
+import type { DownstreamApp } from '../api/downstream-app.ts';
 import { labels } from '../api/labels.ts';
 import type { ScimGroup } from '../api/scim-group.ts';
 import type { ScimUser } from '../api/scim-user.ts';
 import type { ControllerMetrics } from '../observability/controller-metrics.ts';
+import { DownstreamMetrics } from '../observability/downstream-metrics.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { Controller } from '../runtime/controller.ts';
 import { type CachedInformer, createInformer } from '../runtime/informer.ts';
 import type { LoggerLike } from '../runtime/reconciler.ts';
+import { exponentialRateLimiter } from '../runtime/work-queue.ts';
 import type { Settings } from '../settings.ts';
 import type { StoreCache } from '../store/store-cache.ts';
+import { AppClients } from './app-accounts/app-clients.ts';
+import { AppAccountsReconciler, accountsKey, appKey } from './app-accounts/reconcile.ts';
 import { BindingIndex } from './binding-index.ts';
 import { EventRecorder } from './event-recorder.ts';
 import { IdentityCache } from './identity-cache.ts';
@@ -34,6 +39,10 @@ export interface OperatorControllersOptions {
   metrics: Metrics;
   controllerMetrics: ControllerMetrics;
   clock?: () => Date;
+  /** Namespace of the Secrets DownstreamApps reference (the operator's own); without it no app is served. */
+  secretNamespace?: string;
+  /** The SCIM connections of this installation: it manages the DownstreamApps of these (and those naming none). */
+  connections?: () => ReadonlySet<string>;
 }
 
 /**
@@ -49,6 +58,12 @@ export class OperatorControllers {
   readonly identities: IdentityCache;
   readonly roleBindingsController: Controller;
   readonly identityStatusController: Controller;
+  readonly downstreamApps: CachedInformer<KubernetesObject>;
+  /** The Secrets DownstreamApps may take credentials from, one informer each (the operator may read only these). */
+  readonly secrets: CachedInformer<KubernetesObject>[];
+  readonly appAccountsController: Controller;
+  readonly appClients: AppClients;
+  private readonly appAccounts: AppAccountsReconciler;
   /** Writes sent to the API server by the controllers, as `verb target` (tests assert a converged state sends none). */
   readonly writes: { verb: string; target: string }[] = [];
   private readonly cache: StoreCache;
@@ -89,6 +104,26 @@ export class OperatorControllers {
       { name: 'clusterrolebindings', labelSelector: managed, onError: informerError('clusterrolebindings') },
     );
     this.identities = new IdentityCache(cache, settings.subjects);
+    this.downstreamApps = createInformer(
+      kc,
+      `/apis/${API_GROUP}/${API_VERSION}/downstreamapps`,
+      () =>
+        custom.listClusterCustomObject({ group: API_GROUP, version: API_VERSION, plural: 'downstreamapps' }) as never,
+      { name: 'downstreamapps', onError: informerError('downstreamapps') },
+    );
+    const secretNamespace = options.secretNamespace;
+    const secretNames = new Set(settings.downstream.secretNames);
+    this.secrets = secretNamespace
+      ? [...secretNames].map((name) => {
+          const fieldSelector = `metadata.name=${name}`;
+          return createInformer(
+            kc,
+            `/api/v1/namespaces/${secretNamespace}/secrets`,
+            () => core.listNamespacedSecret({ namespace: secretNamespace, fieldSelector }),
+            { name: `secret ${name}`, fieldSelector, onError: informerError(`secret ${name}`) },
+          );
+        })
+      : [];
 
     const onWrite = (verb: string, target: string) => {
       if (this.writes.length < 100_000) this.writes.push({ verb, target });
@@ -142,7 +177,46 @@ export class OperatorControllers {
       workers,
       metrics: options.controllerMetrics,
     });
+    const readSecret = (ref: { name: string; key: string }) => {
+      if (!secretNames.has(ref.name)) return undefined;
+      const secret = this.secrets.map((i) => i.get(ref.name, secretNamespace)).find((o) => o !== undefined);
+      const data = (secret as { data?: Record<string, string> } | undefined)?.data?.[ref.key];
+      return data === undefined ? undefined : Buffer.from(data, 'base64').toString('utf8');
+    };
+    const downstreamMetrics = new DownstreamMetrics(metrics.registry, () => this.accountsByState());
+    this.appClients = new AppClients({
+      readSecret,
+      observe: (app, method, code, seconds) => downstreamMetrics.observe(app, method, code, seconds),
+      onHealthChange: (app) => this.appAccountsController.enqueue(appKey(app)),
+    });
+    const connections = options.connections ?? (() => new Set<string>());
+    this.appAccounts = new AppAccountsReconciler({
+      kc,
+      users: cache.users,
+      apps: this.downstreamApps,
+      mappings: this.mappings,
+      identities: this.identities,
+      clients: this.appClients,
+      readSecret,
+      events,
+      status,
+      serves: (app) =>
+        secretNamespace !== undefined && (!app.spec.connection || connections().has(app.spec.connection)),
+      enqueue: (key) => this.appAccountsController.enqueue(key),
+      clock: options.clock,
+      onWrite,
+    });
+    this.appAccountsController = new Controller({
+      name: 'downstreamaccounts',
+      reconcile: this.appAccounts.reconcile,
+      logger,
+      // Downstream requests wait on the network, not the CPU; each app's own limits cap what reaches it.
+      workers: workers * 4,
+      metrics: options.controllerMetrics,
+      rateLimiter: exponentialRateLimiter({ baseMs: 500, maxMs: 120_000 }),
+    });
     this.watch();
+    this.watchDownstream();
     this.gauges(metrics);
   }
 
@@ -214,6 +288,84 @@ export class OperatorControllers {
     });
   }
 
+  private enqueueAllAccounts(): void {
+    for (const u of this.identities.users()) this.appAccountsController.enqueue(accountsKey(u.metadata.name));
+    for (const a of this.downstreamApps.list()) this.appAccountsController.enqueue(appKey(a.metadata?.name ?? ''));
+  }
+
+  private accountsByState(): Map<string, Record<string, number>> {
+    const out = new Map<string, Record<string, number>>();
+    for (const user of this.identities.users()) {
+      for (const entry of this.appAccounts.entriesOf(user)) {
+        const counts: Record<string, number> = out.get(entry.app) ?? {
+          Pending: 0,
+          Provisioned: 0,
+          Deprovisioned: 0,
+          Failed: 0,
+        };
+        counts[entry.state] = (counts[entry.state] ?? 0) + 1;
+        out.set(entry.app, counts);
+      }
+    }
+    return out;
+  }
+
+  /** Which changes can change which downstream accounts. Spec changes only: our own status writes are ignored. */
+  private watchDownstream(): void {
+    const accounts = this.appAccountsController;
+    const generations = new Map<string, string>();
+    const specChanged = (kind: string, o: KubernetesObject, event: string) => {
+      const key = `${kind}/${o.metadata?.name}`;
+      const now = `${o.metadata?.generation}/${o.metadata?.deletionTimestamp ?? ''}`;
+      const changed = event !== 'update' || generations.get(key) !== now;
+      if (event === 'delete') generations.delete(key);
+      else generations.set(key, now);
+      return changed;
+    };
+    const pushApps = () => {
+      for (const a of this.downstreamApps.list() as unknown as DownstreamApp[])
+        if (a.spec.groups?.push) accounts.enqueue(appKey(a.metadata.name));
+    };
+    for (const event of ['add', 'update', 'delete'] as const) {
+      this.downstreamApps.on(event, (o) => {
+        accounts.enqueue(appKey(o.metadata?.name ?? ''));
+        if (specChanged('App', o, event))
+          for (const u of this.identities.users()) accounts.enqueue(accountsKey(u.metadata.name));
+      });
+      this.mappings.on(event, (o) => {
+        if (specChanged('Mapping', o, event)) this.enqueueAllAccounts();
+      });
+      this.cache.users.on(event, (o) => accounts.enqueue(accountsKey(o.metadata?.name ?? '')));
+      this.cache.groups.on(event, (o) => {
+        for (const id of this.identities.membersOf(o.metadata?.name ?? '')) accounts.enqueue(accountsKey(id));
+        pushApps();
+      });
+      for (const secrets of this.secrets)
+        secrets.on(event, (o) => {
+          // A rotated credential is read at the next request; apps using it re-check, failed accounts retry now.
+          for (const a of this.downstreamApps.list() as unknown as DownstreamApp[]) {
+            const auth = a.spec.auth ?? {};
+            const refs = [
+              auth.bearer?.token,
+              auth.basic?.username,
+              auth.basic?.password,
+              auth.oauth2?.clientId,
+              auth.oauth2?.clientSecret,
+            ];
+            if (!refs.some((r) => r?.name === o.metadata?.name)) continue;
+            accounts.enqueue(appKey(a.metadata.name));
+            for (const u of this.identities.users())
+              if (this.appAccounts.entriesOf(u).some((e) => e.app === a.metadata.name && e.state !== 'Provisioned'))
+                accounts.enqueue(accountsKey(u.metadata.name));
+          }
+        });
+    }
+    this.cache.memberships.onChange((_groupId, members) => {
+      for (const id of members) accounts.enqueue(accountsKey(id));
+      pushApps();
+    });
+  }
+
   private gauges(metrics: Metrics): void {
     const identities = this.identities;
     const self = this;
@@ -263,11 +415,17 @@ export class OperatorControllers {
       this.namespaces.start(),
       this.roleBindings.start(),
       this.clusterRoleBindings.start(),
+      this.downstreamApps.start(),
+      ...this.secrets.map((i) => i.start()),
     ]);
   }
 
   hasSynced(): boolean {
-    return [this.mappings, this.namespaces, this.roleBindings, this.clusterRoleBindings].every((i) => i.hasSynced());
+    return (
+      [this.mappings, this.namespaces, this.roleBindings, this.clusterRoleBindings, this.downstreamApps].every((i) =>
+        i.hasSynced(),
+      ) && this.secrets.every((i) => i.hasSynced())
+    );
   }
 
   /** Runs the workers (leader only), after enqueueing everything once: the first pass is a full resync. */
@@ -275,8 +433,10 @@ export class OperatorControllers {
     this.enqueueMappings(() => true);
     for (const u of this.identities.users()) this.identityStatusController.enqueue(userKey(u.metadata.name));
     for (const g of this.identities.groups()) this.identityStatusController.enqueue(groupKey(g.metadata.name));
+    this.enqueueAllAccounts();
     this.roleBindingsController.start();
     this.identityStatusController.start();
+    this.appAccountsController.start();
   }
 
   /** A full resync: every key once more. In a converged state it must write nothing. */
@@ -284,15 +444,23 @@ export class OperatorControllers {
     this.enqueueMappings(() => true);
     for (const u of this.identities.users()) this.identityStatusController.enqueue(userKey(u.metadata.name));
     for (const g of this.identities.groups()) this.identityStatusController.enqueue(groupKey(g.metadata.name));
+    this.enqueueAllAccounts();
   }
 
   async stop(): Promise<void> {
-    await Promise.all([this.roleBindingsController.stop(), this.identityStatusController.stop()]);
+    await Promise.all([
+      this.roleBindingsController.stop(),
+      this.identityStatusController.stop(),
+      this.appAccountsController.stop(),
+    ]);
+    this.appClients.close();
     await Promise.all([
       this.mappings.stop(),
       this.namespaces.stop(),
       this.roleBindings.stop(),
       this.clusterRoleBindings.stop(),
+      this.downstreamApps.stop(),
+      ...this.secrets.map((i) => i.stop()),
     ]);
   }
 }

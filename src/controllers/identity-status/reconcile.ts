@@ -74,8 +74,11 @@ export class IdentityStatusReconciler {
     const ready = readiness(user, subject, bindingCount);
     const previous = user.status?.conditions?.find((c) => c.type === 'Ready');
     const conditions = setCondition(user.status?.conditions, { type: 'Ready', ...ready }, generation, this.clock());
+    // status.apps belongs to the app-accounts controller: left out of both sides, so this write never carries a
+    // stale copy of it (a merge patch leaves absent keys alone).
+    const { apps: _apps, ...current } = user.status ?? {};
     const status: ScimUserStatus = {
-      ...user.status,
+      ...current,
       conditions,
       observedGeneration: generation,
       groups: groups.slice(0, 1000),
@@ -84,7 +87,7 @@ export class IdentityStatusReconciler {
     };
     if (subject.ok) status.subject = subject.name;
     else delete status.subject;
-    const written = await this.deps.status.write(scimUserKind, id, user.status, status);
+    const written = await this.deps.status.write(scimUserKind, id, user.status && current, status);
     const refused =
       ready.status === 'False' && ['DuplicateSubject', 'ReservedSubject', 'NoSubject'].includes(ready.reason);
     if (written && refused && previous?.reason !== ready.reason) {

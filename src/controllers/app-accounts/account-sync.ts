@@ -1,0 +1,142 @@
+import type { DownstreamAppSpec } from '../../api/downstream-app.ts';
+import type { ScimUserStatus } from '../../api/scim-user.ts';
+import { DownstreamError } from '../../downstream/errors.ts';
+import type { RemoteResource, ScimClient } from '../../downstream/scim-client.ts';
+import {
+  type AccountAttributes,
+  attributePatch,
+  attributesHash,
+  matchFilter,
+  userDocument,
+} from './desired-accounts.ts';
+
+export type AppEntry = NonNullable<ScimUserStatus['apps']>[number];
+
+/** What happened, for Events and the audit log: nothing, or the change made (or planned, in dry-run mode). */
+export type SyncAction = 'none' | 'created' | 'adopted' | 'updated' | 'deactivated' | 'deleted';
+
+export interface SyncResult {
+  entry: AppEntry | undefined;
+  action: SyncAction;
+  detail?: string;
+}
+
+export interface SyncContext {
+  app: string;
+  spec: DownstreamAppSpec;
+  client: ScimClient;
+  now: Date;
+  signal?: AbortSignal;
+}
+
+/**
+ * Makes the account of one user in one app exist and match `attributes`, at the lowest request cost:
+ * - unchanged since the last sync (same attributes hash, Provisioned): no request;
+ * - known remote id: GET it, PATCH only what differs;
+ * - otherwise, or when the known account is gone: look it up by the matching attribute and adopt it (then PATCH),
+ *   or create it. A new account thus costs exactly two requests (the filter and the create), and a crash between
+ *   the create and the status write is healed by the lookup, never by a second account.
+ * A create that loses a race (409 uniqueness) looks the account up again and adopts it.
+ */
+export async function ensureAccount(
+  ctx: SyncContext,
+  attributes: AccountAttributes,
+  entry: AppEntry | undefined,
+): Promise<SyncResult> {
+  const hash = attributesHash(attributes);
+  if (entry?.state === 'Provisioned' && entry.remoteId && entry.attributesHash === hash && !ctx.spec.dryRun)
+    return { entry, action: 'none' };
+  let remote = entry?.remoteId ? await ctx.client.get('Users', entry.remoteId, ctx.signal) : undefined;
+  let action: SyncAction = 'updated';
+  if (!remote) {
+    remote = await lookup(ctx, attributes);
+    action = 'adopted';
+  }
+  if (!remote) {
+    if (ctx.spec.dryRun) return planned(ctx, entry, 'created', 'would create the account');
+    try {
+      remote = await ctx.client.create('Users', userDocument(attributes), ctx.signal);
+      return { entry: provisioned(ctx, remote.id, hash), action: 'created' };
+    } catch (err) {
+      if (!(err instanceof DownstreamError && err.code === 'Conflict')) throw err;
+      remote = await lookup(ctx, attributes);
+      if (!remote) throw err;
+    }
+  }
+  const ops = attributePatch(attributes, remote);
+  if (ctx.spec.dryRun) {
+    const what = ops.length ? `would set ${ops.map((o) => o.path).join(', ')}` : 'matches';
+    return planned(
+      ctx,
+      entry,
+      action === 'adopted' ? 'adopted' : ops.length ? 'updated' : 'none',
+      `${what} (${remote.id})`,
+    );
+  }
+  if (ops.length) await ctx.client.patch('Users', remote.id, ops, ctx.signal);
+  const result = provisioned(ctx, remote.id, hash);
+  if (action === 'updated' && ops.length === 0 && entry?.remoteId === remote.id && entry.state === 'Provisioned')
+    return { entry: result, action: 'none' };
+  return { entry: result, action, detail: ops.map((o) => o.path).join(', ') };
+}
+
+/**
+ * Ends an account by the app's deprovision action. `forget` (the user or the app is going away) drops the entry
+ * afterwards; otherwise a deactivated account stays listed as Deprovisioned and a deleted one is dropped.
+ * An account never recorded is looked up first, so a create whose status write was lost is deprovisioned too.
+ */
+export async function deprovisionAccount(
+  ctx: SyncContext,
+  attributes: AccountAttributes | undefined,
+  entry: AppEntry | undefined,
+  forget: boolean,
+): Promise<SyncResult> {
+  const done = entry?.state === 'Deprovisioned' && ctx.spec.deprovision === 'Deactivate';
+  if (done && !forget) return { entry, action: 'none' };
+  let remoteId = entry?.remoteId;
+  if (!remoteId && attributes) remoteId = (await lookup(ctx, attributes))?.id;
+  if (!remoteId || done) return { entry: forget || !remoteId ? undefined : entry, action: 'none' };
+  if (ctx.spec.dryRun)
+    return planned(ctx, entry, ctx.spec.deprovision === 'Delete' ? 'deleted' : 'deactivated', remoteId);
+  if (ctx.spec.deprovision === 'Delete') {
+    await ctx.client.delete('Users', remoteId, ctx.signal);
+    return { entry: undefined, action: 'deleted' };
+  }
+  try {
+    await ctx.client.patch('Users', remoteId, [{ op: 'replace', path: 'active', value: false }], ctx.signal);
+  } catch (err) {
+    // Already gone is as deprovisioned as it gets.
+    if (!(err instanceof DownstreamError && err.code === 'NotFound')) throw err;
+  }
+  const next: AppEntry = {
+    app: ctx.app,
+    state: 'Deprovisioned',
+    remoteId,
+    lastSyncTime: metaTime(ctx.now),
+  };
+  return { entry: forget ? undefined : next, action: 'deactivated' };
+}
+
+async function lookup(ctx: SyncContext, attributes: AccountAttributes): Promise<RemoteResource | undefined> {
+  const filter = matchFilter(ctx.spec.matchAttribute, attributes);
+  if (!filter)
+    throw new DownstreamError('BadRequest', `the user has no ${ctx.spec.matchAttribute} to match an account by`);
+  const found = await ctx.client.findUsers(filter.attribute, filter.value, ctx.signal);
+  if (found.length > 1)
+    throw new DownstreamError('Conflict', `${found.length} accounts match ${filter.attribute} "${filter.value}"`);
+  return found[0];
+}
+
+function provisioned(ctx: SyncContext, remoteId: string, hash: string): AppEntry {
+  return { app: ctx.app, state: 'Provisioned', remoteId, lastSyncTime: metaTime(ctx.now), attributesHash: hash };
+}
+
+function planned(ctx: SyncContext, entry: AppEntry | undefined, action: SyncAction, plan: string): SyncResult {
+  const base: AppEntry = entry ? { ...entry } : { app: ctx.app, state: 'Pending' };
+  delete base.lastError;
+  return { entry: { ...base, state: entry?.state ?? 'Pending', plan }, action };
+}
+
+export function metaTime(date: Date): string {
+  return date.toISOString().replace(/\.\d+Z$/, 'Z');
+}

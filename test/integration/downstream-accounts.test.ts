@@ -1,0 +1,277 @@
+import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, uniqueName } from '../support/cluster.ts';
+import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.ts';
+import { startTestOperator, type TestOperator } from '../support/operator.ts';
+import { type Scim2Server, startScim2Server } from '../support/scim2-server.ts';
+
+const group = 'scim-operator.dev';
+const version = 'v1alpha1';
+const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
+const PATCH = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
+const SECRET = 'downstream-credentials';
+
+describe('DownstreamApps provision assigned users into scim2-server', () => {
+  let op: TestOperator;
+  let server: Scim2Server;
+  let proxy: FaultProxy;
+  let objects: CustomObjectsApi;
+  let core: CoreV1Api;
+
+  beforeAll(async () => {
+    server = await startScim2Server(['token-a', 'token-b']);
+    proxy = await startFaultProxy(server.url);
+    op = await startTestOperator({ settingsYaml: `downstream: { secretNames: [${SECRET}] }` });
+    objects = op.admin.makeApiClient(CustomObjectsApi);
+    core = op.admin.makeApiClient(CoreV1Api);
+    await core.createNamespacedSecret({
+      namespace: op.namespace,
+      body: { metadata: { name: SECRET }, stringData: { token: 'token-a' } },
+    });
+  });
+  afterAll(async () => {
+    await op?.stop();
+    await proxy?.close();
+    await server?.stop();
+  });
+
+  async function createApp(name: string, spec: object = {}) {
+    await objects.createClusterCustomObject({
+      group,
+      version,
+      plural: 'downstreamapps',
+      body: {
+        apiVersion: `${group}/${version}`,
+        kind: 'DownstreamApp',
+        metadata: { name },
+        spec: {
+          url: `${proxy.url}/v2`,
+          connection: op.connection,
+          tls: { insecureHttp: true },
+          auth: { bearer: { token: { name: SECRET, key: 'token' } } },
+          ...spec,
+        },
+      },
+    });
+  }
+
+  async function createMapping(name: string, spec: object) {
+    await objects.createClusterCustomObject({
+      group,
+      version,
+      plural: 'accessmappings',
+      body: {
+        apiVersion: `${group}/${version}`,
+        kind: 'AccessMapping',
+        metadata: { name },
+        spec: { connection: op.connection, ...spec },
+      },
+    });
+  }
+
+  async function scimUser(userName: string, extra: object = {}) {
+    const res = await op.scim('POST', '/Users', { schemas: [USER], userName, active: true, ...extra });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    return res.body.id as string;
+  }
+
+  const patchUser = (id: string, path: string, value: unknown) =>
+    op.scim('PATCH', `/Users/${id}`, { schemas: [PATCH], Operations: [{ op: 'Replace', path, value }] });
+
+  async function remoteUsers(userName: string) {
+    const res = await server.request('GET', `/Users?filter=${encodeURIComponent(`userName eq "${userName}"`)}`);
+    return (res.body.Resources ?? []) as Record<string, unknown>[];
+  }
+
+  async function appEntry(userId: string, app: string) {
+    const user = (await objects.getClusterCustomObject({ group, version, plural: 'scimusers', name: userId })) as {
+      status?: { apps?: { app: string; state: string; remoteId?: string; lastError?: string }[] };
+    };
+    return user.status?.apps?.find((a) => a.app === app);
+  }
+
+  const requestsFor = (needle: string) =>
+    proxy.requests.filter((r) => decodeURIComponent(r.path).includes(needle) || r.body.includes(needle));
+
+  it('creates the account with the mapped attributes in two requests, PATCHes only what changed, and deactivates on unassign and on deactivation', async () => {
+    const app = uniqueName('crm');
+    await createApp(app, {
+      attributes: [
+        { path: 'userName', from: 'userName' },
+        { path: 'displayName', from: 'displayName' },
+        { path: 'name.givenName', from: 'name.givenName' },
+        { path: 'emails', from: 'email' },
+        { path: 'title', template: '{{assignment.role}} of {{name.familyName}}' },
+        { path: 'userType', value: 'Employee' },
+      ],
+    });
+    const ada = `${uniqueName('ada')}@example.com`;
+    const adaId = await scimUser(ada, {
+      displayName: 'Ada Lovelace',
+      name: { givenName: 'Ada', familyName: 'Lovelace' },
+      emails: [{ value: ada, primary: true, type: 'work' }],
+    });
+    const mapping = uniqueName('crm-users');
+    await createMapping(mapping, {
+      subjects: { users: [{ userName: ada }] },
+      apps: [{ name: app, attributes: { role: 'admin' } }],
+    });
+
+    await eventually(async () => (await appEntry(adaId, app))?.state === 'Provisioned', 20_000, 'provisioned');
+    const [account, ...others] = await remoteUsers(ada);
+    expect(others).toEqual([]);
+    expect(account).toMatchObject({
+      userName: ada,
+      displayName: 'Ada Lovelace',
+      name: { givenName: 'Ada' },
+      emails: [{ value: ada, primary: true, type: 'work' }],
+      title: 'admin of Lovelace',
+      userType: 'Employee',
+      active: true,
+    });
+    expect((await appEntry(adaId, app))?.remoteId).toBe(account?.id);
+    const forAda = requestsFor(ada).filter((r) => r.fault === 'pass');
+    expect(forAda.map((r) => r.method)).toEqual(['GET', 'POST']);
+
+    const before = proxy.requests.length;
+    expect((await patchUser(adaId, 'displayName', 'Ada King')).status).toBe(200);
+    await eventually(async () => (await remoteUsers(ada))[0]?.displayName === 'Ada King', 20_000, 'renamed downstream');
+    const patches = proxy.requests.slice(before).filter((r) => r.method === 'PATCH');
+    expect(patches).toHaveLength(1);
+    expect(JSON.parse(patches[0]!.body).Operations).toEqual([
+      { op: 'replace', path: 'displayName', value: 'Ada King' },
+    ]);
+
+    expect((await patchUser(adaId, 'active', 'False')).status).toBe(200);
+    await eventually(async () => (await remoteUsers(ada))[0]?.active === false, 20_000, 'deactivated downstream');
+    expect((await appEntry(adaId, app))?.state).toBe('Deprovisioned');
+    expect((await patchUser(adaId, 'active', 'True')).status).toBe(200);
+    await eventually(async () => (await remoteUsers(ada))[0]?.active === true, 20_000, 'reactivated downstream');
+
+    await objects.deleteClusterCustomObject({ group, version, plural: 'accessmappings', name: mapping });
+    await eventually(async () => (await remoteUsers(ada))[0]?.active === false, 20_000, 'deactivated on unassign');
+    expect(await remoteUsers(ada)).toHaveLength(1);
+  });
+
+  it('deletes the account (Delete policy) before the ScimUser finalizer is released', async () => {
+    const app = uniqueName('wiki');
+    await createApp(app, { deprovision: 'Delete' });
+    const bob = `${uniqueName('bob')}@example.com`;
+    const bobId = await scimUser(bob);
+    await createMapping(uniqueName('wiki-users'), { subjects: { users: [{ userName: bob }] }, apps: [{ name: app }] });
+    await eventually(async () => (await remoteUsers(bob)).length === 1, 20_000, 'created');
+    const user = (await objects.getClusterCustomObject({ group, version, plural: 'scimusers', name: bobId })) as {
+      metadata: { finalizers?: string[] };
+    };
+    expect(user.metadata.finalizers).toContain('scim-operator.dev/downstream-accounts');
+
+    expect((await op.scim('DELETE', `/Users/${bobId}`)).status).toBe(204);
+    await eventually(
+      async () =>
+        objects
+          .getClusterCustomObject({ group, version, plural: 'scimusers', name: bobId })
+          .then(() => false)
+          .catch((e) => (e as { code?: number }).code === 404),
+      20_000,
+      'ScimUser gone',
+    );
+    // The finalizer is released only after the downstream delete: by now the account must be gone.
+    expect(await remoteUsers(bob)).toEqual([]);
+  });
+
+  it('adopts an existing account with the same userName instead of creating a second one', async () => {
+    const app = uniqueName('erp');
+    await createApp(app);
+    const carol = `${uniqueName('carol')}@example.com`;
+    const existing = await server.request('POST', '/Users', { schemas: [USER], userName: carol, displayName: 'Old' });
+    expect(existing.status).toBe(201);
+    const carolId = await scimUser(carol, { displayName: 'Carol' });
+    await createMapping(uniqueName('erp-users'), { subjects: { users: [{ userName: carol }] }, apps: [{ name: app }] });
+    await eventually(async () => (await appEntry(carolId, app))?.state === 'Provisioned', 20_000, 'adopted');
+    expect((await appEntry(carolId, app))?.remoteId).toBe(existing.body.id);
+    const accounts = await remoteUsers(carol);
+    expect(accounts).toHaveLength(1);
+    expect(accounts[0]?.displayName).toBe('Carol');
+  });
+
+  it('uses a rotated token from the next request, and reports a refused one as Authenticated False', async () => {
+    const app = uniqueName('hr');
+    await createApp(app);
+    const rotate = (token: string) =>
+      core.replaceNamespacedSecret({
+        name: SECRET,
+        namespace: op.namespace,
+        body: { metadata: { name: SECRET }, stringData: { token } },
+      });
+    await rotate('token-b');
+    const dan = `${uniqueName('dan')}@example.com`;
+    const danId = await scimUser(dan);
+    await createMapping(uniqueName('hr-users'), { subjects: { users: [{ userName: dan }] }, apps: [{ name: app }] });
+    await eventually(async () => (await appEntry(danId, app))?.state === 'Provisioned', 20_000, 'provisioned');
+    expect(requestsFor(dan).every((r) => r.authorization === 'Bearer token-b')).toBe(true);
+
+    await rotate('wrong-token');
+    const appCondition = async (type: string) => {
+      const obj = (await objects.getClusterCustomObject({ group, version, plural: 'downstreamapps', name: app })) as {
+        status?: { conditions?: { type: string; status: string; reason: string }[] };
+      };
+      return obj.status?.conditions?.find((c) => c.type === type);
+    };
+    expect((await patchUser(danId, 'displayName', 'Dan')).status).toBe(200);
+    await eventually(async () => (await appCondition('Authenticated'))?.status === 'False', 20_000, 'refused');
+    await eventually(async () => (await appEntry(danId, app))?.state === 'Failed', 20_000, 'failure in status');
+    expect((await appEntry(danId, app))?.lastError).toMatch(/^Unauthorized: .* 401/);
+
+    await rotate('token-a');
+    await eventually(async () => (await remoteUsers(dan))[0]?.displayName === 'Dan', 30_000, 'synced after rotation');
+    await eventually(async () => (await appCondition('Authenticated'))?.status === 'True', 20_000, 'authenticated');
+    await rotate('token-a');
+  });
+
+  it('pushes the mapped group with exactly the provisioned members, and follows membership changes', async () => {
+    const app = uniqueName('chat');
+    await createApp(app, { groups: { push: true } });
+    const names = [uniqueName('eve'), uniqueName('fay')].map((n) => `${n}@example.com`);
+    const ids = await Promise.all(names.map((n) => scimUser(n)));
+    const team = uniqueName('team');
+    const created = await op.scim('POST', '/Groups', {
+      schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
+      displayName: team,
+      members: ids.map((value) => ({ value })),
+    });
+    expect(created.status).toBe(201);
+    await createMapping(uniqueName('chat-users'), {
+      subjects: { groups: [{ displayName: team }] },
+      apps: [{ name: app }],
+    });
+
+    const remoteMembers = async () => {
+      const res = await server.request('GET', `/Groups?filter=${encodeURIComponent(`displayName eq "${team}"`)}`);
+      const g = res.body.Resources?.[0] as { members?: { value: string }[] } | undefined;
+      return g ? (g.members ?? []).map((m) => m.value).sort() : undefined;
+    };
+    const remoteIds = async () =>
+      (await Promise.all(ids.map((id) => appEntry(id, app)))).map((e) => e?.remoteId ?? '').sort();
+    await eventually(
+      async () => JSON.stringify(await remoteMembers()) === JSON.stringify(await remoteIds()),
+      30_000,
+      'group pushed with both members',
+    );
+    expect(await remoteMembers()).toHaveLength(2);
+
+    const fayRemote = (await appEntry(ids[1]!, app))?.remoteId;
+    const removed = await op.scim('PATCH', `/Groups/${created.body.id}`, {
+      schemas: [PATCH],
+      Operations: [{ op: 'Remove', path: 'members', value: [{ value: ids[1] }] }],
+    });
+    expect(removed.status).toBe(204);
+    await eventually(
+      async () => {
+        const members = await remoteMembers();
+        return members?.length === 1 && !members.includes(fayRemote ?? '');
+      },
+      30_000,
+      'member removed downstream',
+    );
+  });
+});
