@@ -69,7 +69,10 @@ function toStructural(schema: unknown): unknown {
   if (!schema || typeof schema !== 'object') return schema;
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(schema)) {
-    if (key === '$schema' || key === 'additionalProperties') continue;
+    // Not fields of the CRD's JSONSchemaProps: the API server would drop them.
+    if (key === '$schema' || key === 'propertyNames') continue;
+    // `false` (zod's closed objects) is not structural; a schema (a map such as matchLabels) is, and must stay.
+    if (key === 'additionalProperties' && typeof value !== 'object') continue;
     if (key === 'maximum' && value === Number.MAX_SAFE_INTEGER) continue;
     if (key === 'minimum' && value === Number.MIN_SAFE_INTEGER) continue;
     out[key] = key === 'properties' ? mapValues(value as Record<string, unknown>, toStructural) : toStructural(value);

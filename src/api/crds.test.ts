@@ -27,4 +27,12 @@ describe('CRD manifests', () => {
       expect(JSON.stringify(schema ?? {}), file).not.toMatch(/"default":/);
     }
   });
+
+  it('keeps maps as maps: a label selector keeps its labels instead of being pruned to match everything', () => {
+    const spec =
+      // biome-ignore lint/suspicious/noExplicitAny: walking generated JSON Schema
+      (crds['accessmappings.yaml']!.spec.versions[0]!.schema!.openAPIV3Schema!.properties as Record<string, any>).spec;
+    const selector = spec.properties.roleBindings.items.properties.namespaceSelector;
+    expect(selector.properties.matchLabels.additionalProperties).toEqual({ type: 'string' });
+  });
 });

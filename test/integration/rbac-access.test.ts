@@ -209,6 +209,8 @@ describe('AccessMappings grant and revoke RBAC access, as decided by the real au
       ],
     });
     await allowedSoon(dan, nsA);
+    // Bindings are written before status: wait for the status of this reconcile.
+    await eventually(async () => (await mappingStatus(name))?.failures !== undefined, 10_000, 'failures reported');
     const status = await mappingStatus(name);
     expect(status?.failures).toEqual([expect.objectContaining({ namespace: missing, reason: 'NamespaceNotFound' })]);
     expect(status?.conditions?.find((c) => c.type === 'Ready')).toMatchObject({
@@ -218,6 +220,8 @@ describe('AccessMappings grant and revoke RBAC access, as decided by the real au
 
     const later = await createNamespace(admin, uniqueName('later'), { team: label });
     await allowedSoon(dan, later);
+    // The selector selects: a namespace without the label gets nothing.
+    expect(await can(dan, nsB)).toBe(false);
     await createNamespace(admin, missing);
     await allowedSoon(dan, missing);
     await eventually(
