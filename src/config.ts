@@ -70,7 +70,7 @@ export const runFlags = {
     type: 'string',
     env: 'SCIM_OPERATOR_LOG_LEVEL',
     default: 'info',
-    help: 'trace, debug, info, warn, error or silent',
+    help: 'trace, debug, info, warn, error, fatal or silent',
   },
   config: {
     type: 'string',

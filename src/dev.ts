@@ -42,11 +42,16 @@ export async function devCommand(argv: string[]): Promise<number> {
     const core = kc.makeApiClient(CoreV1Api);
     const namespace = 'scim-operator';
     await core.createNamespace({ body: { metadata: { name: namespace } } }).catch(() => {});
-    const token = randomBytes(32).toString('base64url');
-    await core.createNamespacedSecret({
-      namespace,
-      body: { metadata: { name: 'scim-tokens' }, stringData: { dev: token } },
-    });
+    // A state folder used before keeps its token, so the IdP or script configured with it keeps working.
+    const existing = await core.readNamespacedSecret({ namespace, name: 'scim-tokens' }).catch(() => undefined);
+    const kept = existing?.data?.dev ? Buffer.from(existing.data.dev, 'base64').toString('utf8') : undefined;
+    const token = kept ?? randomBytes(32).toString('base64url');
+    if (!kept) {
+      await core.createNamespacedSecret({
+        namespace,
+        body: { metadata: { name: 'scim-tokens' }, stringData: { dev: token } },
+      });
+    }
 
     operator = await startOperator({
       kubeconfig: plane.adminKubeconfig,

@@ -17,18 +17,19 @@ export class EventRecorder {
   private readonly api: CoreV1Api;
   private readonly component: string;
   private readonly maxPending: number;
+  private readonly onDrop: () => void;
   private pending = 0;
-  dropped = 0;
 
-  constructor(kc: KubeConfig, component = 'scim-operator', maxPending = 500) {
+  constructor(kc: KubeConfig, options: { component?: string; maxPending?: number; onDrop?: () => void } = {}) {
     this.api = kc.makeApiClient(CoreV1Api);
-    this.component = component;
-    this.maxPending = maxPending;
+    this.component = options.component ?? 'scim-operator';
+    this.maxPending = options.maxPending ?? 500;
+    this.onDrop = options.onDrop ?? (() => {});
   }
 
   record(object: InvolvedObject, type: 'Normal' | 'Warning', reason: string, message: string): void {
     if (this.pending >= this.maxPending) {
-      this.dropped++;
+      this.onDrop();
       return;
     }
     this.pending++;
@@ -49,9 +50,7 @@ export class EventRecorder {
           count: 1,
         },
       })
-      .catch(() => {
-        this.dropped++;
-      })
+      .catch(() => this.onDrop())
       .finally(() => {
         this.pending--;
       });

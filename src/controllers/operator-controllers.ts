@@ -128,7 +128,12 @@ export class OperatorControllers {
     const onWrite = (verb: string, target: string) => {
       if (this.writes.length < 100_000) this.writes.push({ verb, target });
     };
-    const events = new EventRecorder(kc);
+    const eventsDropped = new Counter({
+      name: 'scim_operator_events_dropped_total',
+      help: 'Events not recorded because too many were pending or the API server refused them.',
+      registers: [metrics.registry],
+    });
+    const events = new EventRecorder(kc, { onDrop: () => eventsDropped.inc() });
     const status = new StatusWriter(kc, onWrite);
     const writeToRbac = new Histogram({
       name: 'scim_operator_scim_write_to_rbac_seconds',
@@ -401,11 +406,6 @@ export class OperatorControllers {
         this.set({ kind: 'RoleBinding' }, self.roleBindings.list().length);
         this.set({ kind: 'ClusterRoleBinding' }, self.clusterRoleBindings.list().length);
       },
-    });
-    new Counter({
-      name: 'scim_operator_events_dropped_total',
-      help: 'Events not recorded because too many were pending.',
-      registers: [metrics.registry],
     });
   }
 

@@ -3,6 +3,8 @@ import { CustomObjectsApi, type KubeConfig, PatchStrategy, setHeaderOptions } fr
 import { API_GROUP, API_VERSION } from '../api/crd-builder.ts';
 
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+/** Named, so GitOps tools can ignore what the operator owns by manager (docs/gitops.md). */
+export const STATUS_FIELD_MANAGER = 'scim-operator-status';
 
 /**
  * Writes the status subresource of our cluster-scoped kinds, and only when it changed: a converged operator sends
@@ -25,7 +27,14 @@ export class StatusWriter {
     this.onWrite?.('status', `${kind.plural}/${name}`);
     try {
       await this.api.patchClusterCustomObjectStatus(
-        { group: API_GROUP, version: API_VERSION, plural: kind.plural, name, body: { status: patch } },
+        {
+          group: API_GROUP,
+          version: API_VERSION,
+          plural: kind.plural,
+          name,
+          body: { status: patch },
+          fieldManager: STATUS_FIELD_MANAGER,
+        },
         mergePatch,
       );
     } catch (err) {

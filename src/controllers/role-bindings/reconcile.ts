@@ -272,7 +272,7 @@ function describeWriteError(err: unknown, binding: Binding): MappingFailure {
     return {
       namespace,
       reason: 'BindForbidden',
-      message: `the operator may not bind ${binding.roleRef.kind} ${binding.roleRef.name}: grant it bind on that role (Helm value roles.allowedClusterRoles)`,
+      message: `the operator may not bind ${binding.roleRef.kind} ${binding.roleRef.name}: grant it bind on that role (Helm value settings.roles.allowedClusterRoles)`,
     };
   }
   if (err instanceof ApiException && err.code === 404 && namespace) {
