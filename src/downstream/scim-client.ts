@@ -117,14 +117,15 @@ export class ScimClient {
   }
 
   private async request(method: string, path: string, body: unknown, signal?: AbortSignal): Promise<unknown> {
-    const waitMs = this.breaker.acquire();
-    if (waitMs > 0) {
-      this.options.observe?.(method, 'CircuitOpen', 0);
-      throw new DownstreamError('CircuitOpen', `the app is paused for ${waitMs} ms after failures`, {
-        retryAfterMs: waitMs,
-      });
-    }
     return this.options.limiter.run(async () => {
+      // Checked once a slot is free, so requests queued behind a 429 or an outage wait too.
+      const waitMs = this.breaker.acquire();
+      if (waitMs > 0) {
+        this.options.observe?.(method, 'CircuitOpen', 0);
+        throw new DownstreamError('CircuitOpen', `the app is paused for ${waitMs} ms after failures`, {
+          retryAfterMs: waitMs,
+        });
+      }
       const started = performance.now();
       const what = `${method} ${path.split('?')[0]}`;
       try {

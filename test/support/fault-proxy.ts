@@ -8,7 +8,9 @@ export type Fault =
   | { kind: 'hang' }
   | { kind: 'reset' }
   /** Forward it (the upstream acts on it), then reset instead of answering: the client never learns the outcome. */
-  | { kind: 'forward-then-reset' };
+  | { kind: 'forward-then-reset' }
+  /** Forward it, then never answer: as if the client crashed before reading the outcome. */
+  | { kind: 'forward-then-hang' };
 
 export interface ProxiedRequest {
   method: string;
@@ -82,6 +84,10 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
       upstreamRes.on('end', () => {
         if (fault.kind === 'forward-then-reset') {
           req.socket.destroy();
+          return;
+        }
+        if (fault.kind === 'forward-then-hang') {
+          hung.add(res);
           return;
         }
         res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
