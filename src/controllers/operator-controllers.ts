@@ -416,15 +416,15 @@ export class OperatorControllers {
       this.roleBindings.start(),
       this.clusterRoleBindings.start(),
       this.downstreamApps.start(),
-      ...this.secrets.map((i) => i.start()),
     ]);
+    // Not awaited, nor part of hasSynced: a Secret the operator may not read (or that does not exist yet) must not
+    // keep it from serving SCIM; apps using it report Authenticated=False (SecretNotFound) until it is readable.
+    for (const secrets of this.secrets) void secrets.start();
   }
 
   hasSynced(): boolean {
-    return (
-      [this.mappings, this.namespaces, this.roleBindings, this.clusterRoleBindings, this.downstreamApps].every((i) =>
-        i.hasSynced(),
-      ) && this.secrets.every((i) => i.hasSynced())
+    return [this.mappings, this.namespaces, this.roleBindings, this.clusterRoleBindings, this.downstreamApps].every(
+      (i) => i.hasSynced(),
     );
   }
 

@@ -144,7 +144,7 @@ describe('DownstreamApps provision assigned users into scim2-server', () => {
 
     expect((await patchUser(adaId, 'active', 'False')).status).toBe(200);
     await eventually(async () => (await remoteUsers(ada))[0]?.active === false, 20_000, 'deactivated downstream');
-    expect((await appEntry(adaId, app))?.state).toBe('Deprovisioned');
+    await eventually(async () => (await appEntry(adaId, app))?.state === 'Deprovisioned', 10_000, 'in status');
     expect((await patchUser(adaId, 'active', 'True')).status).toBe(200);
     await eventually(async () => (await remoteUsers(ada))[0]?.active === true, 20_000, 'reactivated downstream');
 
