@@ -1,4 +1,4 @@
-import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { expect } from 'vitest';
 import { createNamespace, eventually, subjectCan, uniqueName } from '../support/cluster.ts';
 
@@ -6,13 +6,24 @@ import { createNamespace, eventually, subjectCan, uniqueName } from '../support/
  * The end-to-end scenario, one code path for every target: the local control plane with the chart installed
  * (test/integration/helm-chart.test.ts) and a kind cluster running the image (scripts/e2e-kind.sh). Acting as an
  * identity provider: provision a user into a group over SCIM, map the group to `edit`, and let the real authorizer
- * decide; then deactivate and expect the access gone.
+ * decide, and (given a downstream SCIM service) see the account created there; then deactivate and expect the access
+ * gone and the downstream account disabled.
  */
 export interface E2eTarget {
   scimUrl: string;
   token: string;
   /** A kubeconfig allowed to create namespaces and AccessMappings and to ask SubjectAccessReviews. */
   admin: KubeConfig;
+  /** A SCIM service the operator can reach, to check that an account is created and then disabled downstream. */
+  downstream?: {
+    url: string;
+    token: string;
+    /** Where the operator reads downstream credentials: its namespace and an allowed Secret name. */
+    secretNamespace: string;
+    secretName: string;
+    /** The downstream account of a userName, read directly from the service. */
+    account(userName: string): Promise<{ active?: boolean } | undefined>;
+  };
 }
 
 export async function provisioningScenario(target: E2eTarget): Promise<void> {

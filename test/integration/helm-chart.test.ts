@@ -12,13 +12,14 @@ import {
 import { loadAll } from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { crds } from '../../src/api/crds.ts';
-import { operatorClusterRole } from '../../src/api/operator-rbac.ts';
+import { operatorClusterRole, operatorNamespaceRole } from '../../src/api/operator-rbac.ts';
 import { type RunningOperator, startOperator } from '../../src/main.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { loadSettings } from '../../src/settings.ts';
 import { provisioningScenario } from '../e2e/provisioning-scenario.ts';
 import { adminKubeConfig, controlPlane, subjectCan, uniqueName } from '../support/cluster.ts';
 import { chartDir, helm } from '../support/helm.ts';
+import { type Scim2Server, startScim2Server } from '../support/scim2-server.ts';
 
 const allOn = path.join(chartDir, 'ci/all-on-values.yaml');
 type Doc = { kind: string; metadata: { name: string }; rules?: V1ClusterRole['rules'] };
@@ -59,6 +60,16 @@ describe('the Helm chart, rendered', () => {
         allowedRoles: args.length ? ['deployer'] : [],
       });
       expect(clusterRole.rules).toEqual(expected.rules);
+      const role = rendered.find((d) => d.kind === 'Role')!;
+      const expectedRole = operatorNamespaceRole({
+        name: 'x',
+        namespace: 'ops',
+        tokenSecretName: 'r-scim-operator-tokens',
+        allowedClusterRoles: [],
+        allowedRoles: [],
+        downstreamSecretNames: ['downstream-credentials'],
+      });
+      expect(role.rules).toEqual(expectedRole.rules);
       const flat = JSON.stringify(rendered.filter((d) => d.kind === 'ClusterRole' || d.kind === 'Role'));
       expect(flat).not.toContain('"*"');
       expect(flat).not.toContain('escalate');
@@ -110,11 +121,13 @@ describe('the Helm chart, installed into the control plane', () => {
     }
     await helm(['install', release, chartDir, '-n', namespace, '--create-namespace', '--set', 'replicaCount=2']);
   });
+  let downstreamServer: Scim2Server | undefined;
   afterAll(async () => {
     await operator?.stop();
+    await downstreamServer?.stop();
   });
 
-  it('creates every object, and its ServiceAccount runs the operator out of cluster through the end-to-end scenario', async () => {
+  it('creates every object, and its ServiceAccount runs the operator out of cluster through the end-to-end scenario, downstream account included', async () => {
     const core = admin.makeApiClient(CoreV1Api);
     const secret = await core.readNamespacedSecret({ name: `${fullname}-tokens`, namespace });
     const token = Buffer.from(secret.data?.entra ?? '', 'base64').toString();
@@ -156,7 +169,23 @@ describe('the Helm chart, installed into the control plane', () => {
       },
       { logger: createLogger('silent'), settings: await loadSettings(configFile), onLeadershipLost: () => {} },
     );
-    await provisioningScenario({ scimUrl: operator.scimUrl, token, admin });
+    downstreamServer = await startScim2Server(['downstream-token']);
+    const server = downstreamServer;
+    await provisioningScenario({
+      scimUrl: operator.scimUrl,
+      token,
+      admin,
+      downstream: {
+        url: server.url,
+        token: 'downstream-token',
+        secretNamespace: namespace,
+        secretName: 'downstream-credentials',
+        async account(userName) {
+          const found = await server.request('GET', `/Users?filter=${encodeURIComponent(`userName eq "${userName}"`)}`);
+          return found.body?.Resources?.[0];
+        },
+      },
+    });
   });
 
   it('leaves its ServiceAccount unable to read other Secrets, bind a role outside the allowlist, or escalate', async () => {
