@@ -6,6 +6,8 @@ import net from 'node:net';
  */
 export interface TcpProxy {
   port: number;
+  /** Connections accepted so far. */
+  readonly connections: number;
   cut(): void;
   restore(): void;
   close(): Promise<void>;
@@ -13,8 +15,10 @@ export interface TcpProxy {
 
 export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'): Promise<TcpProxy> {
   let down = false;
+  let connections = 0;
   const sockets = new Set<net.Socket>();
   const server = net.createServer((client) => {
+    connections++;
     if (down) {
       client.destroy();
       return;
@@ -42,6 +46,9 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
   };
   return {
     port: address.port,
+    get connections() {
+      return connections;
+    },
     cut,
     restore() {
       down = false;
