@@ -337,7 +337,13 @@ export class KubernetesScimStore implements ScimStore {
       if (result.added.length === 0 && result.removed.length === 0) return result;
       try {
         if (current) {
-          await this.shards.replace({ ...current, spec: { ...current.spec, members: result.members } });
+          // `managedFields: [{}]` clears field ownership. Kept, it lists every member key again (~100 bytes each),
+          // more than doubling the shard and the API server's work per write.
+          await this.shards.replace({
+            ...current,
+            metadata: { ...current.metadata, managedFields: [{}] } as ScimGroupMembers['metadata'],
+            spec: { ...current.spec, members: result.members },
+          });
         } else {
           await this.shards.create({
             metadata: {
