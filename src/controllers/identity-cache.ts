@@ -3,6 +3,7 @@ import type { ScimGroup } from '../api/scim-group.ts';
 import type { ScimUser } from '../api/scim-user.ts';
 import type { SubjectRule } from '../settings.ts';
 import type { StoreCache } from '../store/store-cache.ts';
+import { IdentityChanges } from './identity-changes.ts';
 import type { IdentityView } from './role-bindings/identity-view.ts';
 import { userSubject } from './role-bindings/subject-name.ts';
 
@@ -23,10 +24,11 @@ export class IdentityCache implements IdentityView {
   constructor(cache: StoreCache, rule: SubjectRule) {
     this.cache = cache;
     this.rule = rule;
+    const changes = new IdentityChanges();
     for (const informer of [cache.users, cache.groups]) {
       for (const event of ['add', 'update', 'delete'] as const) {
-        informer.on(event, () => {
-          this.dirty = true;
+        informer.on(event, (o) => {
+          if (changes.changed(o, event)) this.dirty = true;
         });
       }
     }

@@ -26,6 +26,7 @@ import { AppAccountsReconciler, accountsKey, appKey } from './app-accounts/recon
 import { BindingIndex } from './binding-index.ts';
 import { EventRecorder } from './event-recorder.ts';
 import { IdentityCache } from './identity-cache.ts';
+import { IdentityChanges } from './identity-changes.ts';
 import { groupKey, IdentityStatusReconciler, userKey } from './identity-status/reconcile.ts';
 import { RoleBindingsReconciler } from './role-bindings/reconcile.ts';
 import { userSubject } from './role-bindings/subject-name.ts';
@@ -68,6 +69,8 @@ export class OperatorControllers {
   readonly writes: { verb: string; target: string }[] = [];
   private readonly cache: StoreCache;
   private readonly lastSubject = new Map<string, string>();
+  private readonly userChanges = new IdentityChanges();
+  private readonly groupChanges = new IdentityChanges();
   private readonly settings: Settings;
 
   constructor(options: OperatorControllersOptions) {
@@ -147,8 +150,14 @@ export class OperatorControllers {
     });
 
     const workers = settings.controllers.workers;
+    // Several installations may share a cluster (and the tests run several operators in one): each manages the
+    // identities written through its own connections, and the mappings that name one of them or none.
+    const connections = options.connections ?? (() => new Set<string>());
+    const servesConnection = (connection: string | undefined) =>
+      options.connections === undefined || (connection !== undefined && connections().has(connection));
     const roleBindings = new RoleBindingsReconciler({
       kc,
+      servesMapping: (mapping) => !mapping.spec.connection || servesConnection(mapping.spec.connection),
       mappings: this.mappings,
       namespaces: this.namespaces,
       roleBindings: this.roleBindings,
@@ -170,6 +179,7 @@ export class OperatorControllers {
     });
     const identityStatus = new IdentityStatusReconciler({
       identities: this.identities,
+      serves: (object) => servesConnection(object.metadata.labels?.[labels.connection]),
       bindings: bindingIndex,
       events,
       status,
@@ -194,7 +204,6 @@ export class OperatorControllers {
       observe: (app, method, code, seconds) => downstreamMetrics.observe(app, method, code, seconds),
       onHealthChange: (app) => this.appAccountsController.enqueue(appKey(app)),
     });
-    const connections = options.connections ?? (() => new Set<string>());
     this.appAccounts = new AppAccountsReconciler({
       kc,
       users: cache.users,
@@ -265,6 +274,7 @@ export class OperatorControllers {
         });
       }
       this.cache.users.on(event, (o) => {
+        if (!this.userChanges.changed(o, event)) return;
         const user = o as unknown as ScimUser;
         const id = user.metadata.name;
         status.enqueue(userKey(id));
@@ -279,6 +289,7 @@ export class OperatorControllers {
         this.enqueueMappings((m) => this.mappingRefersToUser(m, user));
       });
       this.cache.groups.on(event, (o) => {
+        if (!this.groupChanges.changed(o, event)) return;
         const group = o as unknown as ScimGroup;
         status.enqueue(groupKey(group.metadata.name));
         // A rename can move a group into or out of any mapping.
@@ -318,6 +329,7 @@ export class OperatorControllers {
   /** Which changes can change which downstream accounts. Spec changes only: our own status writes are ignored. */
   private watchDownstream(): void {
     const accounts = this.appAccountsController;
+    const accountChanges = new IdentityChanges();
     const generations = new Map<string, string>();
     const specChanged = (kind: string, o: KubernetesObject, event: string) => {
       const key = `${kind}/${o.metadata?.name}`;
@@ -340,8 +352,12 @@ export class OperatorControllers {
       this.mappings.on(event, (o) => {
         if (specChanged('Mapping', o, event)) this.enqueueAllAccounts();
       });
-      this.cache.users.on(event, (o) => accounts.enqueue(accountsKey(o.metadata?.name ?? '')));
+      this.cache.users.on(event, (o) => {
+        if (accountChanges.changed(o, event)) accounts.enqueue(accountsKey(o.metadata?.name ?? ''));
+      });
       this.cache.groups.on(event, (o) => {
+        // Member changes arrive through the membership index; a group event matters only when the group itself changed.
+        if (!accountChanges.changed(o, event)) return;
         for (const id of this.identities.membersOf(o.metadata?.name ?? '')) accounts.enqueue(accountsKey(id));
         pushApps();
       });

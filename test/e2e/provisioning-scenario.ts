@@ -12,6 +12,8 @@ import { createNamespace, eventually, subjectCan, uniqueName } from '../support/
 export interface E2eTarget {
   scimUrl: string;
   token: string;
+  /** The connection the token belongs to (the chart's `token.connection`, `entra` by default). */
+  connection: string;
   /** A kubeconfig allowed to create namespaces and AccessMappings and to ask SubjectAccessReviews. */
   admin: KubeConfig;
   /** A SCIM service the operator can reach, to check that an account is created and then disabled downstream. */
@@ -63,6 +65,7 @@ export async function provisioningScenario(target: E2eTarget): Promise<void> {
       kind: 'AccessMapping',
       metadata: { name: uniqueName('e2e-mapping') },
       spec: {
+        connection: target.connection,
         subjects: { groups: [{ displayName }] },
         roleBindings: [{ clusterRole: 'edit', namespaces: [namespace] }],
       },

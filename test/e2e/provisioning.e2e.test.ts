@@ -7,6 +7,11 @@ describe('the operator deployed by the Helm chart on a kind cluster', () => {
   it('provisions a user into a group, grants the mapped role, and revokes it on deactivation', async () => {
     const admin = new KubeConfig();
     admin.loadFromFile(process.env.E2E_KUBECONFIG!);
-    await provisioningScenario({ scimUrl: process.env.E2E_SCIM_URL!, token: process.env.E2E_TOKEN!, admin });
+    await provisioningScenario({
+      scimUrl: process.env.E2E_SCIM_URL!,
+      token: process.env.E2E_TOKEN!,
+      connection: process.env.E2E_CONNECTION ?? 'entra',
+      admin,
+    });
   }, 120_000);
 });

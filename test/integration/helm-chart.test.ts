@@ -174,6 +174,7 @@ describe('the Helm chart, installed into the control plane', () => {
     await provisioningScenario({
       scimUrl: operator.scimUrl,
       token,
+      connection: 'entra',
       admin,
       downstream: {
         url: server.url,

@@ -11,6 +11,8 @@ import type { StatusWriter } from '../status-writer.ts';
 
 export interface IdentityStatusDeps {
   identities: IdentityCache;
+  /** False for an identity of a connection another installation serves: its status is that one's to write. */
+  serves?: (object: { metadata: { labels?: Record<string, string> } }) => boolean;
   bindings: BindingIndex;
   events: EventRecorder;
   status: StatusWriter;
@@ -42,7 +44,7 @@ export class IdentityStatusReconciler {
 
   private async group(id: string): Promise<void> {
     const group = this.deps.identities.group(id);
-    if (!group) return;
+    if (!group || this.deps.serves?.(group) === false) return;
     const generation = group.metadata.generation ?? 0;
     const memberCount = this.deps.identities.membersOf(id).length;
     const conditions = setCondition(
@@ -62,7 +64,7 @@ export class IdentityStatusReconciler {
   private async user(id: string): Promise<void> {
     const { identities } = this.deps;
     const user = identities.user(id);
-    if (!user) return;
+    if (!user || this.deps.serves?.(user) === false) return;
     const generation = user.metadata.generation ?? 0;
     const subject = identities.subjectOf(id);
     const groups = identities

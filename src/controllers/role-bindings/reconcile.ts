@@ -32,6 +32,8 @@ type Binding = V1RoleBinding | V1ClusterRoleBinding;
 
 export interface RoleBindingsDeps {
   kc: KubeConfig;
+  /** False for a mapping another installation manages (it names a connection this one does not serve). */
+  servesMapping?: (mapping: AccessMapping) => boolean;
   mappings: CachedInformer<KubernetesObject>;
   namespaces: CachedInformer<KubernetesObject>;
   roleBindings: CachedInformer<KubernetesObject>;
@@ -67,6 +69,7 @@ export class RoleBindingsReconciler {
 
   reconcile = async (name: string, context: ReconcileContext): Promise<ReconcileResult> => {
     const mapping = this.deps.mappings.get(name) as unknown as AccessMapping | undefined;
+    if (mapping && this.deps.servesMapping && !this.deps.servesMapping(mapping)) return;
     const existing = this.existingBindings(name);
     if (!mapping || mapping.metadata.deletionTimestamp) {
       // Owner references would let the garbage collector do this; deleting now makes revocation immediate.

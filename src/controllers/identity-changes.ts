@@ -1,0 +1,34 @@
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { annotations } from '../api/labels.ts';
+
+/**
+ * Tells whether an event on a ScimUser or ScimGroup changed what the controllers derive from it: the spec (its
+ * generation), the labels (connection, suspended), the subject override, or deletion. Status writes, including the
+ * controllers' own, and the endpoint's lastModified bumps of a group are not changes: reacting to them would make
+ * every status write re-reconcile the mappings and rebuild indexes over every user.
+ */
+export class IdentityChanges {
+  private readonly seen = new Map<string, string>();
+
+  changed(obj: KubernetesObject, event: 'add' | 'update' | 'delete'): boolean {
+    const key = `${obj.kind}/${obj.metadata?.name}`;
+    if (event === 'delete') {
+      this.seen.delete(key);
+      return true;
+    }
+    const meta = obj.metadata ?? {};
+    const labels = Object.entries(meta.labels ?? {})
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([k, v]) => `${k}=${v}`)
+      .join(',');
+    const fingerprint = [
+      meta.generation ?? '',
+      meta.deletionTimestamp ?? '',
+      labels,
+      meta.annotations?.[annotations.subject] ?? '',
+    ].join('|');
+    const before = this.seen.get(key);
+    this.seen.set(key, fingerprint);
+    return before !== fingerprint;
+  }
+}
