@@ -558,12 +558,14 @@ describe('normalisePatchRequest', () => {
     ]);
   });
 
-  it("T33: ignores the id, meta and schemas in Okta's pathless group rename", () => {
+  it("T33: writes no id, meta or schemas from Okta's pathless group rename, keeping the id only to check the target", () => {
     const body = patchBody({
       op: 'replace',
       value: { id: 'abf4dd94', schemas: ['x'], meta: { version: 'W/"1"' }, displayName: 'Test SCIMv2' },
     });
-    expect(normalisePatchRequest('Group', body)).toEqual([{ op: 'replace', value: { displayName: 'Test SCIMv2' } }]);
+    expect(normalisePatchRequest('Group', body)).toEqual([
+      { op: 'replace', value: { displayName: 'Test SCIMv2' }, expectId: 'abf4dd94' },
+    ]);
   });
 
   it.each(['id', 'meta', 'meta.version', 'groups', 'manager.displayName'])(
@@ -626,7 +628,7 @@ describe('normalisePatchRequest', () => {
   it('T47: reads the Okta mixed membership PATCH as a rename, a filtered remove and an add without display', () => {
     const operations = normalisePatchRequest('Group', fixture('okta/group-patch-membership'));
     expect(withoutFilters(operations)).toEqual([
-      { op: 'replace', value: { displayName: 'Test SCIMv2' } },
+      { op: 'replace', value: { displayName: 'Test SCIMv2' }, expectId: 'abf4dd94-a4c0-4f67-89c9-76b03340cb9b' },
       { op: 'remove', path: { attribute: { attribute: 'members' }, filtered: true } },
       {
         op: 'add',
@@ -710,7 +712,7 @@ describe('normalisePatchRequest', () => {
 
   it("T58: tolerates a PatchOp without schemas, as in Okta's group rename", () => {
     expect(normalisePatchRequest('Group', fixture('okta/group-patch-rename'))).toEqual([
-      { op: 'replace', value: { displayName: 'Test SCIMv2' } },
+      { op: 'replace', value: { displayName: 'Test SCIMv2' }, expectId: 'abf4dd94-a4c0-4f67-89c9-76b03340cb9b' },
     ]);
   });
 

@@ -28,6 +28,11 @@ export interface PatchOperation {
   op: PatchOp;
   path?: PatchPath;
   value?: unknown;
+  /**
+   * The `id` a pathless value carried (Okta's group rename sends the group's own). It is not an attribute to write,
+   * but a claim about the target: `applyPatch` refuses the request when it names another resource (T33).
+   */
+  expectId?: string;
 }
 
 /**
@@ -121,9 +126,11 @@ function normaliseOperation(type: ResourceTypeName, raw: unknown, index: number)
 }
 
 function pathlessOperations(type: ResourceTypeName, op: PatchOp, value: Record<string, unknown>): PatchOperation[] {
-  const { attributes, cleared } = normaliseAttributes(type, value, 'patch');
+  const { attributes, cleared, id } = normaliseAttributes(type, value, 'patch');
   const operations: PatchOperation[] = [];
-  if (Object.keys(attributes).length > 0) operations.push({ op, value: attributes });
+  if (Object.keys(attributes).length > 0 || id !== undefined) {
+    operations.push({ op, value: attributes, ...(id === undefined ? {} : { expectId: id }) });
+  }
   for (const attribute of cleared) operations.push({ op: 'remove', path: { attribute } });
   return operations;
 }
@@ -200,6 +207,8 @@ type Mode = 'resource' | 'patch';
 
 interface Normalised {
   attributes: Record<string, unknown>;
+  /** The `id` a PATCH value carried, which must be the target's own. */
+  id?: string;
   /** Attributes given as `null` or `""`: in a PATCH value they mean "remove" (RFC 7643 section 2.5). */
   cleared: AttributePath[];
 }
@@ -255,6 +264,7 @@ function assignKey(
     return;
   }
   if (def.mutability === 'readOnly') {
+    if (mode === 'patch' && def.name === 'id' && raw !== null && raw !== undefined) result.id = String(raw);
     if (mode === 'resource' || def.name === 'id' || def.name === 'meta') return;
     throw mutability(`Attribute '${def.name}' is readOnly`);
   }

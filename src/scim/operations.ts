@@ -217,7 +217,7 @@ export function createScimService(options: ScimServiceOptions): ScimService {
     ifMatch: string,
     clientAsked: boolean,
   ): Promise<StoredResource> {
-    const result = applyPatch(type, current.attributes, operations);
+    const result = applyPatch(type, current.attributes, operations, current.id);
     const change: MemberChange | undefined = result.members === 'unchanged' ? undefined : { ...result.members };
     if (change?.add?.length) change.add = await resolveMembers(store, ctx, change.add, current.id);
     let written = current;

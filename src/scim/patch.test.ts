@@ -752,3 +752,20 @@ describe('applyPatch on groups', () => {
     expectScimError(() => patch('Group', group(), request), 'invalidValue');
   });
 });
+
+describe('T33: the id in a pathless value', () => {
+  const group = { id: 'g-1', displayName: 'Ops' };
+  const ops = (id: string) =>
+    normalisePatchRequest('Group', {
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+      Operations: [{ op: 'replace', value: { id, displayName: 'Renamed' } }],
+    });
+
+  it("is accepted when it is the group's own, as Okta's rename sends it", () => {
+    expect(applyPatch('Group', group, ops('g-1')).resource.displayName).toBe('Renamed');
+  });
+
+  it('is refused with mutability when it names another resource, changing nothing', () => {
+    expect(() => applyPatch('Group', group, ops('g-2'))).toThrow(expect.objectContaining({ scimType: 'mutability' }));
+  });
+});

@@ -52,9 +52,16 @@ export function applyPatch(
   type: ResourceTypeName,
   resource: Record<string, unknown>,
   operations: PatchOperation[],
+  /** The id of the target when `resource` does not carry it (stored attributes never do). */
+  targetId: string | undefined = typeof resource.id === 'string' ? resource.id : undefined,
 ): PatchResult {
   const patch = new Patch(type, structuredClone(resource));
-  for (const operation of operations) patch.apply(operation);
+  for (const operation of operations) {
+    if (operation.expectId !== undefined && operation.expectId !== targetId) {
+      throw mutability(`'id' is readOnly: this request names ${operation.expectId}, not ${String(targetId)}`);
+    }
+    patch.apply(operation);
+  }
   patch.finish(resource);
   return {
     resource: patch.document,

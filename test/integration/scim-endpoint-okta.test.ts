@@ -232,9 +232,8 @@ describe('Okta Group Push against the Kubernetes store', () => {
     for (const user of [first, second, third]) expect(await cluster.get('scimusers', user)).toBeDefined();
   });
 
-  // T33 tolerates Okta's `id` in a pathless replace only when it is the group's own. src/scim/normalise.ts drops `id`
-  // in PATCH whatever its value, so this answers 204 today: marked `fails` until that is fixed, then flip it to `it`.
-  it.fails('refuses a pathless rename whose id names another group with 400 mutability, changing nothing', async () => {
+  // T33 tolerates Okta's `id` in a pathless replace only when it is the group's own.
+  it('refuses a pathless rename whose id names another group with 400 mutability, changing nothing', async () => {
     const created = await okta('POST', '/Groups', { ...fixture('okta/group-create'), displayName: 'Other id' });
     expect(created.status).toBe(201);
     const body = fixture('okta/group-patch-rename');
