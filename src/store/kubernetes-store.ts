@@ -125,6 +125,7 @@ export class KubernetesScimStore implements ScimStore {
         const found = await this.get(ctx, type, plan.value);
         return found ? [found] : [];
       }
+      if (plan.kind === 'eq' && plan.attribute === uniqueAttribute(type)) return this.byClaim(ctx, type, plan.value);
       const selector = plan.kind === 'eq' ? this.indexSelector(type, plan.attribute, plan.value) : undefined;
       const objects =
         selector !== undefined
@@ -132,6 +133,21 @@ export class KubernetesScimStore implements ScimStore {
           : await this.cache.list(type, ctx.connection);
       return objects.map((o) => toStored(type, o)).sort(byCreatedThenId);
     });
+  }
+
+  /**
+   * userName and group displayName lookups through the uniqueness claim: two reads by name, whatever the number of
+   * users, where a label selector makes the API server scan them all. Every resource the store writes is claimed
+   * before it exists, so no claim means no resource; a claim whose owner was renamed or deleted is checked away.
+   */
+  private async byClaim(ctx: StoreContext, type: ResourceTypeName, value: string): Promise<StoredResource[]> {
+    const owner = await this.claims.ownerOf(ctx.connection, type, value);
+    if (owner === undefined) return [];
+    const obj = await this.readOwned(ctx, type, owner);
+    if (!obj) return [];
+    const stored = toStored(type, obj);
+    const held = String(stored.attributes[uniqueAttribute(type)] ?? '');
+    return held.toLowerCase() === value.toLowerCase() ? [stored] : [];
   }
 
   private indexSelector(type: ResourceTypeName, attribute: string, value: string): string | undefined {
@@ -169,7 +185,7 @@ export class KubernetesScimStore implements ScimStore {
       this.cache.expect(type, created);
       if (type === 'Group' && members.length > 0) {
         try {
-          return await this.changeMembers(ctx, id, { add: members });
+          return await this.changeMembers(ctx, id, { add: members }, {}, { newGroup: true });
         } catch (err) {
           // The group must not exist half-made: undo it, then report the failure.
           await this.delete(ctx, type, id).catch(() => {});
@@ -273,6 +289,7 @@ export class KubernetesScimStore implements ScimStore {
     groupId: string,
     change: MemberChange,
     options: WriteOptions = {},
+    internal: { newGroup?: boolean } = {},
   ): Promise<StoredResource> {
     return this.guard('changeMembers', async () => {
       // The group is bumped first, conditionally, so that If-Match is checked before any member moves and every
@@ -280,12 +297,17 @@ export class KubernetesScimStore implements ScimStore {
       const group = await this.bumpGroup(ctx, groupId, options.ifMatch);
       const remove = change.remove === 'all' ? await this.allMemberIds(groupId) : (change.remove ?? []);
       const edits = planShardEdits(change.add ?? [], remove);
-      const applied: { shard: number; edit: AppliedEdit }[] = [];
-      try {
-        for (const [shard, edit] of edits) {
-          applied.push({ shard, edit: await this.editShard(group, shard, edit) });
-        }
-      } catch (err) {
+      // Shards are independent objects: they are written concurrently, and a failure undoes the ones that landed.
+      const settled = await Promise.allSettled(
+        [...edits].map(async ([shard, edit]) => ({
+          shard,
+          edit: await this.editShard(group, shard, edit, internal.newGroup === true),
+        })),
+      );
+      const applied = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+      const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) {
+        const err: unknown = failed.reason;
         await this.undo(group, applied);
         if (err instanceof RangeError) throw invalidValue(`Group ${groupId} cannot hold more members: ${err.message}`);
         throw err;
@@ -324,14 +346,17 @@ export class KubernetesScimStore implements ScimStore {
   }
 
   /** Read-modify-write of one shard under optimistic concurrency; creates the shard on first use. */
-  private async editShard(group: ScimGroup, shard: number, edit: ShardEdit): Promise<AppliedEdit> {
+  /** `absent`: the group was created by this request, so its shards do not exist yet and need no read. */
+  private async editShard(group: ScimGroup, shard: number, edit: ShardEdit, absent = false): Promise<AppliedEdit> {
     const name = shardName(group.metadata.name, shard);
     for (let attempt = 0; ; attempt++) {
       let current: ScimGroupMembers | undefined;
-      try {
-        current = await this.shards.get(name);
-      } catch (err) {
-        if (!isNotFound(err)) throw err;
+      if (!absent || attempt > 0) {
+        try {
+          current = await this.shards.get(name);
+        } catch (err) {
+          if (!isNotFound(err)) throw err;
+        }
       }
       const result = applyShardEdit(current?.spec.members ?? [], edit);
       if (result.added.length === 0 && result.removed.length === 0) return result;

@@ -63,6 +63,16 @@ export class UniquenessClaims {
     throw uniqueness(`A ${type} with ${attribute} "${value}" already exists`);
   }
 
+  /** The id holding `value`, read from its claim; undefined when nothing claims it. */
+  async ownerOf(connection: string, type: ResourceTypeName, value: string): Promise<string | undefined> {
+    try {
+      return (await this.claims.get(claimName(connection, type, value))).spec.owner;
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
   /** Releases a claim held by `owner`; a claim held by someone else is left alone. */
   async release(connection: string, type: ResourceTypeName, value: string, owner: string): Promise<void> {
     const name = claimName(connection, type, value);
