@@ -1,14 +1,16 @@
 /**
- * Users written straight to the API server as the same ScimUser objects POST /Users stores (index labels,
- * annotations, spec), without the uniqueness claim: seeding 10,000 or 100,000 users through the endpoint would
- * dominate a run. Lookups and membership checks do not read claims, so they see these users like posted ones.
+ * Users written straight to the API server as the same objects POST /Users stores (the uniqueness claim, then the
+ * ScimUser with its index labels, annotations and spec): seeding 10,000 or 100,000 users through the endpoint would
+ * dominate a run. userName lookups read the claim, so it is written too.
  */
 
 import type { KubeConfig } from '@kubernetes/client-node';
-import { annotations } from '../../src/api/labels.ts';
+import { annotations, labels } from '../../src/api/labels.ts';
+import { type ScimClaim, scimClaimKind } from '../../src/api/scim-claim.ts';
 import { type ScimUser, scimUserKind } from '../../src/api/scim-user.ts';
 import { ResourceClient } from '../../src/store/kube-client.ts';
 import { indexLabels, toSpec } from '../../src/store/resource-mapping.ts';
+import { claimName } from '../../src/store/uniqueness-claims.ts';
 import { inParallel } from './measure.ts';
 
 export interface SeededUser {
@@ -48,10 +50,18 @@ export async function seedUsers(
   concurrency = 32,
 ): Promise<SeededUser[]> {
   const users = new ResourceClient<ScimUser>(kc, scimUserKind.kind, scimUserKind.plural);
+  const claims = new ResourceClient<ScimClaim>(kc, scimClaimKind.kind, scimClaimKind.plural);
   const seeded: SeededUser[] = new Array(count);
   await inParallel(count, concurrency, async (i) => {
     const id = crypto.randomUUID();
     const attributes = userAttributes(prefix, i);
+    await claims.create({
+      metadata: {
+        name: claimName(connection, 'User', attributes.userName),
+        labels: { [labels.connection]: connection },
+      },
+      spec: { resourceType: 'User', attribute: 'userName', value: attributes.userName.toLowerCase(), owner: id },
+    });
     await users.create(scimUserObject(connection, id, attributes));
     seeded[i] = { id, userName: attributes.userName, externalId: attributes.externalId };
   });

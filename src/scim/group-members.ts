@@ -6,13 +6,11 @@
 import { invalidValue } from './errors.ts';
 import type { ScimStore, StoreContext, StoredMember } from './store.ts';
 
-/** Parallel reads per batch when checking members, so a 1,000-member PATCH neither crawls nor floods the store. */
-const LOOKUP_BATCH = 50;
-
 /**
  * The members to store for `requested`: each must be an existing User or Group of this connection (a dangling member
  * would become an RBAC subject nobody provisioned, T45), and a group may not contain itself. A member sent without
- * `type` gets the type of what its id names.
+ * `type` gets the type of what its id names. One `existing` call per type, so a 1,000-member PATCH costs no 1,000
+ * reads.
  */
 export async function resolveMembers(
   store: ScimStore,
@@ -20,23 +18,24 @@ export async function resolveMembers(
   requested: StoredMember[],
   groupId: string | undefined,
 ): Promise<StoredMember[]> {
-  const resolved: StoredMember[] = [];
-  for (let start = 0; start < requested.length; start += LOOKUP_BATCH) {
-    const batch = requested.slice(start, start + LOOKUP_BATCH);
-    resolved.push(...(await Promise.all(batch.map((member) => resolveMember(store, ctx, member, groupId)))));
-  }
-  return resolved;
-}
-
-async function resolveMember(
-  store: ScimStore,
-  ctx: StoreContext,
-  member: StoredMember,
-  groupId: string | undefined,
-): Promise<StoredMember> {
-  if (member.value === groupId) throw invalidValue(`Group ${groupId} cannot be a member of itself`);
-  for (const type of member.type ? [member.type] : (['User', 'Group'] as const)) {
-    if (await store.get(ctx, type, member.value)) return { value: member.value, type };
-  }
-  throw invalidValue(`Member ${member.value} is not an existing ${member.type ?? 'User or Group'}`);
+  const self = requested.find((member) => member.value === groupId);
+  if (self) throw invalidValue(`Group ${groupId} cannot be a member of itself`);
+  const ids = (type: 'User' | 'Group') =>
+    requested.filter((m) => m.type === type || m.type === undefined).map((m) => m.value);
+  const users = await store.existing(ctx, 'User', ids('User'));
+  const untypedLeft = requested.filter((m) => m.type === 'Group' || (m.type === undefined && !users.has(m.value)));
+  const groups = untypedLeft.length
+    ? await store.existing(
+        ctx,
+        'Group',
+        untypedLeft.map((m) => m.value),
+      )
+    : new Set<string>();
+  return requested.map((member) => {
+    const type = member.type ?? (users.has(member.value) ? 'User' : groups.has(member.value) ? 'Group' : undefined);
+    const exists = type === 'User' ? users.has(member.value) : type === 'Group' && groups.has(member.value);
+    if (!type || !exists)
+      throw invalidValue(`Member ${member.value} is not an existing ${member.type ?? 'User or Group'}`);
+    return { value: member.value, type };
+  });
 }

@@ -66,6 +66,11 @@ export interface MemberChange {
 
 export interface ScimStore {
   get(ctx: StoreContext, type: ResourceTypeName, id: string): Promise<StoredResource | undefined>;
+  /**
+   * Which of `ids` name a resource of `type` in this connection: for checking the members of a large PATCH without
+   * one read each. An id the instance has seen may be answered from a cache; any other is checked on the backend.
+   */
+  existing(ctx: StoreContext, type: ResourceTypeName, ids: string[]): Promise<Set<string>>;
   /** Members of a Group, without duplicates, in a stable order. Throws `notFound` for an unknown group. */
   getMembers(ctx: StoreContext, groupId: string): Promise<StoredMember[]>;
   /** Groups that have `userId` as a direct member (for the readOnly User `groups` attribute). */

@@ -118,6 +118,27 @@ export class KubernetesScimStore implements ScimStore {
     });
   }
 
+  existing(ctx: StoreContext, type: ResourceTypeName, ids: string[]): Promise<Set<string>> {
+    return this.guard('existing', async () => {
+      const found = new Set<string>();
+      const unknown: string[] = [];
+      for (const id of new Set(ids)) {
+        const cached = this.cache.get(type, id);
+        if (cached?.metadata.labels?.[labels.connection] === ctx.connection) found.add(id);
+        else unknown.push(id);
+      }
+      // Ids the cache has not seen may have been created on another replica a moment ago: ask the API server.
+      for (let start = 0; start < unknown.length; start += 50) {
+        const batch = unknown.slice(start, start + 50);
+        const objects = await Promise.all(batch.map((id) => this.readOwned(ctx, type, id)));
+        objects.forEach((obj, i) => {
+          if (obj) found.add(batch[i]!);
+        });
+      }
+      return found;
+    });
+  }
+
   query(ctx: StoreContext, type: ResourceTypeName, plan: QueryPlan): Promise<StoredResource[]> {
     return this.guard('query', async () => {
       if (plan.kind === 'none') return [];

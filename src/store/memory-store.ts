@@ -95,6 +95,10 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       outage = on;
     },
 
+    async existing(ctx, type, ids) {
+      const resources = connection(ctx).resources[type];
+      return new Set(ids.filter((id) => resources.has(id)));
+    },
     async get(ctx, type, id) {
       const resource = connection(ctx).resources[type].get(id);
       return resource && structuredClone(resource);

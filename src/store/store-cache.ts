@@ -82,6 +82,11 @@ export class StoreCache {
     await Promise.all(waits);
   }
 
+  /** The cached object, if this replica has seen it (no freshness promise). */
+  get(type: ResourceTypeName, name: string): ScimObject | undefined {
+    return this.informer(type).get(name) as unknown as ScimObject | undefined;
+  }
+
   async list(type: ResourceTypeName, connection: string): Promise<ScimObject[]> {
     await this.fence(type);
     return this.informer(type)
