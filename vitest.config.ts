@@ -19,12 +19,22 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/e2e/**/*.e2e.test.ts'],
+          exclude: ['test/e2e/**/*.e2e.test.ts', 'test/scale/**'],
           globalSetup: ['test/support/global-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 300_000,
           fileParallelism: true,
           maxWorkers: 2,
+        },
+      },
+      {
+        // The 100,000-member group: alone, after the integration suites (see package.json test:all).
+        test: {
+          name: 'scale',
+          include: ['test/scale/**/*.test.ts'],
+          globalSetup: ['test/support/global-setup.ts'],
+          testTimeout: 900_000,
+          hookTimeout: 900_000,
         },
       },
     ],
