@@ -506,7 +506,8 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function sameName(a: string, b: string): boolean {
+/** Attribute names and keywords compare case-insensitively (RFC 7643 section 2.1). */
+export function sameName(a: string, b: string): boolean {
   return a.toLowerCase() === b.toLowerCase();
 }
 
@@ -515,7 +516,8 @@ function valueOfKey(object: Record<string, unknown>, name: string): unknown {
   return key === undefined ? undefined : object[key];
 }
 
-function objectAt(container: Record<string, unknown>, key: string): Record<string, unknown> {
+/** The object under `key`, created empty when absent. */
+export function objectAt(container: Record<string, unknown>, key: string): Record<string, unknown> {
   const existing = container[key];
   if (isPlainObject(existing)) return existing;
   const created: Record<string, unknown> = {};

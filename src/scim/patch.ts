@@ -18,6 +18,8 @@ import {
   extensionSchemas,
   isMember,
   isPlainObject,
+  objectAt,
+  sameName,
 } from './normalise.ts';
 import type { AttributeDefinition, ResourceTypeName } from './schemas.ts';
 import type { MemberChange, StoredMember } from './store.ts';
@@ -418,16 +420,4 @@ function demoteOtherPrimaries(elements: unknown, written: unknown[]): void {
   for (const element of elements) {
     if (isPlainObject(element) && element.primary === true && !written.includes(element)) element.primary = false;
   }
-}
-
-function objectAt(container: Record<string, unknown>, key: string): Record<string, unknown> {
-  const existing = container[key];
-  if (isPlainObject(existing)) return existing;
-  const created: Record<string, unknown> = {};
-  container[key] = created;
-  return created;
-}
-
-function sameName(a: string, b: string): boolean {
-  return a.toLowerCase() === b.toLowerCase();
 }
