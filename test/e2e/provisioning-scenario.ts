@@ -56,7 +56,35 @@ export async function provisioningScenario(target: E2eTarget): Promise<void> {
   });
   expect(group.status, JSON.stringify(group.body)).toBe(201);
 
-  await target.admin.makeApiClient(CustomObjectsApi).createClusterCustomObject({
+  const objects = target.admin.makeApiClient(CustomObjectsApi);
+  const downstream = target.downstream;
+  const appName = uniqueName('e2e-app');
+  if (downstream) {
+    await target.admin.makeApiClient(CoreV1Api).createNamespacedSecret({
+      namespace: downstream.secretNamespace,
+      body: { metadata: { name: downstream.secretName }, stringData: { token: downstream.token } },
+    });
+    await objects.createClusterCustomObject({
+      group: 'scim-operator.dev',
+      version: 'v1alpha1',
+      plural: 'downstreamapps',
+      body: {
+        apiVersion: 'scim-operator.dev/v1alpha1',
+        kind: 'DownstreamApp',
+        metadata: { name: appName },
+        spec: {
+          url: downstream.url,
+          connection: target.connection,
+          tls: { insecureHttp: downstream.url.startsWith('http://') },
+          auth: { bearer: { token: { name: downstream.secretName, key: 'token' } } },
+          matchAttribute: 'userName',
+          attributes: [{ path: 'userName', from: 'userName' }],
+          deprovision: 'Deactivate',
+        },
+      },
+    });
+  }
+  await objects.createClusterCustomObject({
     group: 'scim-operator.dev',
     version: 'v1alpha1',
     plural: 'accessmappings',
@@ -68,6 +96,7 @@ export async function provisioningScenario(target: E2eTarget): Promise<void> {
         connection: target.connection,
         subjects: { groups: [{ displayName }] },
         roleBindings: [{ clusterRole: 'edit', namespaces: [namespace] }],
+        ...(downstream ? { apps: [{ name: appName }] } : {}),
       },
     },
   });
@@ -77,6 +106,13 @@ export async function provisioningScenario(target: E2eTarget): Promise<void> {
     20_000,
     'the provisioned user is allowed',
   );
+  if (downstream) {
+    await eventually(
+      async () => (await downstream.account(userName))?.active === true,
+      20_000,
+      'an active account created downstream',
+    );
+  }
 
   const disabled = await scim('PATCH', `/Users/${userId}`, {
     schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
@@ -88,4 +124,11 @@ export async function provisioningScenario(target: E2eTarget): Promise<void> {
     5_000,
     'deactivated user denied',
   );
+  if (downstream) {
+    await eventually(
+      async () => (await downstream.account(userName))?.active === false,
+      20_000,
+      'account disabled downstream',
+    );
+  }
 }
