@@ -116,7 +116,11 @@ export function scimStoreContract(
       expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
       const [rejected] = results.filter((result) => result.status === 'rejected');
       expectUniqueness(rejected?.reason);
-      expect(await a().query(ctx, 'User', { kind: 'all' })).toHaveLength(1);
+      // The winner may be either instance; full listings converge across instances (rule 1).
+      for (const store of [a(), b()]) {
+        await eventually(async () => (await store.query(ctx, 'User', { kind: 'all' })).length === 1);
+        expect(await store.query(ctx, 'User', { kind: 'all' })).toHaveLength(1);
+      }
     });
 
     it('rule 4: every change, member changes included, gives a new version', async () => {
