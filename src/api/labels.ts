@@ -4,6 +4,8 @@ export const labels = {
   connection: 'scim-operator.dev/connection',
   /** Hash of the lowercased userName, for consistent index lookups on the API server. */
   userNameHash: 'scim-operator.dev/username-hash',
+  /** Hash of the lowercased main email (type work, else primary, else first): IdPs may match users by it. */
+  emailHash: 'scim-operator.dev/email-hash',
   /** Hash of the externalId (caseExact). */
   externalIdHash: 'scim-operator.dev/externalid-hash',
   /** Hash of the lowercased displayName of a group. */

@@ -4,9 +4,10 @@
  * them as a test against every implementation.
  *
  * 1. Read-your-writes: once a write has resolved, every later `get`, `getMembers`, and `query` with an `eq` plan on
- *    `id`, `userName`, `externalId` or `displayName` reflects it, on this instance and on every other instance on the
- *    same backend. Other queries (plan `all`, `emails.value`) and `groupsOf` reflect this instance's writes at once
- *    and other instances' writes within the backend's change-notification latency (docs/adr/0006).
+ *    `id`, `userName`, `externalId`, `displayName` or a user's main email (`emails.value`: type work, else primary,
+ *    else first) reflects it, on this instance and on every other instance on the same backend. Other queries (plan
+ *    `all`, another email) and `groupsOf` reflect this instance's writes at once and other instances' writes within
+ *    the backend's change-notification latency (docs/adr/0006).
  *    IdPs match with `eq` filters, which is why those are the consistent ones.
  * 2. `id`s are issued by the store, DNS-1123 label safe, stable, and never reused.
  * 3. Uniqueness is enforced atomically across instances: `userName` (case-insensitively) for Users and

@@ -148,11 +148,18 @@ export class KubernetesScimStore implements ScimStore {
       }
       if (plan.kind === 'eq' && plan.attribute === uniqueAttribute(type)) return this.byClaim(ctx, type, plan.value);
       const selector = plan.kind === 'eq' ? this.indexSelector(type, plan.attribute, plan.value) : undefined;
-      const objects =
-        selector !== undefined
-          ? await this.client(type).list(`${labels.connection}=${ctx.connection},${selector}`)
-          : await this.cache.list(type, ctx.connection);
-      return objects.map((o) => toStored(type, o)).sort(byCreatedThenId);
+      const live =
+        selector === undefined
+          ? []
+          : await this.client(type).list(`${labels.connection}=${ctx.connection},${selector}`);
+      // The email index holds one address per user: other addresses can only be found in the cache.
+      const cached =
+        selector === undefined || (plan.kind === 'eq' && plan.attribute === 'emails.value')
+          ? await this.cache.list(type, ctx.connection)
+          : [];
+      const objects = new Map<string, ScimObject>();
+      for (const o of [...cached, ...live]) objects.set(o.metadata.name, o);
+      return [...objects.values()].map((o) => toStored(type, o)).sort(byCreatedThenId);
     });
   }
 
@@ -175,6 +182,7 @@ export class KubernetesScimStore implements ScimStore {
     if (attribute === 'userName' && type === 'User') return `${labels.userNameHash}=${userNameHash(value)}`;
     if (attribute === 'displayName' && type === 'Group') return `${labels.displayNameHash}=${displayNameHash(value)}`;
     if (attribute === 'externalId') return `${labels.externalIdHash}=${indexHash(value)}`;
+    if (attribute === 'emails.value' && type === 'User') return `${labels.emailHash}=${indexHash(value.toLowerCase())}`;
     return undefined;
   }
 
@@ -246,7 +254,11 @@ export class KubernetesScimStore implements ScimStore {
           },
           spec: toSpec(type, attributes),
         } as ScimObject;
-        if (typeof attributes.externalId !== 'string') delete next.metadata.labels?.[labels.externalIdHash];
+        // Index labels of attributes that are gone must go too (a stale one would only cost a re-filter).
+        const indexed = indexLabels(ctx.connection, type, attributes);
+        for (const label of [labels.externalIdHash, labels.emailHash]) {
+          if (!(label in indexed)) delete next.metadata.labels?.[label];
+        }
         try {
           const written = await this.client(type).replace(next);
           if (renamed) await this.claims.release(ctx.connection, type, before, id).catch(() => {});

@@ -70,7 +70,18 @@ export function indexLabels(connection: string, type: ResourceTypeName, attribut
   if (type === 'Group' && typeof attributes.displayName === 'string')
     out[labels.displayNameHash] = displayNameHash(attributes.displayName);
   if (typeof attributes.externalId === 'string') out[labels.externalIdHash] = indexHash(attributes.externalId);
+  const email = type === 'User' ? mainEmail(attributes.emails) : undefined;
+  if (email) out[labels.emailHash] = indexHash(email.toLowerCase());
   return out;
+}
+
+/** The email an IdP matches on (Entra maps `emails[type eq "work"].value`): type work, else primary, else first. */
+export function mainEmail(emails: unknown): string | undefined {
+  if (!Array.isArray(emails)) return undefined;
+  const list = emails.filter(
+    (e): e is { value: string; type?: string; primary?: boolean } => typeof e?.value === 'string',
+  );
+  return (list.find((e) => e.type?.toLowerCase() === 'work') ?? list.find((e) => e.primary) ?? list[0])?.value;
 }
 
 function iso(value: string | Date | undefined): string {

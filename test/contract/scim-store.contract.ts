@@ -58,6 +58,15 @@ export function scimStoreContract(
       ).toContain(user.id);
       await eventually(async () => ids(await b().query(ctx, 'User', { kind: 'all' })).includes(user.id));
 
+      const email = `${unique('mail')}@example.com`;
+      const mailed = await a().create(ctx, 'User', {
+        userName: unique('mailed'),
+        emails: [{ value: email, type: 'work', primary: true }],
+      });
+      expect(
+        ids(await b().query(ctx, 'User', { kind: 'eq', attribute: 'emails.value', value: email.toUpperCase() })),
+      ).toContain(mailed.id);
+
       const renamed = await b().replace(ctx, 'User', user.id, { userName: unique('renamed') });
       expect((await a().get(ctx, 'User', user.id))?.version).toBe(renamed.version);
 
