@@ -1,6 +1,6 @@
-import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { expect } from 'vitest';
-import { createNamespace, eventually, subjectCan, uniqueName } from '../support/cluster.ts';
+import { createNamespace, createOurs, eventually, subjectCan, uniqueName } from '../support/cluster.ts';
 
 /**
  * The end-to-end scenario, one code path for every target: the local control plane with the chart installed
@@ -56,7 +56,6 @@ export async function provisioningScenario(target: E2eTarget): Promise<void> {
   });
   expect(group.status, JSON.stringify(group.body)).toBe(201);
 
-  const objects = target.admin.makeApiClient(CustomObjectsApi);
   const downstream = target.downstream;
   const appName = uniqueName('e2e-app');
   if (downstream) {
@@ -64,41 +63,21 @@ export async function provisioningScenario(target: E2eTarget): Promise<void> {
       namespace: downstream.secretNamespace,
       body: { metadata: { name: downstream.secretName }, stringData: { token: downstream.token } },
     });
-    await objects.createClusterCustomObject({
-      group: 'scim-operator.dev',
-      version: 'v1alpha1',
-      plural: 'downstreamapps',
-      body: {
-        apiVersion: 'scim-operator.dev/v1alpha1',
-        kind: 'DownstreamApp',
-        metadata: { name: appName },
-        spec: {
-          url: downstream.url,
-          connection: target.connection,
-          tls: { insecureHttp: downstream.url.startsWith('http://') },
-          auth: { bearer: { token: { name: downstream.secretName, key: 'token' } } },
-          matchAttribute: 'userName',
-          attributes: [{ path: 'userName', from: 'userName' }],
-          deprovision: 'Deactivate',
-        },
-      },
+    await createOurs(target.admin, 'DownstreamApp', appName, {
+      url: downstream.url,
+      connection: target.connection,
+      tls: { insecureHttp: downstream.url.startsWith('http://') },
+      auth: { bearer: { token: { name: downstream.secretName, key: 'token' } } },
+      matchAttribute: 'userName',
+      attributes: [{ path: 'userName', from: 'userName' }],
+      deprovision: 'Deactivate',
     });
   }
-  await objects.createClusterCustomObject({
-    group: 'scim-operator.dev',
-    version: 'v1alpha1',
-    plural: 'accessmappings',
-    body: {
-      apiVersion: 'scim-operator.dev/v1alpha1',
-      kind: 'AccessMapping',
-      metadata: { name: uniqueName('e2e-mapping') },
-      spec: {
-        connection: target.connection,
-        subjects: { groups: [{ displayName }] },
-        roleBindings: [{ clusterRole: 'edit', namespaces: [namespace] }],
-        ...(downstream ? { apps: [{ name: appName }] } : {}),
-      },
-    },
+  await createOurs(target.admin, 'AccessMapping', uniqueName('e2e-mapping'), {
+    connection: target.connection,
+    subjects: { groups: [{ displayName }] },
+    roleBindings: [{ clusterRole: 'edit', namespaces: [namespace] }],
+    ...(downstream ? { apps: [{ name: appName }] } : {}),
   });
   const attributes = { namespace, verb: 'create', group: 'apps', resource: 'deployments' };
   await eventually(

@@ -1,6 +1,6 @@
 import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, uniqueName } from '../support/cluster.ts';
+import { createOurs, eventually, uniqueName } from '../support/cluster.ts';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.ts';
 import { startTestOperator, type TestOperator } from '../support/operator.ts';
 import { type Scim2Server, startScim2Server } from '../support/scim2-server.ts';
@@ -36,37 +36,17 @@ describe('DownstreamApps provision assigned users into scim2-server', () => {
   });
 
   async function createApp(name: string, spec: object = {}) {
-    await objects.createClusterCustomObject({
-      group,
-      version,
-      plural: 'downstreamapps',
-      body: {
-        apiVersion: `${group}/${version}`,
-        kind: 'DownstreamApp',
-        metadata: { name },
-        spec: {
-          url: `${proxy.url}/v2`,
-          connection: op.connection,
-          tls: { insecureHttp: true },
-          auth: { bearer: { token: { name: SECRET, key: 'token' } } },
-          ...spec,
-        },
-      },
+    await createOurs(op.admin, 'DownstreamApp', name, {
+      url: `${proxy.url}/v2`,
+      connection: op.connection,
+      tls: { insecureHttp: true },
+      auth: { bearer: { token: { name: SECRET, key: 'token' } } },
+      ...spec,
     });
   }
 
   async function createMapping(name: string, spec: object) {
-    await objects.createClusterCustomObject({
-      group,
-      version,
-      plural: 'accessmappings',
-      body: {
-        apiVersion: `${group}/${version}`,
-        kind: 'AccessMapping',
-        metadata: { name },
-        spec: { connection: op.connection, ...spec },
-      },
-    });
+    await createOurs(op.admin, 'AccessMapping', name, { connection: op.connection, ...spec });
   }
 
   async function scimUser(userName: string, extra: object = {}) {

@@ -1,6 +1,6 @@
 import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, uniqueName } from '../support/cluster.ts';
+import { createOurs, eventually, uniqueName } from '../support/cluster.ts';
 import { type Fault, type FaultProxy, startFaultProxy } from '../support/fault-proxy.ts';
 import { startTestOperator, type TestOperator } from '../support/operator.ts';
 import { type Scim2Server, startScim2Server } from '../support/scim2-server.ts';
@@ -35,23 +35,13 @@ describe('downstream provisioning through a faulty network stays consistent and 
 
   async function appWithUsers(count: number, spec: object = {}) {
     const app = uniqueName('app');
-    await objects.createClusterCustomObject({
-      group,
-      version,
-      plural: 'downstreamapps',
-      body: {
-        apiVersion: `${group}/${version}`,
-        kind: 'DownstreamApp',
-        metadata: { name: app },
-        spec: {
-          url: `${proxy.url}/v2`,
-          connection: op.connection,
-          tls: { insecureHttp: true },
-          auth: { bearer: { token: { name: SECRET, key: 'token' } } },
-          limits: { timeoutSeconds: 1 },
-          ...spec,
-        },
-      },
+    await createOurs(op.admin, 'DownstreamApp', app, {
+      url: `${proxy.url}/v2`,
+      connection: op.connection,
+      tls: { insecureHttp: true },
+      auth: { bearer: { token: { name: SECRET, key: 'token' } } },
+      limits: { timeoutSeconds: 1 },
+      ...spec,
     });
     const users: { id: string; userName: string }[] = [];
     for (let i = 0; i < count; i++) {
@@ -65,20 +55,10 @@ describe('downstream provisioning through a faulty network stays consistent and 
   }
 
   async function assign(mapping: string, app: string, users: { userName: string }[]) {
-    await objects.createClusterCustomObject({
-      group,
-      version,
-      plural: 'accessmappings',
-      body: {
-        apiVersion: `${group}/${version}`,
-        kind: 'AccessMapping',
-        metadata: { name: mapping },
-        spec: {
-          connection: op.connection,
-          subjects: { users: users.map((u) => ({ userName: u.userName })) },
-          apps: [{ name: app }],
-        },
-      },
+    await createOurs(op.admin, 'AccessMapping', mapping, {
+      connection: op.connection,
+      subjects: { users: users.map((u) => ({ userName: u.userName })) },
+      apps: [{ name: app }],
     });
   }
 

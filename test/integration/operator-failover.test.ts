@@ -1,10 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { CustomObjectsApi, RbacAuthorizationV1Api, Watch } from '@kubernetes/client-node';
+import { RbacAuthorizationV1Api, Watch } from '@kubernetes/client-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/control-plane/control-plane.ts';
-import { controlPlane, createNamespace, eventually, subjectCan, uniqueName } from '../support/cluster.ts';
+import { controlPlane, createNamespace, createOurs, eventually, subjectCan, uniqueName } from '../support/cluster.ts';
 import { prepareOperatorIdentity } from '../support/operator.ts';
 
 const cli = path.resolve(import.meta.dirname, '../../src/cli.ts');
@@ -81,20 +81,10 @@ describe('two operator processes', () => {
     const groupId = (await scim(first, 'POST', '/Groups', { displayName: teamName, members: [{ value: adaId }] })).body
       .id;
     const mappingName = uniqueName('failover');
-    await id.admin.makeApiClient(CustomObjectsApi).createClusterCustomObject({
-      group: 'scim-operator.dev',
-      version: 'v1alpha1',
-      plural: 'accessmappings',
-      body: {
-        apiVersion: 'scim-operator.dev/v1alpha1',
-        kind: 'AccessMapping',
-        metadata: { name: mappingName },
-        spec: {
-          connection: id.connection,
-          subjects: { groups: [{ displayName: teamName }] },
-          roleBindings: [{ clusterRole: 'edit', namespaces: [ns] }],
-        },
-      },
+    await createOurs(id.admin, 'AccessMapping', mappingName, {
+      connection: id.connection,
+      subjects: { groups: [{ displayName: teamName }] },
+      roleBindings: [{ clusterRole: 'edit', namespaces: [ns] }],
     });
     const attrs = { namespace: ns, verb: 'create', group: 'apps', resource: 'deployments' };
     await eventually(() => subjectCan(id.admin, { user: ada }, attrs), 10_000, 'ada allowed');

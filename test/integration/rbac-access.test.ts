@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   adminKubeConfig,
   createNamespace,
+  createOurs,
   eventually,
   kubeConfigFor,
   subjectCan,
@@ -60,17 +61,7 @@ describe('AccessMappings grant and revoke RBAC access, as decided by the real au
   }
 
   async function accessMapping(name: string, spec: object) {
-    await objects.createClusterCustomObject({
-      group,
-      version,
-      plural: 'accessmappings',
-      body: {
-        apiVersion: `${group}/${version}`,
-        kind: 'AccessMapping',
-        metadata: { name },
-        spec: { connection: op.connection, ...spec },
-      },
-    });
+    await createOurs(admin, 'AccessMapping', name, { connection: op.connection, ...spec });
   }
 
   async function mappingStatus(name: string) {

@@ -1,6 +1,6 @@
 import { CustomObjectsApi } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createNamespace, eventually, uniqueName } from '../support/cluster.ts';
+import { createNamespace, createOurs, eventually, uniqueName } from '../support/cluster.ts';
 import { startTestOperator, type TestOperator } from '../support/operator.ts';
 
 const USERS = 1000;
@@ -49,25 +49,12 @@ describe('a converged operator', () => {
     const objects = op.admin.makeApiClient(CustomObjectsApi);
     const mappingNames = Array.from({ length: MAPPINGS }, () => uniqueName('steady-map'));
     await pool(mappingNames, 4, async (name, m) => {
-      await objects.createClusterCustomObject({
-        group: 'scim-operator.dev',
-        version: 'v1alpha1',
-        plural: 'accessmappings',
-        body: {
-          apiVersion: 'scim-operator.dev/v1alpha1',
-          kind: 'AccessMapping',
-          metadata: { name },
-          spec: {
-            connection: op.connection,
-            subjects: {
-              groups: [
-                { displayName: groupNames[(2 * m) % GROUPS]! },
-                { displayName: groupNames[(2 * m + 1) % GROUPS]! },
-              ],
-            },
-            roleBindings: [{ clusterRole: m % 2 ? 'view' : 'edit', namespaces: [namespaces[m % 5]!] }],
-          },
+      await createOurs(op.admin, 'AccessMapping', name, {
+        connection: op.connection,
+        subjects: {
+          groups: [{ displayName: groupNames[(2 * m) % GROUPS]! }, { displayName: groupNames[(2 * m + 1) % GROUPS]! }],
         },
+        roleBindings: [{ clusterRole: m % 2 ? 'view' : 'edit', namespaces: [namespaces[m % 5]!] }],
       });
     });
 
