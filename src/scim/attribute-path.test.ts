@@ -7,21 +7,11 @@ import {
   parsePatchPath,
   resolveAttribute,
 } from './attribute-path.ts';
-import { ScimError } from './errors.ts';
 import type { ResourceTypeName } from './schemas.ts';
 import { ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, USER_SCHEMA } from './schemas.ts';
+import { scimErrorOf } from './scim-error-of.test-support.ts';
 
 const ENTERPRISE = ENTERPRISE_USER_SCHEMA;
-
-function scimErrorOf(run: () => unknown): ScimError {
-  try {
-    run();
-  } catch (err) {
-    if (err instanceof ScimError) return err;
-    throw err;
-  }
-  throw new Error('expected a ScimError, nothing was thrown');
-}
 
 describe('parseAttributePath', () => {
   it.each<{ name: string; text: string; expected: AttributePath }>([

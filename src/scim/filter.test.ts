@@ -1,22 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { ScimError } from './errors.ts';
 import type { Filter } from './filter.ts';
 import { matchesFilter, parseFilter, planQuery } from './filter.ts';
 import type { ResourceTypeName } from './schemas.ts';
 import { ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, limits, USER_SCHEMA } from './schemas.ts';
+import { scimErrorOf } from './scim-error-of.test-support.ts';
 import type { QueryPlan } from './store.ts';
 
 const ENTERPRISE = ENTERPRISE_USER_SCHEMA;
-
-function scimErrorOf(run: () => unknown): ScimError {
-  try {
-    run();
-  } catch (err) {
-    if (err instanceof ScimError) return err;
-    throw err;
-  }
-  throw new Error('expected a ScimError, nothing was thrown');
-}
 
 /** Entra's U3 user, with the enterprise extension, roles and an address added. */
 const entraUser = {

@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ScimError, type ScimType } from './errors.ts';
+import type { ScimType } from './errors.ts';
 import { normalisePatchRequest, normaliseResource, type PatchOperation } from './normalise.ts';
 import { ENTERPRISE_USER_SCHEMA, limits } from './schemas.ts';
+import { scimErrorOf } from './scim-error-of.test-support.ts';
 
 const ENTERPRISE = ENTERPRISE_USER_SCHEMA;
 const CORE_USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
@@ -23,16 +24,6 @@ function withoutFilters(operations: PatchOperation[]): Record<string, unknown>[]
     const { valueFilter, ...restOfPath } = path;
     return { ...rest, path: valueFilter ? { ...restOfPath, filtered: true } : restOfPath };
   });
-}
-
-function scimErrorOf(run: () => unknown): ScimError {
-  try {
-    run();
-  } catch (err) {
-    if (err instanceof ScimError) return err;
-    throw err;
-  }
-  throw new Error('expected a ScimError, but nothing was thrown');
 }
 
 function expectScimError(run: () => unknown, status: number, scimType: ScimType | undefined, detail?: RegExp) {

@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ScimError, type ScimType } from './errors.ts';
+import type { ScimType } from './errors.ts';
 import { normalisePatchRequest, type PatchOperation } from './normalise.ts';
 import { applyPatch, type PatchResult } from './patch.ts';
 import { ENTERPRISE_USER_SCHEMA, type ResourceTypeName } from './schemas.ts';
+import { scimErrorOf } from './scim-error-of.test-support.ts';
 
 const ENTERPRISE = ENTERPRISE_USER_SCHEMA;
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
@@ -19,16 +20,6 @@ function body(...operations: unknown[]) {
 /** Normalises `request` and applies it, as the PATCH endpoint does. */
 function patch(type: ResourceTypeName, resource: Record<string, unknown>, request: unknown): PatchResult {
   return applyPatch(type, resource, normalisePatchRequest(type, request));
-}
-
-function scimErrorOf(run: () => unknown): ScimError {
-  try {
-    run();
-  } catch (err) {
-    if (err instanceof ScimError) return err;
-    throw err;
-  }
-  throw new Error('expected a ScimError, but nothing was thrown');
 }
 
 function expectScimError(run: () => unknown, scimType: ScimType, detail?: RegExp) {
