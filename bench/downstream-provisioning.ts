@@ -5,10 +5,10 @@
  * requests per new user (the matching filter and the create).
  */
 
-import { CoreV1Api, CustomObjectsApi, RbacAuthorizationV1Api } from '@kubernetes/client-node';
-import { API_GROUP, API_VERSION } from '../src/api/crd-builder.ts';
+import { CoreV1Api, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { operatorNamespaceRole } from '../src/api/operator-rbac.ts';
 import { startFaultProxy } from '../test/support/fault-proxy.ts';
+import { createOurs } from '../test/support/our-objects.ts';
 import { startScim2Server } from '../test/support/scim2-server.ts';
 import { prepareOperatorIdentity, startBenchCluster, uniqueName } from './support/cluster.ts';
 import { elapsedMs, inParallel, log, now, printResults, scaled } from './support/measure.ts';
@@ -41,24 +41,13 @@ try {
     body: { metadata: { name: SECRET }, stringData: { token: 'bench-token' } },
   });
   const { operator, call } = await startBenchOperator(identity);
-  const objects = cluster.admin.makeApiClient(CustomObjectsApi);
   const app = uniqueName('bench-app');
-  await objects.createClusterCustomObject({
-    group: API_GROUP,
-    version: API_VERSION,
-    plural: 'downstreamapps',
-    body: {
-      apiVersion: `${API_GROUP}/${API_VERSION}`,
-      kind: 'DownstreamApp',
-      metadata: { name: app },
-      spec: {
-        url: `${proxy.url}/v2`,
-        connection: identity.connection,
-        tls: { insecureHttp: true },
-        auth: { bearer: { token: { name: SECRET, key: 'token' } } },
-        limits: { requestsPerSecond: 1000, burst: 100, maxConcurrent: 8 },
-      },
-    },
+  await createOurs(cluster.admin, 'DownstreamApp', app, {
+    url: `${proxy.url}/v2`,
+    connection: identity.connection,
+    tls: { insecureHttp: true },
+    auth: { bearer: { token: { name: SECRET, key: 'token' } } },
+    limits: { requestsPerSecond: 1000, burst: 100, maxConcurrent: 8 },
   });
 
   log(`creating ${USERS} users through SCIM`);
@@ -80,20 +69,10 @@ try {
   const before = proxy.requests.length;
   log('assigning them all to the app');
   const started = now();
-  await objects.createClusterCustomObject({
-    group: API_GROUP,
-    version: API_VERSION,
-    plural: 'accessmappings',
-    body: {
-      apiVersion: `${API_GROUP}/${API_VERSION}`,
-      kind: 'AccessMapping',
-      metadata: { name: uniqueName('bench-mapping') },
-      spec: {
-        connection: identity.connection,
-        subjects: { users: userNames.map((userName) => ({ userName })) },
-        apps: [{ name: app }],
-      },
-    },
+  await createOurs(cluster.admin, 'AccessMapping', uniqueName('bench-mapping'), {
+    connection: identity.connection,
+    subjects: { users: userNames.map((userName) => ({ userName })) },
+    apps: [{ name: app }],
   });
   let created = 0;
   for (;;) {

@@ -1,29 +1,19 @@
 /** AccessMappings created as an administrator (or GitOps) would, and a readiness check from the operator's cache. */
 
-import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { AccessMapping } from '../../src/api/access-mapping.ts';
-import { API_GROUP, API_VERSION } from '../../src/api/crd-builder.ts';
 import type { RunningOperator } from '../../src/main.ts';
+import { createOurs } from '../../test/support/our-objects.ts';
 
 export async function createAccessMapping(
   admin: KubeConfig,
   name: string,
   spec: { connection: string; groups: string[]; clusterRole: string; namespaces: string[] },
 ): Promise<void> {
-  await admin.makeApiClient(CustomObjectsApi).createClusterCustomObject({
-    group: API_GROUP,
-    version: API_VERSION,
-    plural: 'accessmappings',
-    body: {
-      apiVersion: `${API_GROUP}/${API_VERSION}`,
-      kind: 'AccessMapping',
-      metadata: { name },
-      spec: {
-        connection: spec.connection,
-        subjects: { groups: spec.groups.map((displayName) => ({ displayName })) },
-        roleBindings: [{ clusterRole: spec.clusterRole, namespaces: spec.namespaces }],
-      },
-    },
+  await createOurs(admin, 'AccessMapping', name, {
+    connection: spec.connection,
+    subjects: { groups: spec.groups.map((displayName) => ({ displayName })) },
+    roleBindings: [{ clusterRole: spec.clusterRole, namespaces: spec.namespaces }],
   });
 }
 

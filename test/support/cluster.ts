@@ -4,7 +4,6 @@ import path from 'node:path';
 import {
   AuthorizationV1Api,
   CoreV1Api,
-  CustomObjectsApi,
   KubeConfig,
   RbacAuthorizationV1Api,
   type V1ResourceAttributes,
@@ -76,17 +75,4 @@ export async function eventually(probe: () => Promise<boolean>, timeoutMs = 10_0
 
 export const rbac = (kc: KubeConfig) => kc.makeApiClient(RbacAuthorizationV1Api);
 
-/** Creates one of our cluster-scoped kinds from its spec, as an administrator or a GitOps tool would. */
-export async function createOurs(
-  kc: KubeConfig,
-  kind: 'AccessMapping' | 'DownstreamApp',
-  name: string,
-  spec: object,
-): Promise<void> {
-  await kc.makeApiClient(CustomObjectsApi).createClusterCustomObject({
-    group: 'scim-operator.dev',
-    version: 'v1alpha1',
-    plural: `${kind.toLowerCase()}s`,
-    body: { apiVersion: 'scim-operator.dev/v1alpha1', kind, metadata: { name }, spec },
-  });
-}
+export { createOurs } from './our-objects.ts';
