@@ -8,11 +8,11 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { AuthorizationV1Api, CoreV1Api, KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node';
-import { operatorClusterRole, operatorNamespaceRole } from '../../src/api/operator-rbac.ts';
+import { AuthorizationV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { type ControlPlane, startControlPlane, writeKubeconfig } from '../../src/control-plane/control-plane.ts';
 import { issueClientCertificate } from '../../src/control-plane/pki.ts';
 import { parseSettings, type Settings } from '../../src/settings.ts';
+import { grantOperatorIdentity } from '../../test/support/our-objects.ts';
 
 export interface BenchCluster {
   plane: ControlPlane;
@@ -80,37 +80,7 @@ export async function prepareOperatorIdentity(cluster: BenchCluster, settingsYam
   const settings = parseSettings(settingsYaml);
   const connection = uniqueName('conn');
   const token = randomBytes(24).toString('base64url');
-  const core = cluster.admin.makeApiClient(CoreV1Api);
-  const rbac = cluster.admin.makeApiClient(RbacAuthorizationV1Api);
-  const rbacOptions = {
-    name: user,
-    namespace,
-    tokenSecretName: 'scim-tokens',
-    allowedClusterRoles: settings.roles.allowedClusterRoles,
-    allowedRoles: settings.roles.allowedRoles,
-  };
-  const subjects = [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: user }];
-  await core.createNamespacedSecret({
-    namespace,
-    body: { metadata: { name: 'scim-tokens' }, stringData: { [connection]: token } },
-  });
-  await rbac.createClusterRole({ body: operatorClusterRole(rbacOptions) });
-  await rbac.createClusterRoleBinding({
-    body: {
-      metadata: { name: user },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: user },
-      subjects,
-    },
-  });
-  await rbac.createNamespacedRole({ namespace, body: operatorNamespaceRole(rbacOptions) });
-  await rbac.createNamespacedRoleBinding({
-    namespace,
-    body: {
-      metadata: { name: user },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: user },
-      subjects,
-    },
-  });
+  await grantOperatorIdentity(cluster.admin, { namespace, user, connection, token, settings });
   const { kc, file } = await cluster.kubeConfigFor(user);
   return { namespace, user, kc, kubeconfig: file, connection, token, settings };
 }

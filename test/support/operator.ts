@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { CoreV1Api, type KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node';
-import { operatorClusterRole, operatorNamespaceRole } from '../../src/api/operator-rbac.ts';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { type RunningOperator, startOperator } from '../../src/main.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { parseSettings, type Settings } from '../../src/settings.ts';
 import { adminKubeConfig, controlPlane, createNamespace, kubeConfigFor, uniqueName } from './cluster.ts';
+import { grantOperatorIdentity } from './our-objects.ts';
 
 export interface TestOperator {
   operator: RunningOperator;
@@ -46,45 +46,7 @@ export async function prepareOperatorIdentity(
   const settings = parseSettings(options.settingsYaml ?? '');
   const connection = options.connection ?? uniqueName('conn');
   const token = randomBytes(24).toString('base64url');
-  const core = admin.makeApiClient(CoreV1Api);
-  const rbac = admin.makeApiClient(RbacAuthorizationV1Api);
-  const rbacOptions = {
-    name: user,
-    namespace,
-    tokenSecretName: 'scim-tokens',
-    allowedClusterRoles: settings.roles.allowedClusterRoles,
-    allowedRoles: settings.roles.allowedRoles,
-    downstreamSecretNames: settings.downstream.secretNames,
-  };
-  await core
-    .createNamespacedSecret({
-      namespace,
-      body: { metadata: { name: 'scim-tokens' }, stringData: { [connection]: token } },
-    })
-    .catch((err) => {
-      if ((err as { code?: number }).code !== 409) throw err;
-    });
-  await rbac.createClusterRole({ body: operatorClusterRole(rbacOptions) }).catch(ignoreExists);
-  await rbac
-    .createClusterRoleBinding({
-      body: {
-        metadata: { name: user },
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: user },
-        subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: user }],
-      },
-    })
-    .catch(ignoreExists);
-  await rbac.createNamespacedRole({ namespace, body: operatorNamespaceRole(rbacOptions) }).catch(ignoreExists);
-  await rbac
-    .createNamespacedRoleBinding({
-      namespace,
-      body: {
-        metadata: { name: user },
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: user },
-        subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: user }],
-      },
-    })
-    .catch(ignoreExists);
+  await grantOperatorIdentity(admin, { namespace, user, connection, token, settings });
 
   const kc = await kubeConfigFor(user);
   const kubeconfig = path.join(controlPlane().pkiDir, `${user}-${randomBytes(3).toString('hex')}.operator.kubeconfig`);
@@ -138,8 +100,4 @@ export async function startTestOperator(
     },
     stop: () => operator.stop(),
   };
-}
-
-function ignoreExists(err: unknown): void {
-  if ((err as { code?: number }).code !== 409) throw err;
 }

@@ -1,4 +1,6 @@
-import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi, type KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node';
+import { operatorClusterRole, operatorNamespaceRole } from '../../src/api/operator-rbac.ts';
+import type { Settings } from '../../src/settings.ts';
 
 // Free of vitest, so that the benchmarks in bench/ can use it too.
 /** Creates one of our cluster-scoped kinds from its spec, as an administrator or a GitOps tool would. */
@@ -14,4 +16,45 @@ export async function createOurs(
     plural: `${kind.toLowerCase()}s`,
     body: { apiVersion: 'scim-operator.dev/v1alpha1', kind, metadata: { name }, spec },
   });
+}
+
+/**
+ * A token Secret in `namespace` and Kubernetes user `user` bound to exactly the ClusterRole and Role the Helm chart
+ * ships (src/api/operator-rbac.ts): what an operator replica runs as. Existing objects are kept.
+ */
+export async function grantOperatorIdentity(
+  admin: KubeConfig,
+  options: { namespace: string; user: string; connection: string; token: string; settings: Settings },
+): Promise<void> {
+  const { namespace, user, settings } = options;
+  const rbacOptions = {
+    name: user,
+    namespace,
+    tokenSecretName: 'scim-tokens',
+    allowedClusterRoles: settings.roles.allowedClusterRoles,
+    allowedRoles: settings.roles.allowedRoles,
+    downstreamSecretNames: settings.downstream.secretNames,
+  };
+  const core = admin.makeApiClient(CoreV1Api);
+  const rbac = admin.makeApiClient(RbacAuthorizationV1Api);
+  const subjects = [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: user }];
+  const roleRef = (kind: 'ClusterRole' | 'Role') => ({ apiGroup: 'rbac.authorization.k8s.io', kind, name: user });
+  await core
+    .createNamespacedSecret({
+      namespace,
+      body: { metadata: { name: 'scim-tokens' }, stringData: { [options.connection]: options.token } },
+    })
+    .catch(ignoreExists);
+  await rbac.createClusterRole({ body: operatorClusterRole(rbacOptions) }).catch(ignoreExists);
+  await rbac
+    .createClusterRoleBinding({ body: { metadata: { name: user }, roleRef: roleRef('ClusterRole'), subjects } })
+    .catch(ignoreExists);
+  await rbac.createNamespacedRole({ namespace, body: operatorNamespaceRole(rbacOptions) }).catch(ignoreExists);
+  await rbac
+    .createNamespacedRoleBinding({ namespace, body: { metadata: { name: user }, roleRef: roleRef('Role'), subjects } })
+    .catch(ignoreExists);
+}
+
+function ignoreExists(err: unknown): void {
+  if ((err as { code?: number }).code !== 409) throw err;
 }
