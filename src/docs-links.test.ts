@@ -39,7 +39,8 @@ function withoutFences(text: string): string {
         return '';
       }
       if (fence !== undefined) {
-        if (marker?.[0] === fence[0] && marker.length >= fence.length && line.trim() === marker) fence = undefined;
+        const closes = marker !== undefined && marker[0] === fence[0] && marker.length >= fence.length;
+        if (closes && line.trim() === marker) fence = undefined;
         return '';
       }
       return line;
