@@ -168,6 +168,32 @@ describe('link checking', () => {
   });
 });
 
+/**
+ * Files the comments of an example refer to (`access-mapping-team-edit.yaml`, `docs/security.md#audit-trail`), which
+ * must exist beside the example or from the repository root; a `#fragment` must name a heading there.
+ */
+function brokenExampleReferences(file: string, text: string): string[] {
+  const problems: string[] = [];
+  text.split('\n').forEach((line, index) => {
+    if (!/^\s*#/.test(line)) return;
+    for (const match of line.matchAll(/(?:[\w.-]+\/)*[\w.-]+\.(?:ya?ml|md|sh|ts)(?:#[\w-]+)?/g)) {
+      const [reference] = match;
+      const [name, fragment] = reference.split('#') as [string, string | undefined];
+      const found = [path.posix.join(path.posix.dirname(file), name), name].find((c) => existsSync(path.join(root, c)));
+      const where = `${file}:${index + 1}: ${reference}`;
+      if (!found) problems.push(`${where}: no such file beside the example or from the repository root`);
+      else if (fragment && !anchorsOf(readFileSync(path.join(root, found), 'utf8')).has(fragment))
+        problems.push(`${where}: ${found} has no heading #${fragment}`);
+    }
+  });
+  return problems;
+}
+
+const exampleFiles = readdirSync(path.join(root, 'examples'))
+  .filter((f) => !f.endsWith('.md'))
+  .map((f) => `examples/${f}`)
+  .sort();
+
 describe('documentation links', () => {
   it('covers the README, docs/, examples/ and the chart', () => {
     expect(documents).toContain('README.md');
@@ -178,6 +204,21 @@ describe('documentation links', () => {
   for (const file of documents) {
     it(`every relative link in ${file} resolves`, () => {
       expect(brokenLinks(file, readFileSync(path.join(root, file), 'utf8'))).toEqual([]);
+    });
+  }
+
+  it('reports an example comment that names a missing file or heading', () => {
+    const text =
+      '# see access-mapping-team-edit.yaml and docs/security.md\n# also gone.yaml, docs/security.md#nope\nkind: X.yaml';
+    expect(brokenExampleReferences('examples/x.yaml', text)).toEqual([
+      'examples/x.yaml:2: gone.yaml: no such file beside the example or from the repository root',
+      'examples/x.yaml:2: docs/security.md#nope: docs/security.md has no heading #nope',
+    ]);
+  });
+
+  for (const file of exampleFiles) {
+    it(`every file the comments of ${file} name exists`, () => {
+      expect(brokenExampleReferences(file, readFileSync(path.join(root, file), 'utf8'))).toEqual([]);
     });
   }
 });
