@@ -31,22 +31,72 @@ export const isConflict = (err: unknown) => {
   const s = kubeStatus(err);
   return s?.code === 409 && s.reason !== 'AlreadyExists';
 };
+/** The API server refused the object itself (schema, CEL rule, size of a field): retrying the same write won't help. */
+export const isRefused = (err: unknown) => {
+  const code = kubeStatus(err)?.code;
+  return code === 400 || code === 422;
+};
+
+/** Socket and DNS failures, as Node and undici report them: the API server could not be reached or went away. */
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+]);
 
 /**
- * Maps a failed API call to the SCIM error the client should see. Only what the client can fix becomes a 4xx;
- * anything that may succeed on retry (the API server unreachable, overloaded or timing out) becomes 503 with
- * Retry-After; the rest is a ScimError 500 that names no internals. Never 404: absence is decided by the caller.
+ * Whether `err` says the API server was unreachable or slow, rather than that our code is wrong. client-node 2.x
+ * requests go through undici's fetch, which rejects with `TypeError('fetch failed')` whose `cause` carries the
+ * socket error: so the cause chain decides, never the error's class.
+ */
+export function isUnreachable(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && (NETWORK_CODES.has(code) || code.startsWith('UND_ERR_'))) return true;
+    if (e.name === 'AbortError' || e.name === 'TimeoutError') return true;
+  }
+  return false;
+}
+
+/**
+ * Maps a failed API call to the SCIM error the client should see (rule 6 of src/scim/store.ts):
+ * - a ScimError passes through;
+ * - 400/422 (the API server refused the object) is a generic 400 `invalidValue`: its text names CRD fields and
+ *   internals, so the caller logs it and the client learns only what it can act on;
+ * - 413 is 413;
+ * - real unavailability — unreachable, timed out, 429, 5xx, or a conflict still lost at the deadline — is 503 with
+ *   Retry-After;
+ * - anything else is a 500 without Retry-After: another Kubernetes status (401/403 is the operator's RBAC, 404 is
+ *   decided by the caller), or a non-Kubernetes exception, which is a bug that retrying will not fix.
  */
 export function toScimError(err: unknown): ScimError {
   if (err instanceof ScimError) return err;
   const status = kubeStatus(err);
-  if (!status) return unavailable('The Kubernetes API server could not be reached; retry later');
+  if (!status) {
+    if (isUnreachable(err)) return unavailable('The Kubernetes API server could not be reached; retry later');
+    return new ScimError(500, 'The operator failed unexpectedly; see the operator log');
+  }
   if (status.code === 422 || status.code === 400) {
-    return invalidValue(`The resource was refused by its schema: ${status.message ?? status.reason ?? 'invalid'}`);
+    return invalidValue(
+      'A value was refused by the stored resource schema (for example too long, or out of its allowed range); ' +
+        'the operator log has the details',
+    );
   }
   if (status.code === 413) return new ScimError(413, 'The resource is too large to store');
   if (status.code === 429 || status.code >= 500 || status.code === 409) {
     return unavailable('The Kubernetes API server is busy or unavailable; retry later');
   }
   return new ScimError(500, 'The operator could not store the resource; see the operator log');
+}
+
+/** Whether a mapped failure should be logged with its original error: refusals and everything 5xx. */
+export function worthLogging(err: unknown, mapped: ScimError): boolean {
+  return mapped.status >= 500 || (!(err instanceof ScimError) && isRefused(err));
 }

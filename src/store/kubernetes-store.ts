@@ -1,10 +1,11 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { annotations, labels } from '../api/labels.ts';
 import { type ScimClaim, scimClaimKind } from '../api/scim-claim.ts';
 import { type ScimGroup, scimGroupKind } from '../api/scim-group.ts';
 import { type ScimGroupMembers, scimGroupMembersKind } from '../api/scim-group-members.ts';
 import { type ScimUser, scimUserKind } from '../api/scim-user.ts';
-import { invalidValue, notFound, preconditionFailed, unavailable } from '../scim/errors.ts';
+import { notFound, preconditionFailed } from '../scim/errors.ts';
 import type { ResourceTypeName } from '../scim/schemas.ts';
 import type {
   MemberChange,
@@ -15,9 +16,10 @@ import type {
   StoredResource,
   WriteOptions,
 } from '../scim/store.ts';
-import { isAlreadyExists, isConflict, isNotFound, toScimError } from './api-errors.ts';
+import { isConflict, isNotFound, toScimError, worthLogging } from './api-errors.ts';
+import { retryConflicts } from './conflict-retry.ts';
+import { GroupMemberWrites } from './group-member-writes.ts';
 import { ResourceClient } from './kube-client.ts';
-import { type AppliedEdit, applyShardEdit, planShardEdits, type ShardEdit, shardName } from './member-shards.ts';
 import {
   displayNameHash,
   indexHash,
@@ -27,15 +29,19 @@ import {
   toStored,
   userNameHash,
 } from './resource-mapping.ts';
+import { scimVersion } from './scim-version.ts';
 import { StoreCache } from './store-cache.ts';
 import { UniquenessClaims, uniqueAttribute } from './uniqueness-claims.ts';
-
-/** Optimistic-concurrency retries for writes the client did not condition with If-Match. */
-const MAX_CONFLICT_RETRIES = 8;
 
 export interface KubernetesStoreOptions {
   kc: KubeConfig;
   clock?: () => Date;
+  /**
+   * How long a write keeps retrying optimistic-concurrency conflicts before it answers 503; keep it below the HTTP
+   * request timeout. Default 20 s.
+   */
+  conflictRetryMs?: number;
+  /** Failures the client sees only as a generic error: 5xx, and refusals whose API server text is not passed on. */
   onUnexpectedError?: (err: unknown, operation: string) => void;
 }
 
@@ -51,7 +57,9 @@ export class KubernetesScimStore implements ScimStore {
   readonly claimObjects: ResourceClient<ScimClaim>;
   readonly cache: StoreCache;
   private readonly claims: UniquenessClaims;
+  private readonly members: GroupMemberWrites;
   private readonly clock: () => Date;
+  private readonly conflictRetryMs: number;
   private readonly onUnexpectedError: (err: unknown, operation: string) => void;
 
   constructor(options: KubernetesStoreOptions) {
@@ -63,6 +71,16 @@ export class KubernetesScimStore implements ScimStore {
     this.cache = new StoreCache(kc, this.users, this.groups, this.shards);
     this.clock = options.clock ?? (() => new Date());
     this.onUnexpectedError = options.onUnexpectedError ?? (() => {});
+    this.conflictRetryMs = options.conflictRetryMs ?? 20_000;
+    this.members = new GroupMemberWrites({
+      groups: this.groups,
+      shards: this.shards,
+      cache: this.cache,
+      clock: this.clock,
+      deadline: () => this.deadline(),
+      readOwned: async (ctx, id) => (await this.readOwned(ctx, 'Group', id)) as ScimGroup | undefined,
+      onUnexpectedError: this.onUnexpectedError,
+    });
     this.claims = new UniquenessClaims(
       this.claimObjects,
       async (type, id) => (await this.read(type, id)) !== undefined,
@@ -82,6 +100,10 @@ export class KubernetesScimStore implements ScimStore {
     return this.cache.stop();
   }
 
+  private deadline(): number {
+    return Date.now() + this.conflictRetryMs;
+  }
+
   private client(type: ResourceTypeName): ResourceClient<ScimObject> {
     return (type === 'User' ? this.users : this.groups) as ResourceClient<ScimObject>;
   }
@@ -91,7 +113,7 @@ export class KubernetesScimStore implements ScimStore {
       return await fn();
     } catch (err) {
       const mapped = toScimError(err);
-      if (mapped.status >= 500) this.onUnexpectedError(err, operation);
+      if (worthLogging(err, mapped)) this.onUnexpectedError(err, operation);
       throw mapped;
     }
   }
@@ -214,7 +236,7 @@ export class KubernetesScimStore implements ScimStore {
       this.cache.expect(type, created);
       if (type === 'Group' && members.length > 0) {
         try {
-          return await this.changeMembers(ctx, id, { add: members }, {}, { newGroup: true });
+          return toStored(type, await this.members.change(ctx, id, { add: members }, undefined, created as ScimGroup));
         } catch (err) {
           // The group must not exist half-made: undo it, then report the failure.
           await this.delete(ctx, type, id).catch(() => {});
@@ -232,62 +254,89 @@ export class KubernetesScimStore implements ScimStore {
     attributes: Record<string, unknown>,
     options: WriteOptions = {},
   ): Promise<StoredResource> {
-    return this.guard('replace', async () => {
-      for (let attempt = 0; ; attempt++) {
-        const current = await this.readOwned(ctx, type, id);
-        if (!current) throw notFound(`${type} ${id} not found`);
-        if (options.ifMatch !== undefined && options.ifMatch !== current.metadata.resourceVersion) {
-          throw preconditionFailed(`${type} ${id} has changed: its version is no longer ${options.ifMatch}`);
-        }
-        const attribute = uniqueAttribute(type);
-        const before = String((toStored(type, current).attributes[attribute] as string | undefined) ?? '');
-        const after = String(attributes[attribute] ?? '');
-        const renamed = before.toLowerCase() !== after.toLowerCase();
-        const now = this.clock();
-        if (renamed) await this.claims.claim(ctx.connection, type, after, id, now);
-        const next = {
-          ...current,
-          metadata: {
-            ...current.metadata,
-            labels: { ...current.metadata.labels, ...indexLabels(ctx.connection, type, attributes) },
-            annotations: { ...current.metadata.annotations, [annotations.lastModified]: now.toISOString() },
-          },
-          spec: toSpec(type, attributes),
-        } as ScimObject;
-        // Index labels of attributes that are gone must go too (a stale one would only cost a re-filter).
-        const indexed = indexLabels(ctx.connection, type, attributes);
-        for (const label of [labels.externalIdHash, labels.emailHash]) {
-          if (!(label in indexed)) delete next.metadata.labels?.[label];
-        }
-        try {
-          const written = await this.client(type).replace(next);
-          if (renamed) await this.claims.release(ctx.connection, type, before, id).catch(() => {});
-          this.cache.expect(type, written);
-          return toStored(type, written);
-        } catch (err) {
-          if (renamed) await this.claims.release(ctx.connection, type, after, id).catch(() => {});
-          if (!isConflict(err)) throw err;
-          if (options.ifMatch !== undefined) throw preconditionFailed(`${type} ${id} changed while it was written`);
-          if (attempt >= MAX_CONFLICT_RETRIES) throw unavailable(`${type} ${id} is being changed concurrently; retry`);
-        }
-      }
-    });
+    return this.guard('replace', () =>
+      retryConflicts(
+        async () => {
+          const current = await this.readOwned(ctx, type, id);
+          if (!current) throw notFound(`${type} ${id} not found`);
+          this.checkIfMatch(type, current, options.ifMatch);
+          const next = this.replaced(ctx, type, current, attributes);
+          // Nothing SCIM-visible changes: no write, so no new version and no lastModified (as the memory store).
+          if (sameJson(next.spec, current.spec) && sameJson(next.metadata.labels, current.metadata.labels)) {
+            return toStored(type, current);
+          }
+          const attribute = uniqueAttribute(type);
+          const before = String((toStored(type, current).attributes[attribute] as string | undefined) ?? '');
+          const after = String(attributes[attribute] ?? '');
+          const renamed = before.toLowerCase() !== after.toLowerCase();
+          if (renamed) await this.claims.claim(ctx.connection, type, after, id, this.clock());
+          try {
+            // Conditioned on the resourceVersion read above: a conflict means someone wrote in between, and the
+            // next attempt re-reads and decides again whether If-Match still holds.
+            const written = await this.client(type).replace(next);
+            if (renamed) await this.claims.release(ctx.connection, type, before, id).catch(() => {});
+            this.cache.expect(type, written);
+            return toStored(type, written);
+          } catch (err) {
+            if (renamed) await this.claims.release(ctx.connection, type, after, id).catch(() => {});
+            throw err;
+          }
+        },
+        { deadline: this.deadline(), retryable: isConflict, subject: `${type} ${id}` },
+      ),
+    );
+  }
+
+  /** `current` with `attributes` as its spec and index labels, ready for a conditional full update. */
+  private replaced(
+    ctx: StoreContext,
+    type: ResourceTypeName,
+    current: ScimObject,
+    attributes: Record<string, unknown>,
+  ): ScimObject {
+    const indexed = indexLabels(ctx.connection, type, attributes);
+    const nextLabels = { ...current.metadata.labels, ...indexed };
+    // Index labels of attributes that are gone must go too (a stale one would only cost a re-filter).
+    for (const label of [labels.externalIdHash, labels.emailHash]) {
+      if (!(label in indexed)) delete nextLabels[label];
+    }
+    return {
+      ...current,
+      metadata: {
+        ...current.metadata,
+        labels: nextLabels,
+        annotations: { ...current.metadata.annotations, [annotations.lastModified]: this.clock().toISOString() },
+      },
+      spec: toSpec(type, attributes),
+    } as ScimObject;
+  }
+
+  /** If-Match is compared with the SCIM version, never with resourceVersion (src/store/scim-version.ts). */
+  private checkIfMatch(type: ResourceTypeName, current: ScimObject, ifMatch: string | undefined): void {
+    if (ifMatch !== undefined && ifMatch !== scimVersion(type, current)) {
+      throw preconditionFailed(`${type} ${current.metadata.name} has changed: its version is no longer ${ifMatch}`);
+    }
   }
 
   delete(ctx: StoreContext, type: ResourceTypeName, id: string, options: WriteOptions = {}): Promise<void> {
     return this.guard('delete', async () => {
-      const current = await this.readOwned(ctx, type, id);
-      if (!current) throw notFound(`${type} ${id} not found`);
-      if (options.ifMatch !== undefined && options.ifMatch !== current.metadata.resourceVersion) {
-        throw preconditionFailed(`${type} ${id} has changed: its version is no longer ${options.ifMatch}`);
-      }
-      try {
-        await this.client(type).delete(id, { uid: current.metadata.uid, resourceVersion: options.ifMatch });
-      } catch (err) {
-        if (isNotFound(err)) throw notFound(`${type} ${id} not found`);
-        if (isConflict(err)) throw preconditionFailed(`${type} ${id} changed while it was deleted`);
-        throw err;
-      }
+      const current = await retryConflicts(
+        async () => {
+          const found = await this.readOwned(ctx, type, id);
+          if (!found) throw notFound(`${type} ${id} not found`);
+          this.checkIfMatch(type, found, options.ifMatch);
+          // With If-Match the delete is conditioned on the resourceVersion whose SCIM version was checked.
+          const resourceVersion = options.ifMatch === undefined ? undefined : found.metadata.resourceVersion;
+          try {
+            await this.client(type).delete(id, { uid: found.metadata.uid, resourceVersion });
+          } catch (err) {
+            if (isNotFound(err)) throw notFound(`${type} ${id} not found`);
+            throw err;
+          }
+          return found;
+        },
+        { deadline: this.deadline(), retryable: isConflict, subject: `${type} ${id}` },
+      );
       this.cache.expectDeleted(type, id);
       const unique = String((toStored(type, current).attributes[uniqueAttribute(type)] as string | undefined) ?? '');
       await this.claims
@@ -322,121 +371,16 @@ export class KubernetesScimStore implements ScimStore {
     groupId: string,
     change: MemberChange,
     options: WriteOptions = {},
-    internal: { newGroup?: boolean } = {},
   ): Promise<StoredResource> {
-    return this.guard('changeMembers', async () => {
-      // The group is bumped first, conditionally, so that If-Match is checked before any member moves and every
-      // member change yields a new version.
-      const group = await this.bumpGroup(ctx, groupId, options.ifMatch);
-      const remove = change.remove === 'all' ? await this.allMemberIds(groupId) : (change.remove ?? []);
-      const edits = planShardEdits(change.add ?? [], remove);
-      // Shards are independent objects: they are written concurrently, and a failure undoes the ones that landed.
-      const settled = await Promise.allSettled(
-        [...edits].map(async ([shard, edit]) => ({
-          shard,
-          edit: await this.editShard(group, shard, edit, internal.newGroup === true),
-        })),
-      );
-      const applied = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
-      const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-      if (failed) {
-        const err: unknown = failed.reason;
-        await this.undo(group, applied);
-        if (err instanceof RangeError) throw invalidValue(`Group ${groupId} cannot hold more members: ${err.message}`);
-        throw err;
-      }
-      return toStored('Group', group);
-    });
+    return this.guard('changeMembers', async () =>
+      toStored('Group', await this.members.change(ctx, groupId, change, options.ifMatch)),
+    );
   }
+}
 
-  private async allMemberIds(groupId: string): Promise<string[]> {
-    const shards = await this.shards.list(`${labels.group}=${groupId}`);
-    return shards.flatMap((s) => s.spec.members.map((m) => m.value));
-  }
-
-  private async bumpGroup(ctx: StoreContext, groupId: string, ifMatch: string | undefined): Promise<ScimGroup> {
-    for (let attempt = 0; ; attempt++) {
-      const current = (await this.readOwned(ctx, 'Group', groupId)) as ScimGroup | undefined;
-      if (!current) throw notFound(`Group ${groupId} not found`);
-      if (ifMatch !== undefined && ifMatch !== current.metadata.resourceVersion) {
-        throw preconditionFailed(`Group ${groupId} has changed: its version is no longer ${ifMatch}`);
-      }
-      try {
-        const bumped = await this.groups.mergePatch(groupId, {
-          metadata: {
-            resourceVersion: current.metadata.resourceVersion,
-            annotations: { [annotations.lastModified]: this.clock().toISOString() },
-          },
-        });
-        this.cache.expect('Group', bumped);
-        return bumped;
-      } catch (err) {
-        if (!isConflict(err)) throw err;
-        if (ifMatch !== undefined) throw preconditionFailed(`Group ${groupId} changed while it was written`);
-        if (attempt >= MAX_CONFLICT_RETRIES) throw unavailable(`Group ${groupId} is being changed concurrently; retry`);
-      }
-    }
-  }
-
-  /** Read-modify-write of one shard under optimistic concurrency; creates the shard on first use. */
-  /** `absent`: the group was created by this request, so its shards do not exist yet and need no read. */
-  private async editShard(group: ScimGroup, shard: number, edit: ShardEdit, absent = false): Promise<AppliedEdit> {
-    const name = shardName(group.metadata.name, shard);
-    for (let attempt = 0; ; attempt++) {
-      let current: ScimGroupMembers | undefined;
-      if (!absent || attempt > 0) {
-        try {
-          current = await this.shards.get(name);
-        } catch (err) {
-          if (!isNotFound(err)) throw err;
-        }
-      }
-      const result = applyShardEdit(current?.spec.members ?? [], edit);
-      if (result.added.length === 0 && result.removed.length === 0) return result;
-      try {
-        if (current) {
-          // `managedFields: [{}]` clears field ownership. Kept, it lists every member key again (~100 bytes each),
-          // more than doubling the shard and the API server's work per write.
-          await this.shards.replace({
-            ...current,
-            metadata: { ...current.metadata, managedFields: [{}] } as ScimGroupMembers['metadata'],
-            spec: { ...current.spec, members: result.members },
-          });
-        } else {
-          await this.shards.create({
-            metadata: {
-              name,
-              labels: {
-                [labels.group]: group.metadata.name,
-                [labels.connection]: group.metadata.labels?.[labels.connection] ?? '',
-                [labels.managedBy]: 'scim-operator',
-              },
-              ownerReferences: [
-                {
-                  apiVersion: group.apiVersion,
-                  kind: group.kind,
-                  name: group.metadata.name,
-                  uid: group.metadata.uid ?? '',
-                },
-              ],
-            },
-            spec: { group: group.metadata.name, shard, members: result.members },
-          });
-        }
-        return result;
-      } catch (err) {
-        if (!(isConflict(err) || isAlreadyExists(err)) || attempt >= MAX_CONFLICT_RETRIES) throw err;
-      }
-    }
-  }
-
-  /** Best-effort compensation: reverses exactly what this request changed, so a failure leaves no half-change. */
-  private async undo(group: ScimGroup, applied: { shard: number; edit: AppliedEdit }[]): Promise<void> {
-    for (const { shard, edit } of applied) {
-      const inverse = { add: edit.removed, remove: edit.added.map((m) => m.value) };
-      await this.editShard(group, shard, inverse).catch((err) => this.onUnexpectedError(err, 'undo member change'));
-    }
-  }
+/** Equality of API objects as JSON (undefined members dropped). */
+function sameJson(a: unknown, b: unknown): boolean {
+  return isDeepStrictEqual(JSON.parse(JSON.stringify(a ?? {})), JSON.parse(JSON.stringify(b ?? {})));
 }
 
 function byCreatedThenId(a: StoredResource, b: StoredResource): number {

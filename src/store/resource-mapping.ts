@@ -4,6 +4,7 @@ import type { ScimGroup, ScimGroupSpec } from '../api/scim-group.ts';
 import type { ScimUser, ScimUserSpec } from '../api/scim-user.ts';
 import { ENTERPRISE_USER_SCHEMA, type ResourceTypeName } from '../scim/schemas.ts';
 import type { StoredResource } from '../scim/store.ts';
+import { scimVersion } from './scim-version.ts';
 
 /**
  * The mapping between SCIM attributes and the spec of our custom resources. It is mechanical on purpose: the CRD
@@ -93,7 +94,7 @@ export function toStored(type: ResourceTypeName, obj: ScimObject): StoredResourc
   const created = obj.metadata.annotations?.[annotations.created] ?? iso(obj.metadata.creationTimestamp);
   return {
     id: obj.metadata.name,
-    version: obj.metadata.resourceVersion ?? '0',
+    version: scimVersion(type, obj),
     created,
     lastModified: obj.metadata.annotations?.[annotations.lastModified] ?? created,
     attributes: toAttributes(type, obj.spec),
