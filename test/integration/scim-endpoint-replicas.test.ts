@@ -1,7 +1,8 @@
 /**
- * Two replicas of the SCIM endpoint, each with its own Kubernetes store and informers, over one real control plane:
- * what an IdP sees when its requests are load-balanced across them. Read-your-writes across replicas, uniqueness
- * races, concurrent member changes, If-Match, connection isolation, an API server outage, and deactivation.
+ * Two replicas of the complete operator, each with its own Kubernetes store and informers and the controllers
+ * running on the leader, over one real control plane: what an IdP sees when its requests are load-balanced across
+ * them while the controllers write status. Read-your-writes across replicas, uniqueness races, concurrent member
+ * changes, If-Match across status writes, connection isolation, an API server outage, and deactivation.
  */
 
 import { KubeConfig } from '@kubernetes/client-node';
@@ -12,9 +13,11 @@ import {
   filterQuery,
   fixture,
   type KubernetesTestServer,
+  type StoredObject,
   startKubernetesTestServer,
-  uniqueConnections,
 } from '../support/kubernetes-scim-server.ts';
+import { type OperatorReplica, type OperatorReplicas, startOperatorReplicas } from '../support/operator-replicas.ts';
+import type { TestServer } from '../support/scim-test-server.ts';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.ts';
 
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
@@ -22,21 +25,24 @@ const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 const ERROR = 'urn:ietf:params:scim:api:messages:2.0:Error';
 
+type Server = Pick<TestServer, 'call'>;
+
 const cluster = new ClusterView();
-let a: KubernetesTestServer;
-let b: KubernetesTestServer;
+let replicas: OperatorReplicas;
+let a: OperatorReplica;
+let b: OperatorReplica;
 beforeAll(async () => {
-  const connections = uniqueConnections('replicas');
-  [a, b] = await Promise.all([startKubernetesTestServer({ connections }), startKubernetesTestServer({ connections })]);
-});
+  replicas = await startOperatorReplicas();
+  [a, b] = replicas.replicas;
+}, 120_000);
 afterAll(async () => {
-  await Promise.all([a?.stop(), b?.stop()]);
+  await replicas?.stop();
 });
 
 const patch = (...Operations: object[]) => ({ schemas: [PATCH_OP], Operations });
 const ids = (resources: { id: string }[]) => resources.map((r) => r.id);
 
-async function createUser(server: KubernetesTestServer, userName = `${uniqueName('user')}@example.com`) {
+async function createUser(server: Server, userName = `${uniqueName('user')}@example.com`) {
   const reply = await server.call('POST', '/Users', {
     body: { schemas: [USER], userName, name: { familyName: 'F' }, active: true },
   });
@@ -44,13 +50,13 @@ async function createUser(server: KubernetesTestServer, userName = `${uniqueName
   return reply.body as { id: string; userName: string; meta: { version: string } };
 }
 
-async function createGroup(server: KubernetesTestServer) {
+async function createGroup(server: Server) {
   const reply = await server.call('POST', '/Groups', { body: { schemas: [GROUP], displayName: uniqueName('group') } });
   expect(reply.status).toBe(201);
   return reply.body as { id: string; displayName: string };
 }
 
-async function memberIds(server: KubernetesTestServer, groupId: string): Promise<string[]> {
+async function memberIds(server: Server, groupId: string): Promise<string[]> {
   const reply = await server.call('GET', `/Groups/${groupId}`);
   expect(reply.status).toBe(200);
   return (reply.body.members ?? []).map((m: { value: string }) => m.value).sort();
@@ -134,7 +140,7 @@ describe('two replicas of the SCIM endpoint', () => {
       const loser = replies.find((r) => r.status === 409)!;
       expect(loser.body).toMatchObject({ schemas: [ERROR], status: '409', scimType: 'uniqueness' });
       const winner = replies.find((r) => r.status === 201)!;
-      const stored = await cluster.list('scimusers', `scim-operator.dev/connection=${a.connections.a}`);
+      const stored = await cluster.list('scimusers', `scim-operator.dev/connection=${replicas.connections.a}`);
       expect(stored.filter((u) => u.spec.userName === body.userName).map((u) => u.metadata.name)).toEqual([
         winner.body.id,
       ]);
@@ -146,9 +152,11 @@ describe('two replicas of the SCIM endpoint', () => {
     }
   });
 
-  it('keeps all ten members when ten member PATCHes on one group are split across both replicas', async () => {
-    const users = await Promise.all(Array.from({ length: 10 }, (_, i) => createUser(i % 2 ? a : b)));
+  it('keeps all fifty members when fifty member PATCHes on one group are spread over both replicas, with no 503', async () => {
+    const users = await Promise.all(Array.from({ length: 50 }, (_, i) => createUser(i % 2 ? a : b)));
     const group = await createGroup(a);
+    // The controllers write the group's status (memberCount) while the PATCHes land: those writes must not make
+    // any of them fail.
     const replies = await Promise.all(
       users.map((user, i) =>
         (i % 2 ? a : b).call('PATCH', `/Groups/${group.id}`, {
@@ -156,11 +164,52 @@ describe('two replicas of the SCIM endpoint', () => {
         }),
       ),
     );
-    expect(replies.map((r) => r.status)).toEqual(users.map(() => 204));
+    expect(replies.map((r) => `${r.status} ${r.body?.detail ?? ''}`.trim())).toEqual(users.map(() => '204'));
     const expected = ids(users).sort();
     expect(await memberIds(a, group.id)).toEqual(expected);
     expect(await memberIds(b, group.id)).toEqual(expected);
     expect(await cluster.memberIds(group.id)).toEqual(expected);
+    await eventually(
+      async () => statusOf(await cluster.get('scimgroups', group.id))?.memberCount === 50,
+      30_000,
+      'the controllers count 50 members',
+    );
+    expect(replicas.statusWrites()).toContain(`scimgroups/${group.id}`);
+  });
+
+  it('accepts a PUT whose If-Match was read before the controllers wrote status, and refuses a stale one with 412', async () => {
+    const user = await createUser(a);
+    const group = await createGroup(b);
+    const cases = [
+      { path: `/Users/${user.id}`, plural: 'scimusers', id: user.id, body: (v: string) => userBody(user, v) },
+      { path: `/Groups/${group.id}`, plural: 'scimgroups', id: group.id, body: (v: string) => groupBody(group, v) },
+    ];
+    for (const { path, plural, id, body } of cases) {
+      // A SCIM change gives a new generation, which the controllers acknowledge in status after we have read it.
+      const first = await a.call('PUT', path, { body: body('one'), headers: { 'if-match': await etagOf(b, path) } });
+      expect(first.status, `${path} first PUT`).toBe(200);
+      const etag = first.headers.get('etag')!;
+      // The status acknowledging the generation this PUT made can only have been written after its ETag was issued.
+      await eventually(
+        async () => {
+          const now = await cluster.get(plural, id);
+          return statusOf(now)?.observedGeneration === generationOf(now);
+        },
+        30_000,
+        `the controllers write the status of ${path}`,
+      );
+      expect(await etagOf(b, path), 'status writes leave the ETag alone').toBe(etag);
+
+      const second = await b.call('PUT', path, { body: body('two'), headers: { 'if-match': etag } });
+      expect(second.status, `${path} PUT with the ETag read before the status write`).toBe(200);
+      expect(second.headers.get('etag')).not.toBe(etag);
+
+      const stale = await a.call('PUT', path, { body: body('three'), headers: { 'if-match': etag } });
+      expect(stale.status, `${path} PUT with an ETag overtaken by a SCIM change`).toBe(412);
+      expect(stale.body).toMatchObject({ schemas: [ERROR], status: '412' });
+    }
+    expect((await cluster.get('scimusers', user.id))?.spec.displayName).toBe('two');
+    expect((await cluster.get('scimgroups', group.id))?.spec.externalId).toBe('two');
   });
 
   it('answers 412 to a write whose If-Match was overtaken on the other replica, and writes nothing', async () => {
@@ -262,6 +311,29 @@ describe('two replicas of the SCIM endpoint', () => {
     expect(read.body.groups).toEqual([expect.objectContaining({ value: group.id })]);
   });
 });
+
+const userBody = (user: { userName: string }, displayName: string) => ({
+  schemas: [USER],
+  userName: user.userName,
+  name: { familyName: 'F' },
+  active: true,
+  displayName,
+});
+const groupBody = (group: { displayName: string }, externalId: string) => ({
+  schemas: [GROUP],
+  displayName: group.displayName,
+  externalId,
+});
+
+async function etagOf(server: Server, path: string): Promise<string> {
+  const reply = await server.call('GET', path);
+  expect(reply.status).toBe(200);
+  return reply.headers.get('etag')!;
+}
+
+type Observed = StoredObject & { status?: Record<string, unknown>; metadata: { generation?: number } };
+const statusOf = (obj: StoredObject | undefined) => (obj as Observed | undefined)?.status;
+const generationOf = (obj: StoredObject | undefined) => (obj as Observed | undefined)?.metadata.generation;
 
 describe('a replica whose API server is unreachable', () => {
   let proxy: TcpProxy;

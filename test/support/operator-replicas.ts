@@ -1,0 +1,89 @@
+/**
+ * Two replicas of the complete operator (SCIM endpoint, store, and controllers under leader election) over the run's
+ * control plane, as `npm run dev` and a two-replica Deployment run it: the controllers write status, finalizers and
+ * Events while the IdP's requests are spread over both replicas. Each replica offers the `TestServer` call shape
+ * (`token-a` and `token-b` name two connections of this installation), so IdP flow suites can use either.
+ */
+
+import { randomBytes } from 'node:crypto';
+import { CoreV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { eventually, uniqueName } from './cluster.ts';
+import type { Connections } from './kubernetes-scim-server.ts';
+import { startTestOperator, type TestOperator } from './operator.ts';
+import type { ScimReply, TestServer } from './scim-test-server.ts';
+
+export interface OperatorReplica extends Omit<TestServer, 'store' | 'close'> {
+  operator: TestOperator['operator'];
+}
+
+export interface OperatorReplicas {
+  replicas: [OperatorReplica, OperatorReplica];
+  connections: Connections;
+  /** The operator's namespace: its token Secret and leader-election Lease live there. */
+  namespace: string;
+  /** Status writes the leader's controllers made to `scimusers/<id>` or `scimgroups/<id>`. */
+  statusWrites(): string[];
+  stop(): Promise<void>;
+}
+
+export async function startOperatorReplicas(): Promise<OperatorReplicas> {
+  const first = await startTestOperator({ identity: 'replica-0' });
+  // Same namespace, connection and Kubernetes user: the second replica shares the first one's token Secret and Lease.
+  const second = await startTestOperator({
+    identity: 'replica-1',
+    namespace: first.namespace,
+    connection: first.connection,
+  });
+  const connections = { a: first.connection, b: uniqueName('conn-b') };
+  const tokens: Record<string, string> = { 'token-a': first.token, 'token-b': randomBytes(24).toString('base64url') };
+  await first.admin.makeApiClient(CoreV1Api).patchNamespacedSecret(
+    {
+      name: 'scim-tokens',
+      namespace: first.namespace,
+      body: { stringData: { [connections.b]: tokens['token-b'] } },
+    },
+    setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+  );
+
+  const replica = (op: TestOperator): OperatorReplica => ({
+    url: op.operator.scimUrl.replace(/\/scim\/v2$/, ''),
+    operator: op.operator,
+    async call(method, path, options = {}): Promise<ScimReply> {
+      const headers: Record<string, string> = { ...options.headers };
+      const token = options.token === undefined ? 'token-a' : options.token;
+      if (token !== null) headers.authorization ??= `Bearer ${tokens[token] ?? token}`;
+      let body: string | undefined;
+      if (options.body !== undefined) {
+        body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
+        headers['content-type'] ??= 'application/scim+json';
+      }
+      const response = await fetch(`${op.operator.scimUrl}${path}`, { method, headers, body });
+      const text = await response.text();
+      return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
+    },
+  });
+  const replicas: [OperatorReplica, OperatorReplica] = [replica(first), replica(second)];
+
+  // The Secret is watched: both replicas accept the new token within seconds. One replica must lead.
+  for (const r of replicas) {
+    await eventually(
+      async () => (await r.call('GET', '/Users?count=0', { token: 'token-b' })).status === 200,
+      30_000,
+      'token-b accepted',
+    );
+  }
+  await eventually(async () => first.operator.isLeader() || second.operator.isLeader(), 30_000, 'a leader');
+
+  return {
+    replicas,
+    connections,
+    namespace: first.namespace,
+    statusWrites: () =>
+      [first, second].flatMap((op) =>
+        op.operator.controllers.writes.filter((w) => w.verb === 'status').map((w) => w.target),
+      ),
+    async stop() {
+      await Promise.all([first.stop(), second.stop()]);
+    },
+  };
+}
