@@ -19,6 +19,8 @@ export interface OperatorReplica extends Omit<TestServer, 'store' | 'close'> {
 export interface OperatorReplicas {
   replicas: [OperatorReplica, OperatorReplica];
   connections: Connections;
+  /** The bearer tokens the test names `token-a` and `token-b`. */
+  tokens: Record<'token-a' | 'token-b', string>;
   /** The operator's namespace: its token Secret and leader-election Lease live there. */
   namespace: string;
   /** Status writes the leader's controllers made to `scimusers/<id>` or `scimgroups/<id>`. */
@@ -35,7 +37,10 @@ export async function startOperatorReplicas(): Promise<OperatorReplicas> {
     connection: first.connection,
   });
   const connections = { a: first.connection, b: uniqueName('conn-b') };
-  const tokens: Record<string, string> = { 'token-a': first.token, 'token-b': randomBytes(24).toString('base64url') };
+  const tokens: Record<'token-a' | 'token-b', string> = {
+    'token-a': first.token,
+    'token-b': randomBytes(24).toString('base64url'),
+  };
   await first.admin.makeApiClient(CoreV1Api).patchNamespacedSecret(
     {
       name: 'scim-tokens',
@@ -51,7 +56,7 @@ export async function startOperatorReplicas(): Promise<OperatorReplicas> {
     async call(method, path, options = {}): Promise<ScimReply> {
       const headers: Record<string, string> = { ...options.headers };
       const token = options.token === undefined ? 'token-a' : options.token;
-      if (token !== null) headers.authorization ??= `Bearer ${tokens[token] ?? token}`;
+      if (token !== null) headers.authorization ??= `Bearer ${tokens[token as keyof typeof tokens] ?? token}`;
       let body: string | undefined;
       if (options.body !== undefined) {
         body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
@@ -77,6 +82,7 @@ export async function startOperatorReplicas(): Promise<OperatorReplicas> {
   return {
     replicas,
     connections,
+    tokens,
     namespace: first.namespace,
     statusWrites: () =>
       [first, second].flatMap((op) =>
