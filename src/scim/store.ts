@@ -12,7 +12,9 @@
  * 2. `id`s are issued by the store, DNS-1123 label safe, stable, and never reused.
  * 3. Uniqueness is enforced atomically across instances: `userName` (case-insensitively) for Users and
  *    `displayName` (case-insensitively) for Groups, per connection. A losing write throws `uniqueness` (409).
- * 4. `version` changes with every write that changes the resource, including member changes of a Group.
+ * 4. `version` changes with every write that changes the resource, including member changes of a Group, and with
+ *    nothing else: a write that leaves the resource as it was, and the backend's own bookkeeping (for Kubernetes:
+ *    status, finalizers, labels written by the controllers), leave it alone (docs/adr/0010).
  *    A write given `ifMatch` fails with `preconditionFailed` (412) unless it equals the current version.
  * 5. Connections are isolated: a resource written under one connection is invisible to every other connection
  *    (reads return nothing, writes answer 404).

@@ -146,6 +146,18 @@ export function scimStoreContract(
       expect((await b().get(ctx, 'Group', group.id))?.version).toBe(removed.version);
     });
 
+    it('rule 4: a write that changes nothing keeps the version', async () => {
+      const ctx = connection();
+      const user = await a().create(ctx, 'User', { userName: unique('unchanged'), title: 'CTO' });
+      const same = await a().replace(ctx, 'User', user.id, { ...user.attributes }, { ifMatch: user.version });
+      expect(same.version).toBe(user.version);
+      const group = await a().create(ctx, 'Group', { displayName: unique('unchanged') });
+      const added = await a().changeMembers(ctx, group.id, { add: [{ value: user.id, type: 'User' }] });
+      const again = await b().changeMembers(ctx, group.id, { add: [{ value: user.id }], remove: [randomUUID()] });
+      expect(again.version).toBe(added.version);
+      expect((await b().get(ctx, 'Group', group.id))?.version).toBe(added.version);
+    });
+
     it('rule 4: a write with a stale ifMatch fails with 412 and one with the current version succeeds', async () => {
       const ctx = connection();
       const user = await a().create(ctx, 'User', { userName: unique('etag') });
