@@ -28,14 +28,34 @@ export interface OperatorReplicas {
   stop(): Promise<void>;
 }
 
+/**
+ * One replica of the complete operator in the shape of `KubernetesTestServer` (without its `store`), for IdP flow
+ * suites that should run with the controllers on.
+ */
+export async function startOperatorServer(): Promise<
+  OperatorReplica & { connections: Connections; stop(): Promise<void> }
+> {
+  const started = await startOperators(1);
+  return { ...started.replicas[0]!, connections: started.connections, stop: started.stop };
+}
+
 export async function startOperatorReplicas(): Promise<OperatorReplicas> {
+  const started = await startOperators(2);
+  return { ...started, replicas: [started.replicas[0]!, started.replicas[1]!] };
+}
+
+async function startOperators(
+  count: number,
+): Promise<Omit<OperatorReplicas, 'replicas'> & { replicas: OperatorReplica[] }> {
   const first = await startTestOperator({ identity: 'replica-0' });
-  // Same namespace, connection and Kubernetes user: the second replica shares the first one's token Secret and Lease.
-  const second = await startTestOperator({
-    identity: 'replica-1',
-    namespace: first.namespace,
-    connection: first.connection,
-  });
+  // Same namespace, connection and Kubernetes user: further replicas share the first one's token Secret and Lease.
+  const others: TestOperator[] = [];
+  for (let i = 1; i < count; i++) {
+    others.push(
+      await startTestOperator({ identity: `replica-${i}`, namespace: first.namespace, connection: first.connection }),
+    );
+  }
+  const all = [first, ...others];
   const connections = { a: first.connection, b: uniqueName('conn-b') };
   const tokens: Record<'token-a' | 'token-b', string> = {
     'token-a': first.token,
@@ -67,7 +87,7 @@ export async function startOperatorReplicas(): Promise<OperatorReplicas> {
       return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
     },
   });
-  const replicas: [OperatorReplica, OperatorReplica] = [replica(first), replica(second)];
+  const replicas = all.map(replica);
 
   // The Secret is watched: both replicas accept the new token within seconds. One replica must lead.
   for (const r of replicas) {
@@ -77,7 +97,7 @@ export async function startOperatorReplicas(): Promise<OperatorReplicas> {
       'token-b accepted',
     );
   }
-  await eventually(async () => first.operator.isLeader() || second.operator.isLeader(), 30_000, 'a leader');
+  await eventually(async () => all.some((op) => op.operator.isLeader()), 30_000, 'a leader');
 
   return {
     replicas,
@@ -85,11 +105,9 @@ export async function startOperatorReplicas(): Promise<OperatorReplicas> {
     tokens,
     namespace: first.namespace,
     statusWrites: () =>
-      [first, second].flatMap((op) =>
-        op.operator.controllers.writes.filter((w) => w.verb === 'status').map((w) => w.target),
-      ),
+      all.flatMap((op) => op.operator.controllers.writes.filter((w) => w.verb === 'status').map((w) => w.target)),
     async stop() {
-      await Promise.all([first.stop(), second.stop()]);
+      await Promise.all(all.map((op) => op.stop()));
     },
   };
 }
