@@ -6,14 +6,8 @@
  */
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  ClusterView,
-  filterQuery,
-  fixture,
-  type KubernetesTestServer,
-  startKubernetesTestServer,
-} from '../support/kubernetes-scim-server.ts';
-import { BASE_URL } from '../support/scim-test-server.ts';
+import { ClusterView, filterQuery, fixture } from '../support/kubernetes-scim-server.ts';
+import { type OperatorServer, startOperatorServer } from '../support/operator-replicas.ts';
 
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
@@ -31,10 +25,10 @@ const cluster = new ClusterView();
 describe.each([
   { form: 'default', suffix: 'default', activeValue: 'False' },
   { form: 'aadOptscim062020', suffix: 'flag', activeValue: false },
-])('Entra ID, $form form, against the Kubernetes store', ({ suffix, activeValue }) => {
-  let server: KubernetesTestServer;
+])('Entra ID, $form form, against the whole operator', ({ suffix, activeValue }) => {
+  let server: OperatorServer;
   beforeAll(async () => {
-    server = await startKubernetesTestServer();
+    server = await startOperatorServer();
   });
   afterAll(async () => {
     await server?.stop();
@@ -54,14 +48,14 @@ describe.each([
     });
     expect(created.status).toBe(201);
     const id: string = created.body.id;
-    expect(created.headers.get('location')).toBe(`${BASE_URL}/Users/${id}`);
+    expect(created.headers.get('location')).toBe(`${server.url}/scim/v2/Users/${id}`);
     expect(created.body).toMatchObject({
       externalId: '0a21f0f2-8d2a-4f8e-bf98-7363c4aed4ef',
       userName: PUBLISHED_USER_NAME,
       active: true,
       name: { formatted: 'givenName familyName', familyName: 'familyName', givenName: 'givenName' },
       emails: [{ primary: true, type: 'work', value: 'Test_User_11bb11bb-cc22-dd33-ee44-55ff55ff55ff@testuser.com' }],
-      meta: { resourceType: 'User', location: `${BASE_URL}/Users/${id}` },
+      meta: { resourceType: 'User', location: `${server.url}/scim/v2/Users/${id}` },
     });
     expect(created.headers.get('etag')).toBe(created.body.meta.version);
     const stored = await cluster.get('scimusers', id);
@@ -166,7 +160,7 @@ describe.each([
       externalId: '8aa1a0c0-c4c3-4bc0-b4a5-2ef676900159',
       displayName: 'displayName',
       members: [],
-      meta: { resourceType: 'Group', location: `${BASE_URL}/Groups/${id}` },
+      meta: { resourceType: 'Group', location: `${server.url}/scim/v2/Groups/${id}` },
     });
     expect((await cluster.get('scimgroups', id))?.spec).toMatchObject({ displayName: 'displayName' });
     expect(await cluster.shards(id)).toEqual([]);
@@ -197,7 +191,9 @@ describe.each([
     expect(added.headers.get('etag')).not.toBe(versionBefore);
     expect(await cluster.memberIds(id)).toEqual([memberId]);
     const withMember = await server.call('GET', `/Groups/${id}`);
-    expect(withMember.body.members).toEqual([{ value: memberId, type: 'User', $ref: `${BASE_URL}/Users/${memberId}` }]);
+    expect(withMember.body.members).toEqual([
+      { value: memberId, type: 'User', $ref: `${server.url}/scim/v2/Users/${memberId}` },
+    ]);
     const groupsOfMember = await server.call('GET', `/Users/${memberId}`);
     expect(groupsOfMember.body.groups).toEqual([expect.objectContaining({ value: id, display: newName })]);
 

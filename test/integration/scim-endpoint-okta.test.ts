@@ -6,13 +6,8 @@
  */
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  ClusterView,
-  filterQuery,
-  fixture,
-  type KubernetesTestServer,
-  startKubernetesTestServer,
-} from '../support/kubernetes-scim-server.ts';
+import { ClusterView, filterQuery, fixture } from '../support/kubernetes-scim-server.ts';
+import { type OperatorServer, startOperatorServer } from '../support/operator-replicas.ts';
 
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const ERROR = 'urn:ietf:params:scim:api:messages:2.0:Error';
@@ -24,9 +19,9 @@ const PUBLISHED_REMOVED_ID = '89bb1940-b905-4575-9e7f-6f887cfb368e';
 const PUBLISHED_ADDED_ID = '23a35c27-23d3-4c03-b4c5-6443c09e7173';
 
 const cluster = new ClusterView();
-let server: KubernetesTestServer;
+let server: OperatorServer;
 beforeAll(async () => {
-  server = await startKubernetesTestServer();
+  server = await startOperatorServer();
 });
 afterAll(async () => {
   await server?.stop();
@@ -41,7 +36,7 @@ async function createUser(userName: string): Promise<string> {
   return reply.body.id;
 }
 
-describe('Okta user provisioning against the Kubernetes store', () => {
+describe('Okta user provisioning against the whole operator', () => {
   it('checks for the user, creates it, refuses the duplicate with 409, updates it by PUT and deactivates it', async () => {
     const check = await okta(
       'GET',
@@ -111,7 +106,7 @@ describe('Okta user provisioning against the Kubernetes store', () => {
   });
 
   it('imports every user exactly once when paging with count=100, with integer paging fields', async () => {
-    const importer = await startKubernetesTestServer();
+    const importer = await startOperatorServer();
     try {
       const ids = new Set<string>();
       for (let start = 0; start < 230; start += 46) {
@@ -163,7 +158,7 @@ describe('Okta user provisioning against the Kubernetes store', () => {
   });
 });
 
-describe('Okta Group Push against the Kubernetes store', () => {
+describe('Okta Group Push against the whole operator', () => {
   it('creates a group, renames it with a pathless replace carrying the id, and moves members by filter remove and add', async () => {
     const first = await createUser('first.push@okta.local');
     const second = await createUser('second.push@okta.local');

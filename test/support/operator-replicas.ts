@@ -32,9 +32,9 @@ export interface OperatorReplicas {
  * One replica of the complete operator in the shape of `KubernetesTestServer` (without its `store`), for IdP flow
  * suites that should run with the controllers on.
  */
-export async function startOperatorServer(): Promise<
-  OperatorReplica & { connections: Connections; stop(): Promise<void> }
-> {
+export type OperatorServer = OperatorReplica & { connections: Connections; stop(): Promise<void> };
+
+export async function startOperatorServer(): Promise<OperatorServer> {
   const started = await startOperators(1);
   return { ...started.replicas[0]!, connections: started.connections, stop: started.stop };
 }
