@@ -28,6 +28,7 @@ import {
   toSpec,
   toStored,
   userNameHash,
+  visibleTo,
 } from './resource-mapping.ts';
 import { scimVersion } from './scim-version.ts';
 import { StoreCache } from './store-cache.ts';
@@ -130,7 +131,7 @@ export class KubernetesScimStore implements ScimStore {
 
   private async readOwned(ctx: StoreContext, type: ResourceTypeName, id: string): Promise<ScimObject | undefined> {
     const obj = await this.read(type, id);
-    return obj && obj.metadata.labels?.[labels.connection] === ctx.connection ? obj : undefined;
+    return visibleTo(obj, ctx.connection) ? obj : undefined;
   }
 
   get(ctx: StoreContext, type: ResourceTypeName, id: string): Promise<StoredResource | undefined> {
@@ -146,7 +147,7 @@ export class KubernetesScimStore implements ScimStore {
       const unknown: string[] = [];
       for (const id of new Set(ids)) {
         const cached = this.cache.get(type, id);
-        if (cached?.metadata.labels?.[labels.connection] === ctx.connection) found.add(id);
+        if (visibleTo(cached, ctx.connection)) found.add(id);
         else unknown.push(id);
       }
       // Ids the cache has not seen may have been created on another replica a moment ago: ask the API server.
@@ -180,7 +181,7 @@ export class KubernetesScimStore implements ScimStore {
           ? await this.cache.list(type, ctx.connection)
           : [];
       const objects = new Map<string, ScimObject>();
-      for (const o of [...cached, ...live]) objects.set(o.metadata.name, o);
+      for (const o of [...cached, ...live]) if (visibleTo(o, ctx.connection)) objects.set(o.metadata.name, o);
       return [...objects.values()].map((o) => toStored(type, o)).sort(byCreatedThenId);
     });
   }

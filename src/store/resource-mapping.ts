@@ -14,6 +14,18 @@ import { scimVersion } from './scim-version.ts';
 
 export type ScimObject = ScimUser | ScimGroup;
 
+/**
+ * Whether a connection sees this object over SCIM: it wrote it, and it has not been deleted. An object whose deletion
+ * waits on a finalizer (downstream deprovisioning) is gone for SCIM from the moment its DELETE was answered; IdPs check
+ * a delete by reading back 404.
+ */
+export function visibleTo(
+  obj: { metadata?: { labels?: Record<string, string>; deletionTimestamp?: unknown } } | undefined,
+  connection: string,
+): boolean {
+  return obj?.metadata?.labels?.[labels.connection] === connection && !obj.metadata.deletionTimestamp;
+}
+
 /** Label values are at most 63 characters of [A-Za-z0-9-_.]: index values are stored as hashes. */
 export function indexHash(value: string): string {
   return createHash('sha256').update(value).digest('hex').slice(0, 40);

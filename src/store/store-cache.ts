@@ -7,7 +7,7 @@ import { type CachedInformer, createInformer } from '../runtime/informer.ts';
 import type { ResourceTypeName } from '../scim/schemas.ts';
 import type { ResourceClient } from './kube-client.ts';
 import { MembershipIndex } from './membership-index.ts';
-import type { ScimObject } from './resource-mapping.ts';
+import { type ScimObject, visibleTo } from './resource-mapping.ts';
 
 /** How long a listing waits for this replica's own writes to reach the cache before answering anyway. */
 const FENCE_TIMEOUT_MS = 2000;
@@ -91,7 +91,7 @@ export class StoreCache {
     await this.fence(type);
     return this.informer(type)
       .list()
-      .filter((o) => o.metadata?.labels?.[labels.connection] === connection) as unknown as ScimObject[];
+      .filter((o) => visibleTo(o, connection)) as unknown as ScimObject[];
   }
 
   groupsOf(userId: string, connection: string): { id: string; displayName: string }[] {

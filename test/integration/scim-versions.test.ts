@@ -119,6 +119,28 @@ describe('the SCIM version on the Kubernetes store', () => {
   });
 });
 
+describe('a deleted resource whose finalizer still holds it', () => {
+  it('is gone for SCIM once its DELETE is answered: get, lookups, listings and member checks find nothing', async () => {
+    const ctx = connection();
+    const userName = uniqueName('leaving');
+    const user = await store.create(ctx, 'User', { userName });
+    // What the app-accounts controller does while it deprovisions downstream accounts.
+    await operatorWrites.finalizerAndLabel('scimusers', user.id);
+    await store.delete(ctx, 'User', user.id);
+    const held = (await objects.getClusterCustomObject(at('scimusers', user.id))) as {
+      metadata: { deletionTimestamp?: string };
+    };
+    expect(held.metadata.deletionTimestamp).toBeDefined();
+    for (const s of [store, other]) {
+      expect(await s.get(ctx, 'User', user.id)).toBeUndefined();
+      expect(await s.query(ctx, 'User', { kind: 'eq', attribute: 'userName', value: userName })).toEqual([]);
+      expect((await s.query(ctx, 'User', { kind: 'all' })).map((u) => u.id)).not.toContain(user.id);
+      expect(await s.existing(ctx, 'User', [user.id])).toEqual(new Set());
+    }
+    await operatorWrites.dropFinalizer('scimusers', user.id);
+  });
+});
+
 describe('If-Match on the Kubernetes store', () => {
   it('retries a PUT whose conditional write lost to a status write, since the SCIM version still matches', async () => {
     const ctx = connection();
