@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { alertNames } from './chart/values-schema.ts';
 
 /**
  * Every relative link in the documentation resolves: the file or folder it names exists in the repository, and a
@@ -221,4 +222,29 @@ describe('documentation links', () => {
       expect(brokenExampleReferences(file, readFileSync(path.join(root, file), 'utf8'))).toEqual([]);
     });
   }
+});
+
+describe('alert runbooks', () => {
+  const rule = readFileSync(path.join(root, 'charts/scim-operator/templates/prometheusrule.yaml'), 'utf8');
+  const alerts = rule
+    .split(/^\s*- alert: /m)
+    .slice(1)
+    .map((chunk) => ({ name: chunk.split(/\s/, 1)[0]!, body: chunk }));
+
+  it('knows every alert of the chart, the ones prometheusRule.disabled can name', () => {
+    expect(alerts.map((a) => a.name)).toEqual([...alertNames]);
+  });
+
+  for (const { name, body } of alerts) {
+    it(`${name} has a runbook_url that names a heading of docs/troubleshooting.md`, () => {
+      const fragment = /runbook_url: \{\{ \$runbook \}\}#([\w-]+)/.exec(body)?.[1];
+      expect(fragment).toBe(name.toLowerCase());
+      expect([...anchorsOf(readFileSync(path.join(root, 'docs/troubleshooting.md'), 'utf8'))]).toContain(fragment);
+    });
+  }
+
+  it('links to docs/troubleshooting.md by default', () => {
+    const values = readFileSync(path.join(root, 'charts/scim-operator/values.yaml'), 'utf8');
+    expect(/^ {2}runbookBaseUrl: (\S+)$/m.exec(values)?.[1]).toMatch(/\/docs\/troubleshooting\.md$/);
+  });
 });

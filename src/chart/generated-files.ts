@@ -29,7 +29,7 @@ function chartCrdTemplate(yaml: string, name: string): string {
   if (!yaml.includes(metadata)) throw new Error(`unexpected CRD layout for ${name}`);
   const annotated = yaml.replace(
     metadata,
-    `${metadata}  {{- if .Values.crds.keep }}\n  annotations:\n    helm.sh/resource-policy: keep\n  {{- end }}\n`,
+    `${metadata}  labels:\n    {{- include "scim-operator.labels" . | nindent 4 }}\n  {{- if .Values.crds.keep }}\n  annotations:\n    helm.sh/resource-policy: keep\n  {{- end }}\n`,
   );
   return `{{- if .Values.crds.install }}\n${annotated}{{- end }}\n`;
 }

@@ -1,29 +1,47 @@
 import { z } from 'zod';
 import { settingsSchema } from '../settings.ts';
+import {
+  imageValues,
+  k8sName,
+  k8sObject,
+  k8sObjects,
+  labelMap,
+  optionalK8sName,
+  probeTimings,
+  pullSecrets,
+  quantity,
+} from './kubernetes-values.ts';
 
 /**
  * The Helm chart's values, as one zod schema: charts/scim-operator/values.schema.json is generated from it
  * (scripts/generate-crds.ts; a test fails when it is stale), and its `settings` are the operator's own settings
  * schema, so a bad setting is refused at `helm install` rather than by a crash-looping pod.
  */
-const labelMap = z.record(z.string(), z.string());
-const k8sName = z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'a lowercase DNS name');
-const quantity = z.union([
-  z.string().regex(/^[0-9.]+[a-zA-Z]*$/, 'a Kubernetes quantity such as 100m or 128Mi'),
-  z.number(),
-]);
+
+/** The alerts of templates/prometheusrule.yaml; each can be turned off under prometheusRule.disabled. */
+export const alertNames = [
+  'ScimOperatorReconcileErrors',
+  'ScimOperatorScim5xx',
+  'ScimOperatorNoLeader',
+  'ScimOperatorDownstreamAppFailing',
+  'ScimOperatorTokenOld',
+] as const;
 
 export const chartValuesSchema = z
   .object({
-    replicaCount: z.int().min(1).max(10).describe('Operator replicas; one leads the controllers, all serve SCIM.'),
-    image: z
-      .object({
-        repository: z.string().min(1),
-        tag: z.string().describe('Defaults to the chart appVersion when empty.'),
-        pullPolicy: z.enum(['Always', 'IfNotPresent', 'Never']),
+    // A parent chart passes its globals to every subchart, ours included, and its `condition: <name>.enabled`
+    // leaves `enabled` in our values; other charts' globals are theirs to validate.
+    global: z
+      .looseObject({
+        commonLabels: labelMap.optional().describe('Labels on every object of every chart that reads them.'),
+        imagePullSecrets: pullSecrets.optional(),
       })
-      .strict(),
-    imagePullSecrets: z.array(z.object({ name: z.string() }).strict()),
+      .optional(),
+    enabled: z.boolean().optional().describe("A parent chart's condition for installing this one."),
+    commonLabels: labelMap.describe('Labels on every object the chart renders, over global.commonLabels.'),
+    replicaCount: z.int().min(1).max(10).describe('Operator replicas; one leads the controllers, all serve SCIM.'),
+    image: imageValues,
+    imagePullSecrets: pullSecrets,
     nameOverride: z.string(),
     fullnameOverride: z.string(),
     crds: z
@@ -35,6 +53,14 @@ export const chartValuesSchema = z
       })
       .strict(),
     serviceAccount: z.object({ create: z.boolean(), name: z.string(), annotations: labelMap }).strict(),
+    rbac: z
+      .object({
+        create: z.boolean().describe('Create the ClusterRole, Role and bindings the operator needs.'),
+        aggregateToView: z
+          .boolean()
+          .describe('Let the built-in view ClusterRole read ScimUsers and ScimGroups (personal data).'),
+      })
+      .strict(),
     token: z
       .object({
         existingSecret: z.string().describe('Use this Secret (every key a token) instead of generating one.'),
@@ -91,14 +117,52 @@ export const chartValuesSchema = z
         metricsFrom: z.array(z.record(z.string(), z.unknown())).describe('Peers allowed to scrape metrics.'),
       })
       .strict(),
-    serviceMonitor: z.object({ enabled: z.boolean(), interval: z.string(), labels: labelMap }).strict(),
-    prometheusRule: z.object({ enabled: z.boolean(), labels: labelMap }).strict(),
-    grafanaDashboard: z.object({ enabled: z.boolean(), labels: labelMap }).strict(),
+    serviceMonitor: z
+      .object({
+        enabled: z.boolean(),
+        interval: z.string(),
+        labels: labelMap,
+        relabelings: k8sObjects,
+        metricRelabelings: k8sObjects,
+      })
+      .strict(),
+    prometheusRule: z
+      .object({
+        enabled: z.boolean(),
+        labels: labelMap,
+        runbookBaseUrl: z.url().describe('docs/troubleshooting.md as a web page; alerts link to its headings.'),
+        disabled: z
+          .partialRecord(z.enum(alertNames), z.boolean())
+          .describe('Alerts to leave out, by name: { ScimOperatorTokenOld: true }.'),
+      })
+      .strict(),
+    grafanaDashboard: z
+      .object({
+        enabled: z.boolean(),
+        namespace: optionalK8sName.describe("The ConfigMap's namespace (the Grafana sidecar's); empty: the release's."),
+        labels: labelMap,
+        annotations: labelMap,
+        folder: z.string().describe('Grafana folder, set as the annotation named by folderAnnotation.'),
+        folderAnnotation: z.string().min(1),
+      })
+      .strict(),
+    podSecurityContext: k8sObject.describe('The pod securityContext; runAsUser: null for OpenShift restricted-v2.'),
+    securityContext: k8sObject.describe("The operator container's securityContext."),
+    startupProbe: probeTimings({ enabled: true }),
+    livenessProbe: probeTimings(),
+    readinessProbe: probeTimings(),
+    strategy: k8sObject.describe('The Deployment strategy; empty: Kubernetes defaults.'),
+    extraArgs: z.array(z.string()).describe('Appended to the operator command line.'),
+    extraEnv: k8sObjects,
+    extraVolumes: k8sObjects,
+    extraVolumeMounts: k8sObjects,
+    tests: z.object({ image: imageValues }).strict(),
     podAnnotations: labelMap,
     podLabels: labelMap,
     nodeSelector: labelMap,
     tolerations: z.array(z.record(z.string(), z.unknown())),
     affinity: z.record(z.string(), z.unknown()),
+    topologySpreadConstraints: k8sObjects.describe('Without a labelSelector, one for these pods is filled in.'),
     priorityClassName: z.string(),
   })
   .strict();

@@ -20,6 +20,33 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
 {{ include "scim-operator.selectorLabels" . }}
 app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- with (include "scim-operator.commonLabels" . | fromYaml) }}
+{{ toYaml . }}
+{{- end }}
+{{- end -}}
+
+{{- /* global.commonLabels, then commonLabels over them: a parent chart labels all its subcharts, this chart its own. */ -}}
+{{- define "scim-operator.commonLabels" -}}
+{{- $global := ((.Values.global).commonLabels) | default dict -}}
+{{- toYaml (merge (deepCopy (.Values.commonLabels | default dict)) $global) -}}
+{{- end -}}
+
+{{- /* An image reference from {repository, tag, digest}: the digest wins over the tag; the tag defaults to appVersion. */ -}}
+{{- define "scim-operator.image" -}}
+{{- $image := index . 0 -}}
+{{- if $image.digest -}}
+{{- printf "%s@%s" $image.repository $image.digest -}}
+{{- else -}}
+{{- printf "%s:%s" $image.repository ($image.tag | default (index . 1)) -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "scim-operator.imagePullSecrets" -}}
+{{- $secrets := concat (((.Values.global).imagePullSecrets) | default list) (.Values.imagePullSecrets | default list) | uniq -}}
+{{- with $secrets }}
+imagePullSecrets:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
 {{- end -}}
 
 {{- define "scim-operator.selectorLabels" -}}
