@@ -36,9 +36,7 @@ export const imageValues = z
   .object({
     repository: z.string().min(1),
     tag: z.string(),
-    digest: z
-      .union([z.literal(''), z.string().regex(/^sha256:[0-9a-f]{64}$/, 'sha256: and 64 hex digits')])
-      .optional(),
+    digest: z.union([z.literal(''), z.string().regex(/^sha256:[0-9a-f]{64}$/, 'sha256: and 64 hex digits')]).optional(),
     pullPolicy: z.enum(['Always', 'IfNotPresent', 'Never']),
   })
   .strict();

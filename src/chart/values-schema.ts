@@ -132,7 +132,8 @@ export const chartValuesSchema = z
         labels: labelMap,
         runbookBaseUrl: z.url().describe('docs/troubleshooting.md as a web page; alerts link to its headings.'),
         disabled: z
-          .partialRecord(z.enum(alertNames), z.boolean())
+          .object(Object.fromEntries(alertNames.map((name) => [name, z.boolean().optional()])))
+          .strict()
           .describe('Alerts to leave out, by name: { ScimOperatorTokenOld: true }.'),
       })
       .strict(),

@@ -50,7 +50,7 @@ describe('the Helm chart, rendered', () => {
   it('grants the operator exactly the ClusterRole the tests run it with: no *, no escalate, bind only on the allowlist', async () => {
     for (const args of [[], ['-f', allOn]]) {
       const rendered = docs((await helm(['template', 'r', chartDir, '-n', 'ops', ...args])).stdout);
-      const clusterRole = rendered.find((d) => d.kind === 'ClusterRole')!;
+      const clusterRole = rendered.find((d) => d.kind === 'ClusterRole' && d.metadata.name === 'r-scim-operator')!;
       const values = args.length ? ['view', 'edit'] : ['view', 'edit', 'admin'];
       const expected = operatorClusterRole({
         name: 'x',
