@@ -1,9 +1,13 @@
+import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { loadAll } from 'js-yaml';
+import { promisify } from 'node:util';
+import { CoreV1Api } from '@kubernetes/client-node';
+import { dump, loadAll } from 'js-yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 import { alertNames } from '../../src/chart/values-schema.ts';
+import { adminKubeConfig, controlPlane, uniqueName } from '../support/cluster.ts';
 import { chartDir, helm } from '../support/helm.ts';
 
 /** The values platform teams expect of a chart (cert-manager, external-secrets, ingress-nginx), rendered. */
@@ -16,6 +20,7 @@ type Doc = {
   rules?: any[];
   data?: Record<string, string>;
 };
+const run = promisify(execFile);
 const allOn = path.join(chartDir, 'ci/all-on-values.yaml');
 const render = async (args: string[], chart = chartDir) =>
   (loadAll((await helm(['template', 'r', chart, '-n', 'ops', ...args])).stdout) as (Doc | null)[]).filter(
@@ -87,6 +92,42 @@ describe('the chart as a subchart', () => {
 });
 
 describe('the chart, with every option turned on', () => {
+  it('renders objects the API server accepts (server-side dry run; Prometheus Operator kinds and CRDs aside)', async () => {
+    const namespace = uniqueName('all-on');
+    await adminKubeConfig()
+      .makeApiClient(CoreV1Api)
+      .createNamespace({ body: { metadata: { name: namespace } } });
+    const rendered = (
+      await helm([
+        'template',
+        'r',
+        chartDir,
+        '-n',
+        namespace,
+        '-f',
+        allOn,
+        '--set',
+        `grafanaDashboard.namespace=${namespace}`,
+      ])
+    ).stdout;
+    const skipped = ['CustomResourceDefinition', 'PrometheusRule', 'ServiceMonitor', 'AccessMapping'];
+    const docs = (loadAll(rendered) as (Doc | null)[]).filter((d): d is Doc => d !== null && !skipped.includes(d.kind));
+    expect(docs.map((d) => d.kind)).toEqual(expect.arrayContaining(['Deployment', 'Pod', 'ClusterRole']));
+    const file = path.join(await mkdtemp(path.join(tmpdir(), 'scim-all-on-')), 'all-on.yaml');
+    temp.push(path.dirname(file));
+    await writeFile(file, docs.map((d) => dump(d)).join('---\n'));
+    const kubectl = path.join(controlPlane().binDir, 'kubectl');
+    const { stdout } = await run(kubectl, [
+      'apply',
+      '--dry-run=server',
+      '-f',
+      file,
+      `--kubeconfig=${controlPlane().adminKubeconfig}`,
+    ]);
+    expect(stdout.trim().split('\n')).toHaveLength(docs.length);
+    expect(stdout).toContain('deployment.apps/r-scim-operator created (server dry run)');
+  });
+
   it('runs the pinned image with the pod and container settings from the values', async () => {
     const docs = await render(['-f', allOn]);
     const spec = podSpec(docs);
