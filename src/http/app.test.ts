@@ -300,7 +300,7 @@ describe('failures', () => {
       logger,
     });
     try {
-      const reply = await broken.call('GET', '/Users/some-id');
+      const reply = await broken.call('GET', `/Users/${crypto.randomUUID()}`);
       expect(reply.status).toBe(500);
       expect(JSON.stringify(reply.body)).not.toContain('etcd');
       expect(reply.body).toMatchObject({ schemas: [ERROR_SCHEMA], status: '500' });

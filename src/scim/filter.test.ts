@@ -11,13 +11,13 @@ const ENTERPRISE = ENTERPRISE_USER_SCHEMA;
 /** Entra's U3 user, with the enterprise extension, roles and an address added. */
 const entraUser = {
   schemas: [USER_SCHEMA, ENTERPRISE],
-  id: '2441309d85324e7793ae',
+  id: '2441309d-8532-4e77-93ae-2441309d8532',
   externalId: '7fce0092-d52e-4f76-b727-3955bd72c939',
   meta: {
     resourceType: 'User',
     created: '2018-03-27T19:59:26.000Z',
     lastModified: '2018-03-27T19:59:26.000Z',
-    location: 'https://scim.example.com/Users/2441309d85324e7793ae',
+    location: 'https://scim.example.com/Users/2441309d-8532-4e77-93ae-2441309d8532',
     version: 'W/"1"',
   },
   userName: 'Test_User_00aa00aa-bb11-cc22-dd33-44ee44ee44ee',
@@ -55,12 +55,12 @@ const oktaUser = {
 
 const group = {
   schemas: [GROUP_SCHEMA],
-  id: '927fa2c08dcb4a7fae9e',
+  id: '927fa2c0-8dcb-4a7f-ae9e-927fa2c08dcb',
   externalId: '8aa1a0c0-c4c3-4bc0-b4a5-2ef676900159',
   meta: { resourceType: 'Group', created: '2020-01-01T00:00:00Z', lastModified: '2020-01-01T00:00:00Z' },
   displayName: 'Tour Guides',
   members: [
-    { value: '2441309d85324e7793ae', type: 'User' },
+    { value: '2441309d-8532-4e77-93ae-2441309d8532', type: 'User' },
     { value: 'b7c1d3e5f7091a2b3c4d', type: 'User' },
   ],
 };
@@ -414,9 +414,16 @@ describe('parseFilter', () => {
     expect(() => parseFilter('userName eq "abc"', { maxLength: 10 })).toThrow(/17 characters long; at most 10/);
   });
 
-  it('accepts a long chain of and without a depth error, since it is not nesting', () => {
-    const text = Array.from({ length: 200 }, (_, i) => `a${i} eq ${i}`).join(' and ');
+  it('accepts a chain of limits.maxFilterTerms terms without a depth error, since it is not nesting', () => {
+    const text = Array.from({ length: limits.maxFilterTerms }, (_, i) => `a${i} eq ${i}`).join(' and ');
     expect(parseFilter(text).op).toBe('and');
+  });
+
+  it('rejects one term more than limits.maxFilterTerms with invalidFilter naming the cap', () => {
+    const text = Array.from({ length: limits.maxFilterTerms + 1 }, (_, i) => `a${i} pr`).join(' or ');
+    const error = scimErrorOf(() => parseFilter(text));
+    expect(error.scimType).toBe('invalidFilter');
+    expect(error.message).toContain(`more than ${limits.maxFilterTerms} comparisons (maxFilterTerms)`);
   });
 });
 
@@ -446,10 +453,10 @@ describe('matchesFilter', () => {
       filter: 'userName eq "5e9e0c3c-5b0b-4b4e-8a4f-0d0b8e7c2f1a"',
       expected: false,
     },
-    { name: 'matches id exactly', filter: 'id eq "2441309d85324e7793ae"', expected: true },
+    { name: 'matches id exactly', filter: 'id eq "2441309d-8532-4e77-93ae-2441309d8532"', expected: true },
     {
       name: 'does not match id in another case because id is caseExact',
-      filter: 'id eq "2441309D85324E7793AE"',
+      filter: 'id eq "2441309D-8532-4E77-93AE-2441309D8532"',
       expected: false,
     },
     {
@@ -519,7 +526,7 @@ describe('matchesFilter', () => {
     { name: 'matches ge on an equal string', filter: 'displayName ge "Joy Young"', expected: true },
     {
       name: 'compares caseExact strings with gt by code unit',
-      filter: 'id gt "2441309D85324E7793AE"',
+      filter: 'id gt "2441309D-8532-4E77-93AE-2441309D8532"',
       expected: true,
     },
     { name: 'matches pr on a present attribute', filter: 'userName pr', expected: true },
@@ -586,7 +593,7 @@ describe('matchesFilter', () => {
     },
     {
       name: "T14: matches Entra's reference check id eq and manager eq, where manager means manager.value",
-      filter: 'id eq 2441309d85324e7793ae and manager eq 2819c223-7f76-453a-919d-413861904646',
+      filter: 'id eq 2441309d-8532-4e77-93ae-2441309d8532 and manager eq 2819c223-7f76-453a-919d-413861904646',
       expected: true,
     },
     {
@@ -676,14 +683,14 @@ describe('matchesFilter', () => {
     },
     {
       name: 'matches a Group member with members eq',
-      filter: 'members eq "2441309d85324e7793ae"',
+      filter: 'members eq "2441309d-8532-4e77-93ae-2441309d8532"',
       resource: group,
       type: 'Group',
       expected: true,
     },
     {
       name: 'does not match a Group id in another case because id is caseExact',
-      filter: 'members.value eq "2441309d85324e7793ae" and id eq "927FA2C08DCB4A7FAE9E"',
+      filter: 'members.value eq "2441309d-8532-4e77-93ae-2441309d8532" and id eq "927FA2C0-8DCB-4A7F-AE9E-927FA2C08DCB"',
       resource: group,
       type: 'Group',
       expected: false,
@@ -761,7 +768,13 @@ describe('planQuery', () => {
       filter: `${USER_SCHEMA}:userName eq "x"`,
       expected: { kind: 'eq', attribute: 'userName', value: 'x' },
     },
-    { name: 'plans id eq', filter: 'id eq "abc"', expected: { kind: 'eq', attribute: 'id', value: 'abc' } },
+        {
+      name: 'plans id eq',
+      filter: 'id eq "5d3f0c1e-2b4a-4c6d-8e9f-0a1b2c3d4e5f"',
+      expected: { kind: 'eq', attribute: 'id', value: '5d3f0c1e-2b4a-4c6d-8e9f-0a1b2c3d4e5f' },
+    },
+    { name: 'plans id eq of what is not a resource id as none', filter: 'id eq "."', expected: { kind: 'none' } },
+    { name: 'plans id eq ".." joined by and as none', filter: 'id eq ".." and userName pr', expected: { kind: 'none' } },
     {
       name: "T15: plans Entra's unquoted externalId eq jyoung",
       filter: 'externalId eq jyoung',
@@ -823,8 +836,8 @@ describe('planQuery', () => {
     },
     {
       name: "T14: plans Entra's id eq and manager eq reference check by id",
-      filter: 'id eq 54D382A4 and manager eq 2819c223',
-      expected: { kind: 'eq', attribute: 'id', value: '54D382A4' },
+      filter: 'id eq 54D382A4-2050-4C03-94D1-E769F1D15682 and manager eq 2819c223',
+      expected: { kind: 'eq', attribute: 'id', value: '54D382A4-2050-4C03-94D1-E769F1D15682' },
     },
     {
       name: 'scans for or, which may match outside either lookup',
@@ -900,10 +913,10 @@ describe('planQuery', () => {
     'emails eq "joy@home.example"',
     'externalId eq 00ujl29u0le5T6Aj10h7 and active eq false',
     'active eq true and displayName eq "Test User" or userName eq "test.user@okta.local"',
-    'not (userName eq "nobody") and id eq "2441309d85324e7793ae"',
+    'not (userName eq "nobody") and id eq "2441309d-8532-4e77-93ae-2441309d8532"',
     'displayName eq "TOUR GUIDES"',
-    'favouriteColour eq "x" or id eq "927fa2c08dcb4a7fae9e"',
-    'members[value eq "2441309d85324e7793ae"] and displayName pr',
+    'favouriteColour eq "x" or id eq "927fa2c0-8dcb-4a7f-ae9e-927fa2c08dcb"',
+    'members[value eq "2441309d-8532-4e77-93ae-2441309d8532"] and displayName pr',
   ];
 
   it.each(filters)('plans a superset of what matches: %s', (text) => {

@@ -18,6 +18,8 @@ import {
   splitAttributePath,
 } from './attribute-path.ts';
 import { invalidFilter } from './errors.ts';
+import { isPlainObject, parseBoolean } from './json-values.ts';
+import { isResourceId } from './resource-id.ts';
 import type { AttributeDefinition, ResourceTypeName } from './schemas.ts';
 import { limits } from './schemas.ts';
 import type { IndexedAttribute, QueryPlan } from './store.ts';
@@ -43,6 +45,8 @@ export interface ParseFilterOptions {
   maxLength?: number;
   /** Deepest nesting of parentheses and brackets accepted; defaults to `limits.maxFilterDepth`. */
   maxDepth?: number;
+  /** Most comparisons and `pr` tests accepted; defaults to `limits.maxFilterTerms`. */
+  maxTerms?: number;
 }
 
 const COMPARE_OPS: readonly string[] = ['eq', 'ne', 'co', 'sw', 'ew', 'gt', 'ge', 'lt', 'le'] satisfies CompareOp[];
@@ -63,7 +67,8 @@ interface Token {
 
 /**
  * Parses a filter. Throws `invalidFilter` naming what was expected at which position (1-based), and also when the
- * text is longer than `maxLength` or nests deeper than `maxDepth`.
+ * text is longer than `maxLength`, nests deeper than `maxDepth` or has more than `maxTerms` terms, so that evaluating
+ * it against one resource costs a bounded amount of work. Parsing is linear in the length of the text.
  */
 export function parseFilter(text: string, options: ParseFilterOptions = {}): Filter {
   const maxLength = options.maxLength ?? limits.maxFilterLength;
@@ -71,7 +76,11 @@ export function parseFilter(text: string, options: ParseFilterOptions = {}): Fil
     throw invalidFilter(`Filter is ${text.length} characters long; at most ${maxLength} are accepted`);
   }
   if (text.trim() === '') throw invalidFilter('Filter is empty');
-  const parser = new FilterParser(tokenize(text), options.maxDepth ?? limits.maxFilterDepth);
+  const parser = new FilterParser(
+    tokenize(text),
+    options.maxDepth ?? limits.maxFilterDepth,
+    options.maxTerms ?? limits.maxFilterTerms,
+  );
   return parser.parse();
 }
 
@@ -127,12 +136,15 @@ function readString(text: string, start: number): Token {
 class FilterParser {
   readonly tokens: Token[];
   readonly maxDepth: number;
+  readonly maxTerms: number;
   index = 0;
   depth = 0;
+  terms = 0;
 
-  constructor(tokens: Token[], maxDepth: number) {
+  constructor(tokens: Token[], maxDepth: number, maxTerms: number) {
     this.tokens = tokens;
     this.maxDepth = maxDepth;
+    this.maxTerms = maxTerms;
   }
 
   parse(): Filter {
@@ -209,6 +221,11 @@ class FilterParser {
   }
 
   private parseCondition(path: AttributePath, pathToken: Token): Filter {
+    if (++this.terms > this.maxTerms) {
+      throw invalidFilter(
+        `Filter has more than ${this.maxTerms} comparisons (maxFilterTerms) at position ${pathToken.start + 1}`,
+      );
+    }
     const opToken = this.next();
     const op = opToken.kind === 'word' ? opToken.text.toLowerCase() : '';
     if (op === 'pr') return { op: 'pr', path };
@@ -315,7 +332,7 @@ function evaluate(filter: Filter, document: Record<string, unknown>, scope: Scop
       const selection = scope(filter.path, document);
       if (selection?.definition.type !== 'complex') return false;
       const inner = elementScope(selection.definition);
-      return selection.values.some((element) => isRecord(element) && evaluate(filter.filter, element, inner));
+      return selection.values.some((element) => isPlainObject(element) && evaluate(filter.filter, element, inner));
     }
     default: {
       const selection = compared(scope(filter.path, document));
@@ -334,11 +351,11 @@ function resourceScope(type: ResourceTypeName): Scope {
     const found = locateAttribute(type, path);
     if (!found) return undefined;
     const container = found.extension === undefined ? document : read(document, found.extension);
-    const raw = isRecord(container) ? read(container, found.definition.name) : undefined;
+    const raw = isPlainObject(container) ? read(container, found.definition.name) : undefined;
     const elements = found.definition.multiValued ? (Array.isArray(raw) ? raw : []) : [raw];
     const sub = found.subDefinition;
     if (!sub) return { definition: found.definition, values: elements };
-    return { definition: sub, values: elements.map((e) => (isRecord(e) ? read(e, sub.name) : undefined)) };
+    return { definition: sub, values: elements.map((e) => (isPlainObject(e) ? read(e, sub.name) : undefined)) };
   };
 }
 
@@ -355,7 +372,7 @@ function compared(selection: Selection | undefined): Selection | undefined {
   if (selection?.definition.type !== 'complex') return selection;
   const value = findAttribute(selection.definition.subAttributes ?? [], 'value');
   if (!value) return undefined;
-  return { definition: value, values: selection.values.map((e) => (isRecord(e) ? read(e, value.name) : e)) };
+  return { definition: value, values: selection.values.map((e) => (isPlainObject(e) ? read(e, value.name) : e)) };
 }
 
 /**
@@ -383,9 +400,9 @@ function comparison(
     }
     case 'boolean': {
       if (op !== 'eq' && op !== 'ne') throw reject('a boolean is only compared with eq or ne');
-      const expected = toBoolean(literal);
+      const expected = parseBoolean(literal);
       if (expected === undefined) throw reject(`expected true or false, found ${JSON.stringify(literal)}`);
-      return (actual) => toBoolean(actual) === expected;
+      return (actual) => parseBoolean(actual) === expected;
     }
     case 'dateTime': {
       if (op === 'co' || op === 'sw' || op === 'ew') throw reject('co, sw and ew apply to strings only');
@@ -437,23 +454,12 @@ function compareOrdered(op: CompareOp, sign: number): boolean {
   }
 }
 
-function toBoolean(value: unknown): boolean | undefined {
-  if (typeof value === 'boolean') return value;
-  if (typeof value !== 'string') return undefined;
-  const lower = value.toLowerCase();
-  return lower === 'true' ? true : lower === 'false' ? false : undefined;
-}
-
 /** RFC 7644: present means a non-empty value, or for a complex attribute a non-empty node. */
 function isPresent(value: unknown): boolean {
   if (value === undefined || value === null || value === '') return false;
   if (Array.isArray(value)) return value.some(isPresent);
-  if (isRecord(value)) return Object.values(value).some(isPresent);
+  if (isPlainObject(value)) return Object.values(value).some(isPresent);
   return true;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** Documents use canonical names; a differently cased key is still found. */
@@ -472,8 +478,8 @@ const NONE: QueryPlan = { kind: 'none' };
 /**
  * The cheapest store lookup whose result contains every resource `filter` can match; the caller applies
  * `matchesFilter` to the result. An `eq` on an indexed attribute (alone or as an operand of `and`) becomes
- * `{ kind: 'eq' }` with the literal as given; a filter that only tests unknown attributes becomes `none`; anything
- * else is `all`. Throws `invalidFilter` for operator/type mismatches, so that error does not depend on the data.
+ * `{ kind: 'eq' }` with the literal as given; a filter that only tests unknown attributes, or `id eq` something that
+ * is not a resource id, becomes `none`; anything else is `all`. Throws `invalidFilter` for operator/type mismatches, so that error does not depend on the data.
  */
 export function planQuery(filter: Filter, type: ResourceTypeName): QueryPlan {
   validate(filter, resourceScope(type));
@@ -508,6 +514,8 @@ function plan(filter: Filter, type: ResourceTypeName): QueryPlan {
       if (!found) return NONE;
       if (filter.op !== 'eq' || filter.value === null || found.extension !== undefined) return ALL;
       const attribute = indexedAttribute(type, found.definition.name, found.subDefinition?.name);
+      // Ids are server-issued UUIDs: `id eq "."` names nothing, and must not reach the store as a name to read.
+      if (attribute === 'id' && !isResourceId(filter.value)) return NONE;
       return attribute ? eqPlan(attribute, filter.value) : ALL;
     }
   }

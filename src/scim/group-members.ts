@@ -4,13 +4,16 @@
  */
 
 import { invalidValue } from './errors.ts';
+import { isResourceId } from './resource-id.ts';
+import { limits } from './schemas.ts';
 import type { ScimStore, StoreContext, StoredMember } from './store.ts';
 
 /**
  * The members to store for `requested`: each must be an existing User or Group of this connection (a dangling member
  * would become an RBAC subject nobody provisioned, T45), and a group may not contain itself. A member sent without
  * `type` gets the type of what its id names. One `existing` call per type, so a 1,000-member PATCH costs no 1,000
- * reads.
+ * reads. Throws `invalidValue` without asking the store when there are more than `limits.maxMembersPerRequest`
+ * members or a value is not a resource id, and skips the Group lookup when a member typed `User` is already missing.
  */
 export async function resolveMembers(
   store: ScimStore,
@@ -18,11 +21,20 @@ export async function resolveMembers(
   requested: StoredMember[],
   groupId: string | undefined,
 ): Promise<StoredMember[]> {
+  if (requested.length > limits.maxMembersPerRequest) {
+    throw invalidValue(
+      `The request names ${requested.length} group members; at most ${limits.maxMembersPerRequest} (maxMembersPerRequest) are accepted`,
+    );
+  }
+  const malformed = requested.find((member) => !isResourceId(member.value));
+  if (malformed) throw invalidValue(`Member '${truncate(malformed.value)}' is not a resource id`);
   const self = requested.find((member) => member.value === groupId);
   if (self) throw invalidValue(`Group ${groupId} cannot be a member of itself`);
   const ids = (type: 'User' | 'Group') =>
     requested.filter((m) => m.type === type || m.type === undefined).map((m) => m.value);
   const users = await store.existing(ctx, 'User', ids('User'));
+  const missingUser = requested.find((m) => m.type === 'User' && !users.has(m.value));
+  if (missingUser) throw notAMember(missingUser);
   const untypedLeft = requested.filter((m) => m.type === 'Group' || (m.type === undefined && !users.has(m.value)));
   const groups = untypedLeft.length
     ? await store.existing(
@@ -34,8 +46,15 @@ export async function resolveMembers(
   return requested.map((member) => {
     const type = member.type ?? (users.has(member.value) ? 'User' : groups.has(member.value) ? 'Group' : undefined);
     const exists = type === 'User' ? users.has(member.value) : type === 'Group' && groups.has(member.value);
-    if (!type || !exists)
-      throw invalidValue(`Member ${member.value} is not an existing ${member.type ?? 'User or Group'}`);
+    if (!type || !exists) throw notAMember(member);
     return { value: member.value, type };
   });
+}
+
+function notAMember(member: StoredMember) {
+  return invalidValue(`Member ${member.value} is not an existing ${member.type ?? 'User or Group'}`);
+}
+
+function truncate(text: string): string {
+  return text.length > 40 ? `${text.slice(0, 40)}...` : text;
 }

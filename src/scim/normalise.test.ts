@@ -711,12 +711,12 @@ describe('normalisePatchRequest', () => {
     expect(normalisePatchRequest('User', { operations: [{ op: 'add', path: 'title', value: 'x' }] })).toHaveLength(1);
   });
 
-  it('rejects more than limits.maxPatchOperations operations with 413', () => {
+  it('rejects more than limits.maxPatchOperations operations with 400 tooMany naming the cap', () => {
     const operations = Array.from({ length: limits.maxPatchOperations + 1 }, () => ({
       op: 'add',
       path: 'title',
       value: 'x',
     }));
-    expectScimError(() => normalisePatchRequest('User', patchBody(...operations)), 413, undefined);
+    expectScimError(() => normalisePatchRequest('User', patchBody(...operations)), 400, 'tooMany');
   });
 });

@@ -9,10 +9,13 @@
  */
 
 import type { AttributePath, PatchPath } from './attribute-path.ts';
+import type { Filter } from './filter.ts';
 import { locateAttribute, parsePatchPath } from './attribute-path.ts';
-import { invalidPath, invalidSyntax, invalidValue, mutability, noTarget, payloadTooLarge } from './errors.ts';
+import { invalidPath, invalidSyntax, invalidValue, mutability, noTarget, tooMany } from './errors.ts';
+import { isPlainObject, parseBoolean } from './json-values.ts';
 import type { AttributeDefinition, ResourceTypeName, SchemaDefinition } from './schemas.ts';
 import { commonAttributes, limits, resourceType, schemaById } from './schemas.ts';
+import type { StoredMember } from './store.ts';
 
 export const PATCH_OP_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 
@@ -58,9 +61,11 @@ export function normaliseResource(type: ResourceTypeName, body: unknown): Record
 /**
  * Normalises a PatchOp request body into operations for `applyPatch`. `schemas` may be absent (Okta's examples omit
  * it) but, when present, must name the PatchOp URN. `Operations` must be a non-empty array of at most
- * `limits.maxPatchOperations` entries (413 beyond, as RFC 7644 section 3.7.4 does for Bulk). `op` is
+ * `limits.maxPatchOperations` entries (`tooMany` beyond, checked before any operation is read). `op` is
  * case-insensitive. Throws `invalidSyntax` for a malformed request, `invalidPath` for an unknown or unsupported path,
- * `noTarget` for `remove` without a path and `invalidValue` for a value of the wrong type.
+ * `noTarget` for `remove` without a path and `invalidValue` for a value of the wrong type, a multi-valued value with
+ * more than its attribute's `maxValues` elements, or more than `limits.maxMembersPerRequest` member values and
+ * member filter terms in all operations together.
  */
 export function normalisePatchRequest(type: ResourceTypeName, body: unknown): PatchOperation[] {
   if (!isPlainObject(body)) throw invalidSyntax('The request body must be a JSON object');
@@ -74,9 +79,41 @@ export function normalisePatchRequest(type: ResourceTypeName, body: unknown): Pa
     throw invalidSyntax('Operations must be a non-empty array');
   }
   if (operations.length > limits.maxPatchOperations) {
-    throw payloadTooLarge(`At most ${limits.maxPatchOperations} PATCH operations are accepted per request`);
+    throw tooMany(
+      `The request has ${operations.length} PATCH operations; at most ${limits.maxPatchOperations} (maxPatchOperations) are accepted`,
+    );
   }
-  return operations.flatMap((operation, index) => normaliseOperation(type, operation, index));
+  const normalised: PatchOperation[] = [];
+  let members = 0;
+  operations.forEach((operation, index) => {
+    for (const one of normaliseOperation(type, operation, index)) {
+      members += memberCount(one);
+      if (members > limits.maxMembersPerRequest) throw tooManyMembers(members);
+      normalised.push(one);
+    }
+  });
+  return normalised;
+}
+
+/** How many members an operation names: its member values, or the terms of its `members[...]` filter. */
+function memberCount(operation: PatchOperation): number {
+  const { path, value } = operation;
+  if (!path) return isPlainObject(value) && Array.isArray(value.members) ? value.members.length : 0;
+  if (!sameName(path.attribute.attribute, 'members') || path.attribute.schema !== undefined) return 0;
+  if (path.valueFilter) return filterTerms(path.valueFilter);
+  return Array.isArray(value) ? value.length : value === undefined ? 0 : 1;
+}
+
+function filterTerms(filter: Filter): number {
+  if (filter.op === 'and' || filter.op === 'or') return filterTerms(filter.left) + filterTerms(filter.right);
+  if (filter.op === 'not') return filterTerms(filter.filter);
+  return 1;
+}
+
+function tooManyMembers(count: number) {
+  return invalidValue(
+    `The request names ${count} or more group members; at most ${limits.maxMembersPerRequest} (maxMembersPerRequest) are accepted per request: send the rest in further requests`,
+  );
 }
 
 function normaliseOperation(type: ResourceTypeName, raw: unknown, index: number): PatchOperation[] {
@@ -323,6 +360,9 @@ function normaliseValue(
   if (!def.multiValued) return normaliseSingle(def, raw, label, mode, onClearedSub);
   const list = Array.isArray(raw) ? raw : def.type === 'complex' && isPlainObject(raw) ? [raw] : undefined;
   if (!list) throw invalidValue(`Attribute '${label}' must be an array`);
+  // Counted before any element is read, so an oversized list costs nothing beyond its parsing.
+  if (isMember(def) && list.length > limits.maxMembersPerRequest) throw tooManyMembers(list.length);
+  if (def.maxValues !== undefined && list.length > def.maxValues) throw tooManyValues(def, label, list.length);
   const elements = list.map((element, i) => normaliseSingle(def, element, `${label}[${i}]`, mode));
   return isMember(def) ? toMembers(elements, label) : elements.filter((element) => element !== undefined);
 }
@@ -413,12 +453,12 @@ function unpackEntraRole(role: Record<string, unknown>): void {
 }
 
 /** Group members keep only `value` and `type` (display and `$ref` are derived on output); duplicates collapse. */
-function toMembers(elements: unknown[], label: string): { value: string; type?: 'User' | 'Group' }[] {
-  const byValue = new Map<string, { value: string; type?: 'User' | 'Group' }>();
+export function toMembers(elements: unknown[], label: string): StoredMember[] {
+  const byValue = new Map<string, StoredMember>();
   elements.forEach((element, i) => {
     const { value, type } = isPlainObject(element) ? element : {};
     if (typeof value !== 'string') throw invalidValue(`Attribute '${label}[${i}].value' is required`);
-    const member: { value: string; type?: 'User' | 'Group' } = { value };
+    const member: StoredMember = { value };
     if (type !== undefined) {
       const canonical = (['User', 'Group'] as const).find((t) => sameName(t, String(type)));
       if (!canonical) throw invalidValue(`Attribute '${label}[${i}].type' must be 'User' or 'Group'`);
@@ -458,10 +498,16 @@ function clearsWholeAttribute(def: AttributeDefinition, raw: unknown): boolean {
 }
 
 function toBoolean(raw: unknown, label: string): boolean {
-  if (typeof raw === 'boolean') return raw;
-  // Entra without aadOptscim062020 sends "True"/"False" (research 1.5, T24).
-  if (typeof raw === 'string' && /^(true|false)$/i.test(raw)) return raw.toLowerCase() === 'true';
-  throw wrongType(label, 'a boolean');
+  const value = parseBoolean(raw);
+  if (value === undefined) throw wrongType(label, 'a boolean');
+  return value;
+}
+
+/** More values than a multi-valued attribute may hold (the CRD would refuse them too). */
+export function tooManyValues(def: AttributeDefinition, label: string, count: number) {
+  return invalidValue(
+    `Attribute '${label}' has ${count} values; at most ${def.maxValues} (maxValuesPerAttribute) are accepted`,
+  );
 }
 
 function wrongType(label: string, expected: string) {
@@ -500,10 +546,6 @@ export function extensionSchemas(type: ResourceTypeName): SchemaDefinition[] {
 
 export function isMember(def: AttributeDefinition): boolean {
   return def.name === 'members' && def.multiValued && def.type === 'complex';
-}
-
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** Attribute names and keywords compare case-insensitively (RFC 7643 section 2.1). */

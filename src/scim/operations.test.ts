@@ -136,17 +136,27 @@ describe('members', () => {
     expect(getMembers).not.toHaveBeenCalled();
   });
 
-  it('filters groups on their members', async () => {
+  it('filters groups selected by an index on their members, as Entra checks a membership', async () => {
     const { service } = setup();
     const user = await service.create(ctx, 'User', { userName: 'member' });
     const userId = String(user.document.id);
     await service.create(ctx, 'Group', { displayName: 'With', members: [{ value: userId }] });
     await service.create(ctx, 'Group', { displayName: 'Without' });
     const found = await service.list(ctx, 'Group', {
-      filter: `members.value eq "${userId}"`,
+      filter: `displayName eq "With" and members.value eq "${userId}"`,
       attributes: ['displayName'],
     });
     expect(found.Resources.map((group) => group.displayName)).toEqual(['With']);
+    const without = await service.list(ctx, 'Group', { filter: `displayName eq "Without" and members eq "${userId}"` });
+    expect(without.totalResults).toBe(0);
+  });
+
+  it('refuses with invalidFilter a filter on members that does not select groups by an index', async () => {
+    const { service } = setup();
+    for (const filter of ['members pr', 'members.value eq "5d3f0c1e-2b4a-4c6d-8e9f-0a1b2c3d4e5f"']) {
+      const error = await rejection(service.list(ctx, 'Group', { filter }));
+      expect({ status: error.status, scimType: error.scimType }).toEqual({ status: 400, scimType: 'invalidFilter' });
+    }
   });
 
   it('refuses a group as a member of itself', async () => {

@@ -10,16 +10,25 @@
  * - A PATCH that loses a version race the client did not ask about (no If-Match) is re-read and re-applied, so two
  *   IdP workers adding members to one group at once never lose an add.
  * - A member must be an existing User or Group of the same connection (never a dangling RBAC subject, T45).
+ * - Group listings leave `members` out unless `attributes` names them: each group's members cost store reads, and
+ *   Entra and Okta never need them from a listing (Entra asks for `excludedAttributes=members`). A listing that does
+ *   return them holds at most `limits.maxGroupsWithMembers` groups per page (RFC 7644 section 3.4.2.4 lets a page be
+ *   shorter than `count`) and `limits.maxMembersPerListing` members in all. A filter naming `members` must also
+ *   select groups by an index (`id`, `externalId` or `displayName` `eq`), as Entra's `id eq "g" and members eq "u"`
+ *   does; a listing by member alone would read every group's members.
+ * - Every cap in `limits` is checked before the store is asked anything it scales with; an id that is not a
+ *   server-issued UUID is a 404 without a store call (`resource-id.ts`).
  */
 
-import { mutability, notFound, preconditionFailed, ScimError, unavailable } from './errors.ts';
+import { invalidFilter, mutability, notFound, preconditionFailed, ScimError, tooMany, unavailable } from './errors.ts';
 import { type Filter, matchesFilter, parseFilter, planQuery } from './filter.ts';
 import { resolveMembers } from './group-members.ts';
 import { type ListResponse, listResponse, type PageRequest, pageOf, resolvePage } from './list-response.ts';
 import type { PatchOperation } from './normalise.ts';
 import { normalisePatchRequest, normaliseResource } from './normalise.ts';
 import { applyPatch } from './patch.ts';
-import { isReturned, type ProjectionOptions, project } from './projection.ts';
+import { assertProjectionWithinLimits, isReturned, type ProjectionOptions, project } from './projection.ts';
+import { isResourceId } from './resource-id.ts';
 import { buildResourceDocument, resourceLocation, toETag, versionsFromIfMatch } from './resource-document.ts';
 import { type AttributeDefinition, limits, type ResourceTypeName, resourceType, schemaById } from './schemas.ts';
 import type { MemberChange, ScimStore, StoreContext, StoredMember, StoredResource } from './store.ts';
@@ -86,6 +95,7 @@ export function createScimService(options: ScimServiceOptions): ScimService {
   const maxPatchAttempts = options.maxPatchAttempts ?? 10;
 
   async function mustGet(ctx: StoreContext, type: ResourceTypeName, id: string): Promise<StoredResource> {
+    assertResourceId(type, id);
     const found = await store.get(ctx, type, id);
     if (!found) throw notFound(`${type} ${id} not found`);
     return found;
@@ -125,26 +135,47 @@ export function createScimService(options: ScimServiceOptions): ScimService {
     baseUrl,
 
     async list(ctx, type, query = {}) {
-      const filter =
-        query.filter === undefined
-          ? undefined
-          : parseFilter(query.filter, {
-              maxLength: limits.maxFilterLength,
-              maxDepth: limits.maxFilterDepth,
-            });
-      const candidates = await store.query(ctx, type, filter ? planQuery(filter, type) : { kind: 'all' });
+      assertProjectionWithinLimits(query);
+      const filter = query.filter === undefined ? undefined : parseFilter(query.filter);
+      const plan = filter ? planQuery(filter, type) : ({ kind: 'all' } as const);
+      const filtersMembers = type === 'Group' && filter !== undefined && mentions(filter, 'members');
+      if (filtersMembers && plan.kind === 'all') {
+        throw invalidFilter(
+          'A filter on members must also select groups by id, externalId or displayName with eq, as in id eq "<group id>" and members eq "<member id>"',
+        );
+      }
+      const candidates = await store.query(ctx, type, plan);
+      if (filtersMembers && candidates.length > limits.maxGroupsWithMembers) {
+        throw tooMany(
+          `The filter selects ${candidates.length} groups whose members it tests; at most ${limits.maxGroupsWithMembers} (maxGroupsWithMembers) are examined`,
+        );
+      }
       const matched = filter ? await filterResources(ctx, type, candidates, filter) : candidates;
-      const page = resolvePage(query, maxResults);
+      const projection = listingProjection(type, query);
+      const withMembers = type === 'Group' && isReturned(type, 'members', projection);
+      const page = resolvePage(query, withMembers ? Math.min(maxResults, limits.maxGroupsWithMembers) : maxResults);
       const resources: Record<string, unknown>[] = [];
-      for (const stored of pageOf(matched, page)) resources.push((await answer(ctx, type, stored, query)).document);
+      let inlined = 0;
+      for (const stored of pageOf(matched, page)) {
+        const members = withMembers ? await store.getMembers(ctx, stored.id) : undefined;
+        inlined += members?.length ?? 0;
+        if (inlined > limits.maxMembersPerListing) {
+          throw tooMany(
+            `This page would hold more than ${limits.maxMembersPerListing} members (maxMembersPerListing): list groups with excludedAttributes=members, a smaller count, or read large groups one at a time`,
+          );
+        }
+        resources.push((await answer(ctx, type, stored, projection, members ? { members } : {})).document);
+      }
       return listResponse(resources, matched.length, page.startIndex);
     },
 
     async get(ctx, type, id, projection = {}) {
+      assertProjectionWithinLimits(projection);
       return answer(ctx, type, await mustGet(ctx, type, id), projection);
     },
 
     async create(ctx, type, body, projection = {}) {
+      assertProjectionWithinLimits(projection);
       const { members, ...attributes } = normaliseResource(type, body);
       if (type === 'Group') {
         const stored = await resolveMembers(store, ctx, asMembers(members), undefined);
@@ -155,6 +186,7 @@ export function createScimService(options: ScimServiceOptions): ScimService {
     },
 
     async replace(ctx, type, id, body, request = {}) {
+      assertProjectionWithinLimits(request);
       const current = await mustGet(ctx, type, id);
       assertSameId(body, id);
       const { members, ...attributes } = normaliseResource(type, body);
@@ -168,6 +200,8 @@ export function createScimService(options: ScimServiceOptions): ScimService {
     },
 
     async patch(ctx, type, id, body, request = {}) {
+      assertProjectionWithinLimits(request);
+      assertResourceId(type, id);
       const operations = normalisePatchRequest(type, body);
       const clientAsked = versionsFromIfMatch(request.ifMatch) !== undefined;
       for (let attempt = 1; ; attempt++) {
@@ -192,6 +226,7 @@ export function createScimService(options: ScimServiceOptions): ScimService {
     },
 
     async delete(ctx, type, id, request = {}) {
+      assertResourceId(type, id);
       const versions = versionsFromIfMatch(request.ifMatch);
       const current = versions && versions.length > 1 ? await store.get(ctx, type, id) : undefined;
       const ifMatch = expectedVersion(request.ifMatch, current);
@@ -247,6 +282,18 @@ export function createScimService(options: ScimServiceOptions): ScimService {
     }
     return matched;
   }
+}
+
+/** Group listings leave `members` out unless `attributes` names them (see the decisions above). */
+function listingProjection(type: ResourceTypeName, query: ProjectionOptions): ProjectionOptions {
+  if (type !== 'Group') return query;
+  if (query.attributes?.length && isReturned(type, 'members', { attributes: query.attributes })) return query;
+  return { ...query, excludedAttributes: [...(query.excludedAttributes ?? []), 'members'] };
+}
+
+/** Only server-issued ids name resources; anything else is a 404 that never reaches the store. */
+function assertResourceId(type: ResourceTypeName, id: string): void {
+  if (!isResourceId(id)) throw notFound(`${type} ${id.length > 40 ? `${id.slice(0, 40)}...` : id} not found`);
 }
 
 function mentions(filter: Filter, attribute: string): boolean {

@@ -11,16 +11,19 @@ import { invalidFilter, invalidPath, invalidValue, mutability, noTarget } from '
 import type { Filter } from './filter.ts';
 import { matchesFilter } from './filter.ts';
 import type { PatchOp, PatchOperation } from './normalise.ts';
+import { isPlainObject } from './json-values.ts';
 import {
   assertMultiValuedRules,
   canonicalValue,
   coreSchema,
   extensionSchemas,
   isMember,
-  isPlainObject,
   objectAt,
   sameName,
+  toMembers,
+  tooManyValues,
 } from './normalise.ts';
+import { isResourceId } from './resource-id.ts';
 import type { AttributeDefinition, ResourceTypeName } from './schemas.ts';
 import type { MemberChange, StoredMember } from './store.ts';
 
@@ -47,8 +50,13 @@ export interface PatchResult {
  * - `invalidValue` for a value of the wrong type, the removal of a required attribute (the RFC names no scimType for
  *   it; `invalidValue` is "a required value was missing") or a multi-valued attribute left with two primaries or two
  *   values of one canonical type;
- * - `noTarget` for `remove` without a path, and for a filtered `replace` that matches nothing and whose filter does
- *   not describe a new element (anything but `eq` joined by `and`).
+ * - `noTarget` for `remove` without a path, for a filtered `replace` that matches nothing and whose filter does
+ *   not describe a new element (anything but `eq` joined by `and`), and for the removal of a member by a value that
+ *   is not a resource id (it can name no member).
+ *
+ * Cost: every operation is linear in the values it names plus the values of its target, and a multi-valued target
+ * never holds more than its `maxValues` (`invalidValue` beyond, checked after each operation), so a request costs at
+ * most `limits.maxPatchOperations` times that.
  */
 export function applyPatch(
   type: ResourceTypeName,
@@ -170,7 +178,7 @@ class Patch {
       throw invalidFilter(`'${def.name}' is single-valued: a value filter can only select it for removal`);
     }
     const container = this.container(target.extension);
-    const before = structuredClone(container[def.name]);
+    const before = def.mutability === 'immutable' ? structuredClone(container[def.name]) : undefined;
     let canonical: unknown;
     if (op !== 'remove') {
       const shape = target.filter && !sub ? { ...def, multiValued: false } : (sub ?? def);
@@ -186,6 +194,10 @@ class Patch {
     if (def.mutability === 'immutable' && before !== undefined && !isDeepStrictEqual(before, container[def.name])) {
       throw mutability(`Attribute '${target.label}' is immutable and already has a value`);
     }
+    const values = container[def.name];
+    if (def.maxValues !== undefined && Array.isArray(values) && values.length > def.maxValues) {
+      throw tooManyValues(def, target.label, values.length);
+    }
     if (!target.extension) this.touched.add(def.name);
   }
 
@@ -193,7 +205,14 @@ class Patch {
     const existing = container[def.name];
     if (def.multiValued) {
       const elements = Array.isArray(existing) ? existing : [];
-      const added = (value as unknown[]).filter((v) => !elements.some((e) => isDeepStrictEqual(e, v)));
+      // Hashed, not pairwise: the cost of an add is linear in the values it names plus the values already there.
+      const seen = new Set(elements.map(valueKey));
+      const added = (value as unknown[]).filter((v) => {
+        const key = valueKey(v);
+        if (seen.has(key)) return false;
+        seen.add(key);
+        return true;
+      });
       if (elements.length + added.length > 0) container[def.name] = [...elements, ...added];
       demoteOtherPrimaries(container[def.name], added);
     } else if (def.type === 'complex' && isPlainObject(existing) && !pointsElsewhere(existing, value)) {
@@ -293,13 +312,13 @@ class Patch {
       if (op !== 'remove') throw invalidPath('A filtered members path is only supported in remove');
       const ids = memberIds(target.filter);
       if (!ids) throw invalidFilter('Members can only be selected with value eq "<id>", optionally joined by or');
-      this.members.remove(ids);
+      this.members.remove(assertMemberIds(ids));
     } else if (op === 'remove' && (value === undefined || value === null)) {
       this.members.removeAll();
     } else if (op === 'remove') {
-      this.members.remove(toMembers(value).map((m) => m.value));
+      this.members.remove(assertMemberIds(membersOf(value).map((m) => m.value)));
     } else {
-      const members = toMembers(canonicalValue(target.def, value, 'members') ?? []);
+      const members = membersOf(canonicalValue(target.def, value, 'members') ?? []);
       if (op === 'add') this.members.add(members);
       else this.members.replace(members);
     }
@@ -351,16 +370,27 @@ class MemberChanges {
   }
 }
 
-function toMembers(value: unknown): StoredMember[] {
+function membersOf(value: unknown): StoredMember[] {
   if (!Array.isArray(value)) throw invalidValue("Attribute 'members' must be an array");
-  return value.map((member, i) => {
-    if (!isPlainObject(member) || typeof member.value !== 'string') {
-      throw invalidValue(`Attribute 'members[${i}].value' is required`);
-    }
-    return member.type === 'User' || member.type === 'Group'
-      ? { value: member.value, type: member.type }
-      : { value: member.value };
-  });
+  return toMembers(value, 'members');
+}
+
+/** Ids are server-issued UUIDs: a removal naming anything else has no target (RFC 7644 section 3.5.2.2). */
+function assertMemberIds(ids: string[]): string[] {
+  const bad = ids.find((id) => !isResourceId(id));
+  if (bad !== undefined) throw noTarget(`'${truncate(bad)}' is not a resource id, so it names no member`);
+  return ids;
+}
+
+function truncate(text: string): string {
+  return text.length > 40 ? `${text.slice(0, 40)}...` : text;
+}
+
+/** A key equal for two canonical values exactly when they are deep-equal (object keys in any order). */
+function valueKey(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    isPlainObject(v) ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, v[k]])) : v,
+  );
 }
 
 /** The ids a members filter selects, when it is `value eq "<id>"` or such terms joined by `or`. */

@@ -5,9 +5,12 @@
  * since the RFC gives them no error. `schemas`, `id` and `meta.resourceType` are always returned.
  */
 
+import { isPlainObject } from './json-values.ts';
+import { invalidValue } from './errors.ts';
 import {
   type AttributeDefinition,
   commonAttributes,
+  limits,
   type ResourceTypeName,
   type Returned,
   resourceType,
@@ -27,6 +30,23 @@ interface Node {
 
 /** A set of requested paths: `whole` selects an attribute with all its sub-attributes. */
 type Selection = Map<string, Selection | 'whole'>;
+
+/**
+ * Throws `invalidValue` when `attributes` or `excludedAttributes` lists more than `limits.maxProjectionAttributes`
+ * names: projection runs once per returned resource, so its cost is bounded before a listing starts.
+ */
+export function assertProjectionWithinLimits(options: ProjectionOptions = {}): void {
+  for (const [parameter, names] of [
+    ['attributes', options.attributes],
+    ['excludedAttributes', options.excludedAttributes],
+  ] as const) {
+    if (names && names.length > limits.maxProjectionAttributes) {
+      throw invalidValue(
+        `'${parameter}' lists ${names.length} names; at most ${limits.maxProjectionAttributes} (maxProjectionAttributes) are accepted`,
+      );
+    }
+  }
+}
 
 export function project(
   doc: Record<string, unknown>,
@@ -199,20 +219,17 @@ function selectChildren(
   exclude: Selection | undefined,
 ): unknown {
   if (Array.isArray(value)) {
-    return value.map((item) => (isObject(item) ? selectObject(item, children, include, exclude) : item));
+    return value.map((item) => (isPlainObject(item) ? selectObject(item, children, include, exclude) : item));
   }
-  return isObject(value) ? selectObject(value, children, include, exclude) : value;
+  return isPlainObject(value) ? selectObject(value, children, include, exclude) : value;
 }
 
 function withoutEmpty(value: unknown): unknown {
   if (Array.isArray(value)) {
-    const kept = value.filter((item) => !isObject(item) || Object.keys(item).length > 0);
+    const kept = value.filter((item) => !isPlainObject(item) || Object.keys(item).length > 0);
     return kept.length ? kept : undefined;
   }
-  if (isObject(value)) return Object.keys(value).length ? value : undefined;
+  if (isPlainObject(value)) return Object.keys(value).length ? value : undefined;
   return value;
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}

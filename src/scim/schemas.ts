@@ -21,6 +21,8 @@ export interface AttributeDefinition {
   uniqueness: Uniqueness;
   canonicalValues?: string[];
   referenceTypes?: string[];
+  /** Most values a multi-valued attribute may hold (the CRD's `maxItems`); Group `members` are counted per request. */
+  maxValues?: number;
   subAttributes?: AttributeDefinition[];
 }
 
@@ -41,6 +43,39 @@ export interface ResourceTypeDefinition {
   schema: string;
   schemaExtensions: { schema: string; required: boolean }[];
 }
+
+/**
+ * Every bound on the work one request may cause, in one place. Each is enforced before any per-item store call or any
+ * work that grows faster than the input, so that the worst request at its caps stays cheap (`bench/worst-requests.ts`
+ * measures it). `maxResults` is advertised in `/ServiceProviderConfig` (`filter.maxResults`); SCIM has no field for the
+ * others, so `docs/configuration.md` lists them all with what happens over each.
+ */
+export const limits = {
+  /** Largest page, and the default `count`; a larger `count` is lowered to it (RFC 7644 section 3.4.2.4). */
+  maxResults: 1000,
+  /** Largest page of a Group listing that returns `members` (each group costs a member read); larger pages shrink. */
+  maxGroupsWithMembers: 50,
+  /** Members inlined in one Group listing; beyond, 400 `tooMany` (read large groups one at a time). */
+  maxMembersPerListing: 10_000,
+  maxFilterLength: 4096,
+  maxFilterDepth: 16,
+  /** Comparisons and `pr` tests in one filter (Entra and Okta send one or two). */
+  maxFilterTerms: 20,
+  /** Names in `attributes` or in `excludedAttributes`. */
+  maxProjectionAttributes: 64,
+  /** Operations in one PATCH request, counted as sent; beyond, 400 `tooMany`. */
+  maxPatchOperations: 1000,
+  /**
+   * Values of one multi-valued attribute (emails, roles...), in a request and after a PATCH: the CRDs' `maxItems`
+   * (checked by `schemas.test.ts`), so what would fail at the API server fails before any work.
+   */
+  maxValuesPerAttribute: 32,
+  /** `addresses` are larger, and the CRD keeps fewer. */
+  maxAddresses: 16,
+  /** Group members named in one request: POST/PUT `members`, or all member values and filters of one PATCH. */
+  maxMembersPerRequest: 1000,
+  maxBodyBytes: 1024 * 1024,
+} as const;
 
 export const USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
 export const GROUP_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:Group';
@@ -69,6 +104,7 @@ const str = (name: string, description: string, options: Options = {}) => attr(n
 function multiValued(name: string, description: string, types: string[], valueType: AttributeType = 'string') {
   return attr(name, 'complex', description, {
     multiValued: true,
+    maxValues: limits.maxValuesPerAttribute,
     subAttributes: [
       attr(
         'value',
@@ -123,6 +159,7 @@ export const userSchema: SchemaDefinition = {
     multiValued('photos', 'URLs of photos of the User.', ['photo', 'thumbnail'], 'reference'),
     attr('addresses', 'complex', 'A physical mailing address for this User.', {
       multiValued: true,
+      maxValues: limits.maxAddresses,
       subAttributes: [
         str('formatted', 'The full mailing address, formatted for display.'),
         str('streetAddress', 'The full street address component.'),
@@ -237,12 +274,3 @@ export function schemaById(id: string): SchemaDefinition | undefined {
   const lower = id.toLowerCase();
   return schemas.find((s) => s.id.toLowerCase() === lower);
 }
-
-/** Listed for `/ServiceProviderConfig` and enforced by the endpoint. */
-export const limits = {
-  maxResults: 1000,
-  maxFilterLength: 4096,
-  maxFilterDepth: 16,
-  maxPatchOperations: 1000,
-  maxBodyBytes: 1024 * 1024,
-} as const;
