@@ -69,6 +69,11 @@ export const unavailable = (detail: string, retryAfterSeconds = 5) =>
   new ScimError(503, detail, undefined, retryAfterSeconds);
 export const internal = (detail = 'Internal server error') => new ScimError(500, detail);
 
+/** A value quoted in an error detail, cut short: details are shown to IdP admins and logged. */
+export function excerpt(text: string): string {
+  return text.length > 40 ? `${text.slice(0, 40)}...` : text;
+}
+
 /** Maps anything thrown to a ScimError: known ones pass through; the rest become 500 without leaking internals. */
 export function toScimError(err: unknown): ScimError {
   return err instanceof ScimError ? err : internal();

@@ -690,7 +690,8 @@ describe('matchesFilter', () => {
     },
     {
       name: 'does not match a Group id in another case because id is caseExact',
-      filter: 'members.value eq "2441309d-8532-4e77-93ae-2441309d8532" and id eq "927FA2C0-8DCB-4A7F-AE9E-927FA2C08DCB"',
+      filter:
+        'members.value eq "2441309d-8532-4e77-93ae-2441309d8532" and id eq "927FA2C0-8DCB-4A7F-AE9E-927FA2C08DCB"',
       resource: group,
       type: 'Group',
       expected: false,
@@ -768,13 +769,17 @@ describe('planQuery', () => {
       filter: `${USER_SCHEMA}:userName eq "x"`,
       expected: { kind: 'eq', attribute: 'userName', value: 'x' },
     },
-        {
+    {
       name: 'plans id eq',
       filter: 'id eq "5d3f0c1e-2b4a-4c6d-8e9f-0a1b2c3d4e5f"',
       expected: { kind: 'eq', attribute: 'id', value: '5d3f0c1e-2b4a-4c6d-8e9f-0a1b2c3d4e5f' },
     },
     { name: 'plans id eq of what is not a resource id as none', filter: 'id eq "."', expected: { kind: 'none' } },
-    { name: 'plans id eq ".." joined by and as none', filter: 'id eq ".." and userName pr', expected: { kind: 'none' } },
+    {
+      name: 'plans id eq ".." joined by and as none',
+      filter: 'id eq ".." and userName pr',
+      expected: { kind: 'none' },
+    },
     {
       name: "T15: plans Entra's unquoted externalId eq jyoung",
       filter: 'externalId eq jyoung',

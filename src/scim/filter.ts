@@ -17,7 +17,7 @@ import {
   locateAttribute,
   splitAttributePath,
 } from './attribute-path.ts';
-import { invalidFilter } from './errors.ts';
+import { excerpt, invalidFilter } from './errors.ts';
 import { isPlainObject, parseBoolean } from './json-values.ts';
 import { isResourceId } from './resource-id.ts';
 import type { AttributeDefinition, ResourceTypeName } from './schemas.ts';
@@ -283,17 +283,13 @@ class FilterParser {
   }
 
   private unexpected(token: Token, expected: string) {
-    const found = token.kind === 'end' ? 'the end of the filter' : `'${truncate(token.text)}'`;
+    const found = token.kind === 'end' ? 'the end of the filter' : `'${excerpt(token.text)}'`;
     return invalidFilter(`Expected ${expected} at position ${token.start + 1}, found ${found}`);
   }
 }
 
 function isCompareOp(op: string): op is CompareOp {
   return COMPARE_OPS.includes(op);
-}
-
-function truncate(text: string): string {
-  return text.length > 40 ? `${text.slice(0, 40)}...` : text;
 }
 
 // ---- Evaluation ----

@@ -3,10 +3,25 @@
  * atomic store `MemberChange`.
  */
 
-import { invalidValue } from './errors.ts';
+import { excerpt, invalidValue, noTarget } from './errors.ts';
+import { memberIdsOf, type PatchOperation } from './normalise.ts';
 import { isResourceId } from './resource-id.ts';
-import { limits } from './schemas.ts';
+import { limits, type ResourceTypeName } from './schemas.ts';
 import type { ScimStore, StoreContext, StoredMember } from './store.ts';
+
+/**
+ * Refuses, before the store is asked anything, PATCH operations naming a member by something that is not a resource
+ * id: a removal with `noTarget` (its target cannot exist, RFC 7644 section 3.5.2.2), an add or replace with
+ * `invalidValue`.
+ */
+export function assertMemberIds(type: ResourceTypeName, operations: PatchOperation[]): void {
+  for (const operation of operations) {
+    const malformed = memberIdsOf(type, operation).find((id) => !isResourceId(id));
+    if (malformed === undefined) continue;
+    const error = operation.op === 'remove' ? noTarget : invalidValue;
+    throw error(`Member '${excerpt(malformed)}' is not a resource id, so it names no User or Group`);
+  }
+}
 
 /**
  * The members to store for `requested`: each must be an existing User or Group of this connection (a dangling member
@@ -27,7 +42,7 @@ export async function resolveMembers(
     );
   }
   const malformed = requested.find((member) => !isResourceId(member.value));
-  if (malformed) throw invalidValue(`Member '${truncate(malformed.value)}' is not a resource id`);
+  if (malformed) throw invalidValue(`Member '${excerpt(malformed.value)}' is not a resource id`);
   const self = requested.find((member) => member.value === groupId);
   if (self) throw invalidValue(`Group ${groupId} cannot be a member of itself`);
   const ids = (type: 'User' | 'Group') =>
@@ -53,8 +68,4 @@ export async function resolveMembers(
 
 function notAMember(member: StoredMember) {
   return invalidValue(`Member ${member.value} is not an existing ${member.type ?? 'User or Group'}`);
-}
-
-function truncate(text: string): string {
-  return text.length > 40 ? `${text.slice(0, 40)}...` : text;
 }

