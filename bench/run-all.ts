@@ -12,6 +12,7 @@ const benchmarks = [
   'group-member-latency',
   'deprovision-latency',
   'convergence',
+  'worst-requests',
 ];
 
 const wanted = process.argv.slice(2);

@@ -342,9 +342,27 @@ function evaluate(filter: Filter, document: Record<string, unknown>, scope: Scop
   }
 }
 
+/**
+ * Resolved paths, per parsed path: a listing evaluates one filter against every candidate, and resolving against the
+ * registry each time cost more than the comparisons.
+ */
+const located: Record<ResourceTypeName, WeakMap<AttributePath, ReturnType<typeof locateAttribute> | null>> = {
+  User: new WeakMap(),
+  Group: new WeakMap(),
+};
+
+function locate(type: ResourceTypeName, path: AttributePath): ReturnType<typeof locateAttribute> {
+  let found = located[type].get(path);
+  if (found === undefined) {
+    found = locateAttribute(type, path) ?? null;
+    located[type].set(path, found);
+  }
+  return found ?? undefined;
+}
+
 function resourceScope(type: ResourceTypeName): Scope {
   return (path, document) => {
-    const found = locateAttribute(type, path);
+    const found = locate(type, path);
     if (!found) return undefined;
     const container = found.extension === undefined ? document : read(document, found.extension);
     const raw = isPlainObject(container) ? read(container, found.definition.name) : undefined;
@@ -381,8 +399,8 @@ function comparison(
   literal: FilterValue,
   path: AttributePath,
 ): (actual: unknown) => boolean {
-  const name = formatAttributePath(path);
-  const reject = (why: string) => invalidFilter(`Operator '${op}' cannot be used on '${name}': ${why}`);
+  const reject = (why: string) =>
+    invalidFilter(`Operator '${op}' cannot be used on '${formatAttributePath(path)}': ${why}`);
   if (literal === null) {
     if (op !== 'eq' && op !== 'ne') throw reject('only eq and ne compare with null');
     return () => false;
@@ -458,12 +476,19 @@ function isPresent(value: unknown): boolean {
   return true;
 }
 
-/** Documents use canonical names; a differently cased key is still found. */
+/**
+ * Documents use canonical names; a differently cased key is still found. Absent attributes are the common miss (every
+ * term meets every candidate), so the scan compares lengths before it folds case, and allocates nothing.
+ */
 function read(document: Record<string, unknown>, name: string): unknown {
   if (Object.hasOwn(document, name)) return document[name];
-  const lower = name.toLowerCase();
-  const key = Object.keys(document).find((k) => k.toLowerCase() === lower);
-  return key === undefined ? undefined : document[key];
+  let lower: string | undefined;
+  for (const key of Object.keys(document)) {
+    if (key.length !== name.length) continue;
+    lower ??= name.toLowerCase();
+    if (key.toLowerCase() === lower) return document[key];
+  }
+  return undefined;
 }
 
 // ---- Query planning ----

@@ -427,7 +427,7 @@ function normaliseComplex(
   if (!isPlainObject(raw)) throw wrongType(label, 'an object');
   const out: Record<string, unknown> = {};
   for (const [key, subRaw] of Object.entries(raw)) {
-    const sub = def.subAttributes?.find((s) => sameName(s.name, key));
+    const sub = subAttributeNamed(def, key);
     if (!sub || sub.mutability === 'readOnly') continue;
     const value = normaliseValue(sub, subRaw, `${label}.${sub.name}`, mode);
     if (value === undefined) onClearedSub?.(sub.name);
@@ -556,6 +556,18 @@ export function extensionSchemas(type: ResourceTypeName): SchemaDefinition[] {
 
 export function isMember(def: AttributeDefinition): boolean {
   return def.name === 'members' && def.multiValued && def.type === 'complex';
+}
+
+const subAttributeIndexes = new WeakMap<AttributeDefinition, Map<string, AttributeDefinition>>();
+
+/** The sub-attribute of `def` called `name`, in any case; looked up once per element of every value normalised. */
+function subAttributeNamed(def: AttributeDefinition, name: string): AttributeDefinition | undefined {
+  let index = subAttributeIndexes.get(def);
+  if (!index) {
+    index = new Map((def.subAttributes ?? []).map((sub) => [sub.name.toLowerCase(), sub]));
+    subAttributeIndexes.set(def, index);
+  }
+  return index.get(name.toLowerCase());
 }
 
 /** Attribute names and keywords compare case-insensitively (RFC 7643 section 2.1). */

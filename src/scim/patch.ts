@@ -375,15 +375,10 @@ function membersOf(value: unknown): StoredMember[] {
 
 /** A key equal for two canonical values exactly when they are deep-equal (object keys in any order). */
 function valueKey(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    isPlainObject(v)
-      ? Object.fromEntries(
-          Object.keys(v)
-            .sort()
-            .map((k) => [k, v[k]]),
-        )
-      : v,
-  );
+  if (Array.isArray(value)) return `[${value.map(valueKey).join(',')}]`;
+  if (!isPlainObject(value)) return String(JSON.stringify(value));
+  const keys = Object.keys(value).sort();
+  return `{${keys.map((key) => `${JSON.stringify(key)}:${valueKey(value[key])}`).join(',')}}`;
 }
 
 /** The ids a members filter selects, when it is `value eq "<id>"` or such terms joined by `or`. */

@@ -112,17 +112,34 @@ function alwaysReturnResourceType(node: Node): Node {
   return { ...node, children };
 }
 
+/** Lower-cased name → node, per list of nodes: documents are projected key by key, a page at a time. */
+const nodeIndexes = new WeakMap<Node[], Map<string, Node>>();
+
 function findNode(nodes: Node[] | undefined, name: string): Node | undefined {
-  const lower = name.toLowerCase();
-  return nodes?.find((node) => node.name.toLowerCase() === lower);
+  if (!nodes) return undefined;
+  let index = nodeIndexes.get(nodes);
+  if (!index) {
+    index = new Map(nodes.map((node) => [node.name.toLowerCase(), node]));
+    nodeIndexes.set(nodes, index);
+  }
+  return index.get(name) ?? index.get(name.toLowerCase());
 }
 
+/** Selections per `attributes` list: a listing projects every resource with the same one. */
+const selections: Record<ResourceTypeName, WeakMap<string[], Selection>> = {
+  User: new WeakMap(),
+  Group: new WeakMap(),
+};
+
 function toSelection(type: ResourceTypeName, paths: string[]): Selection {
+  const cached = selections[type].get(paths);
+  if (cached) return cached;
   const selection: Selection = new Map();
   for (const path of paths) {
     const names = resolvePath(type, path.trim());
     if (names) addPath(selection, names);
   }
+  selections[type].set(paths, selection);
   return selection;
 }
 

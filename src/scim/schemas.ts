@@ -59,12 +59,18 @@ export const limits = {
   maxMembersPerListing: 10_000,
   maxFilterLength: 4096,
   maxFilterDepth: 16,
-  /** Comparisons and `pr` tests in one filter (Entra and Okta send one or two). */
-  maxFilterTerms: 20,
+  /**
+   * Comparisons and `pr` tests in one filter (Entra and Okta send one or two). A filter no index answers is evaluated
+   * against every resource of the connection, so this bounds the cost per resource.
+   */
+  maxFilterTerms: 10,
   /** Names in `attributes` or in `excludedAttributes`. */
   maxProjectionAttributes: 64,
-  /** Operations in one PATCH request, counted as sent; beyond, 400 `tooMany`. */
-  maxPatchOperations: 1000,
+  /**
+   * Operations in one PATCH request, counted as sent; beyond, 400 `tooMany`. Was 1,000: that many operations each
+   * rewriting a full multi-valued attribute cost ~30-60 ms of CPU (bench/worst-requests.ts); IdPs send a handful.
+   */
+  maxPatchOperations: 500,
   /**
    * Values of one multi-valued attribute (emails, roles...), in a request and after a PATCH: the CRDs' `maxItems`
    * (checked by `schemas.test.ts`), so what would fail at the API server fails before any work.
