@@ -51,8 +51,12 @@ export interface ResourceTypeDefinition {
  * others, so `docs/configuration.md` lists them all with what happens over each.
  */
 export const limits = {
-  /** Largest page, and the default `count`; a larger `count` is lowered to it (RFC 7644 section 3.4.2.4). */
-  maxResults: 1000,
+  /**
+   * Largest page, and the default `count`; a larger `count` is lowered to it (RFC 7644 section 3.4.2.4). Was 1,000:
+   * a page of 1,000 full users is ~3 MB of JSON and held the event loop for hundreds of milliseconds
+   * (src/http/event-loop.test.ts); Okta pages with count=100, Entra ID looks resources up by filter.
+   */
+  maxResults: 200,
   /** Largest page of a Group listing that returns `members` (each group costs a member read); larger pages shrink. */
   maxGroupsWithMembers: 50,
   /** Members inlined in one Group listing; beyond, 400 `tooMany` (read large groups one at a time). */
