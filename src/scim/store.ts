@@ -9,7 +9,8 @@
  *    `all`, another email) and `groupsOf` reflect this instance's writes at once and other instances' writes within
  *    the backend's change-notification latency (docs/adr/0006).
  *    IdPs match with `eq` filters, which is why those are the consistent ones.
- * 2. `id`s are issued by the store, DNS-1123 label safe, stable, and never reused.
+ * 2. `id`s are issued by the store as lowercase UUIDs (`resource-id.ts`; the service answers anything else without
+ *    asking the store), DNS-1123 label safe, stable, and never reused.
  * 3. Uniqueness is enforced atomically across instances: `userName` (case-insensitively) for Users and
  *    `displayName` (case-insensitively) for Groups, per connection. A losing write throws `uniqueness` (409).
  * 4. `version` changes with every write that changes the resource, including member changes of a Group, and with
