@@ -1,0 +1,111 @@
+/**
+ * Ids that are not ids, against the Kubernetes store: `.` and `..` in a URL, a filter or a member value used to reach
+ * the API server as path segments, where `.` named the ScimUser collection (every user of every connection, unpaged)
+ * and `..` an APIResourceList (a TypeError, answered as 503). Now they are answered without any API request, which
+ * the store's request counter shows. Paths go out byte for byte through node:http (fetch would resolve `%2E`).
+ */
+
+import { request } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  filterQuery,
+  type KubernetesTestServer,
+  startKubernetesTestServer,
+} from '../support/kubernetes-scim-server.ts';
+import type { ScimReply } from '../support/scim-test-server.ts';
+
+const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
+const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
+const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
+
+let server: KubernetesTestServer;
+let groupId: string;
+
+beforeAll(async () => {
+  server = await startKubernetesTestServer();
+  const user = await server.call('POST', '/Users', { body: { schemas: [USER], userName: 'strict@example.com' } });
+  expect(user.status).toBe(201);
+  const group = await server.call('POST', '/Groups', { body: { schemas: [GROUP], displayName: 'Strict' } });
+  groupId = group.body.id;
+});
+afterAll(async () => {
+  await server?.stop();
+});
+
+function raw(method: string, path: string, body?: unknown): Promise<Pick<ScimReply, 'status' | 'body'>> {
+  const { hostname, port } = new URL(server.url);
+  return new Promise((resolve, reject) => {
+    const req = request({
+      host: hostname,
+      port,
+      method,
+      path: `/scim/v2${path}`,
+      headers: { authorization: 'Bearer token-a', 'content-type': 'application/scim+json' },
+    });
+    req.on('error', reject);
+    req.on('response', (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        text += chunk;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : undefined }));
+    });
+    req.end(body === undefined ? undefined : JSON.stringify(body));
+  });
+}
+
+/** The API server requests `run` causes. */
+async function requestsOf(run: () => Promise<void>): Promise<number> {
+  const before = server.store.requestCount();
+  await run();
+  return server.store.requestCount() - before;
+}
+
+describe('ids that are not ids, on the Kubernetes store', () => {
+  it.each(['/Users/%2E', '/Users/%2E%2E', '/Groups/%2e', '/Groups/%2E%2e'])(
+    'answers GET, PATCH and DELETE %s with 404 and no API request',
+    async (path) => {
+      const requests = await requestsOf(async () => {
+        for (const [method, body] of [
+          ['GET', undefined],
+          ['PATCH', { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'displayName', value: 'x' }] }],
+          ['DELETE', undefined],
+        ] as const) {
+          const reply = await raw(method, path, body);
+          expect({ status: reply.status, body: reply.body?.status }).toEqual({ status: 404, body: '404' });
+        }
+      });
+      expect(requests).toBe(0);
+    },
+  );
+
+  it('answers filter=id eq "." and ".." with an empty list and no API request', async () => {
+    const requests = await requestsOf(async () => {
+      for (const filter of ['id eq "."', 'id eq ".."']) {
+        const reply = await raw('GET', `/Users?${filterQuery(filter)}`);
+        expect(reply.status).toBe(200);
+        expect(reply.body).toMatchObject({ totalResults: 0, Resources: [] });
+      }
+    });
+    expect(requests).toBe(0);
+  });
+
+  it('refuses a member "." or ".." with 400 and no API request', async () => {
+    const requests = await requestsOf(async () => {
+      const add = await raw('PATCH', `/Groups/${groupId}`, {
+        schemas: [PATCH_OP],
+        Operations: [{ op: 'add', path: 'members', value: [{ value: '.' }] }],
+      });
+      expect({ status: add.status, scimType: add.body.scimType }).toEqual({ status: 400, scimType: 'invalidValue' });
+      const remove = await raw('PATCH', `/Groups/${groupId}`, {
+        schemas: [PATCH_OP],
+        Operations: [{ op: 'remove', path: 'members[value eq ".."]' }],
+      });
+      expect({ status: remove.status, scimType: remove.body.scimType }).toEqual({ status: 400, scimType: 'noTarget' });
+      const post = await raw('POST', '/Groups', { schemas: [GROUP], displayName: 'Dots', members: [{ value: '..' }] });
+      expect({ status: post.status, scimType: post.body.scimType }).toEqual({ status: 400, scimType: 'invalidValue' });
+    });
+    expect(requests).toBe(0);
+  });
+});
