@@ -1,12 +1,15 @@
 /**
- * Ids that are not ids, against the Kubernetes store: `.` and `..` in a URL, a filter or a member value used to reach
- * the API server as path segments, where `.` named the ScimUser collection (every user of every connection, unpaged)
- * and `..` an APIResourceList (a TypeError, answered as 503). Now they are answered without any API request, which
- * the store's request counter shows. Paths go out byte for byte through node:http (fetch would resolve `%2E`).
+ * Hostile requests from the review against the Kubernetes store, with the store's API request counter as witness.
+ * Ids that are not ids: `.` and `..` in a URL, a filter or a member value used to reach the API server as path
+ * segments, where `.` named the ScimUser collection (every user of every connection, unpaged) and `..` an
+ * APIResourceList (a TypeError, answered as 503); now they cause no API request. Members per request: 50,000 unknown
+ * ids meant up to 100,000 GETs; now a request names at most `maxMembersPerRequest`, each costing at most two reads.
+ * Paths go out byte for byte through node:http (fetch would resolve `%2E`).
  */
 
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { limits } from '../../src/scim/schemas.ts';
 import {
   filterQuery,
   type KubernetesTestServer,
@@ -107,5 +110,39 @@ describe('ids that are not ids, on the Kubernetes store', () => {
       expect({ status: post.status, scimType: post.body.scimType }).toEqual({ status: 400, scimType: 'invalidValue' });
     });
     expect(requests).toBe(0);
+  });
+});
+
+describe('members per request, on the Kubernetes store', () => {
+  const unknown = (count: number) => Array.from({ length: count }, () => ({ value: crypto.randomUUID() }));
+  const addMembers = (members: unknown[]) =>
+    raw('PATCH', `/Groups/${groupId}`, {
+      schemas: [PATCH_OP],
+      Operations: [{ op: 'add', path: 'members', value: members }],
+    });
+
+  it('refuses one member over the cap with 400 and no API request', async () => {
+    const requests = await requestsOf(async () => {
+      const reply = await addMembers(unknown(limits.maxMembersPerRequest + 1));
+      expect({ status: reply.status, scimType: reply.body.scimType }).toEqual({
+        status: 400,
+        scimType: 'invalidValue',
+      });
+      expect(reply.body.detail).toContain('maxMembersPerRequest');
+    });
+    expect(requests).toBe(0);
+  });
+
+  it('checks unknown members typed User with at most one read each, and stops before looking for groups', async () => {
+    const members = unknown(200).map((member) => ({ ...member, type: 'User' }));
+    const requests = await requestsOf(async () => {
+      const reply = await addMembers(members);
+      expect({ status: reply.status, scimType: reply.body.scimType }).toEqual({
+        status: 400,
+        scimType: 'invalidValue',
+      });
+    });
+    // One read of the group, then one per member id the cache has not seen.
+    expect(requests).toBeLessThanOrEqual(members.length + 2);
   });
 });
