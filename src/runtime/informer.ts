@@ -5,53 +5,143 @@ import {
   ListWatch,
   Watch,
 } from '@kubernetes/client-node';
+import { describeError } from '../observability/error-cause.ts';
+import { type Clock, systemClock } from './work-queue.ts';
 
 /**
- * A list+watch cache of one kind that keeps going. client-node's informer stops on any error other than 410;
- * this one restarts it with capped exponential backoff, relists periodically as a safety net against silent watch
- * stalls, and reports `hasSynced()` once the first list has completed (fed into /readyz).
+ * A list+watch cache of one kind that keeps going and tells the truth about itself.
+ *
+ * client-node's `ListWatch` reports a failed list or watch through its `error` callback and stops; its `start()`
+ * resolves all the same. This informer:
+ * - counts as synced only once a list has really completed (`hasSynced()`, fed into /readyz), and stays synced
+ *   through later outages: the cache is stale then, not empty;
+ * - restarts after a failure with exponential backoff from 500 ms to 30 s, reset once it has run a minute without
+ *   failing;
+ * - reports failures as an `InformerError` naming the API server and a one-line cause: on entering the failing state,
+ *   when the cause changes, and at most once a minute while it stays the same; and reports recovery once.
  * Event handlers run inside the watch stream and must not throw; a throwing handler is caught and reported.
  */
 export interface CachedInformer<T extends KubernetesObject> {
+  readonly name: string;
   get(name: string, namespace?: string): T | undefined;
   list(): ReadonlyArray<T>;
   hasSynced(): boolean;
+  /** Resolves once `hasSynced()` is true (at once if it is); never rejects. */
+  whenSynced(): Promise<void>;
+  /** Why the informer is not healthy right now, or `undefined` when its last list or watch succeeded. */
+  failure(): InformerError | undefined;
   on(event: 'add' | 'update' | 'delete', handler: (obj: T) => void): void;
+  /** Adds a reporter of failures (rate-limited as above) and recoveries, besides `options.onError`. */
+  onError(handler: InformerErrorHandler, onRecovered?: () => void): void;
+  /**
+   * Starts listing and watching. Resolves when the first list has completed or the first attempt has failed (the
+   * informer then keeps retrying on its own); never rejects.
+   */
   start(): Promise<void>;
   stop(): Promise<void>;
   /** Resolves once the cache holds `name` at a resourceVersion at least `resourceVersion`, or after `timeoutMs`. */
   waitFor(name: string, resourceVersion: string, timeoutMs?: number): Promise<boolean>;
 }
 
-export interface InformerOptions {
+export type InformerErrorHandler = (err: InformerError, restartInMs: number) => void;
+
+/** A failed list or watch: `message` is one line with the informer, the API server and the cause. */
+export class InformerError extends Error {
+  override name = 'InformerError';
+  readonly informer: string;
+  readonly server: string | undefined;
+  /** The HTTP status or error code with its message, e.g. `403 Forbidden: secrets "x" is forbidden: ...`. */
+  readonly reason: string;
+  constructor(informer: string, server: string | undefined, cause: unknown) {
+    const reason = describeError(cause);
+    super(`list/watch of ${informer}${server ? ` at ${server}` : ''} failed: ${reason}`, { cause });
+    this.informer = informer;
+    this.server = server;
+    this.reason = reason;
+  }
+}
+
+/** The part of client-node's `ListWatch` this informer drives; tests inject a fake. */
+export interface ListWatchLike<T extends KubernetesObject> {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  on(verb: 'add' | 'update' | 'delete' | 'error', cb: (obj: T) => void): void;
+  get(name: string, namespace?: string): T | undefined;
+  list(): T[];
+}
+
+export interface InformerOptions<T extends KubernetesObject = KubernetesObject> {
   name: string;
   labelSelector?: string;
   fieldSelector?: string;
   /** Full relist period; defaults to 10 minutes. */
   resyncMs?: number;
   onError?: (err: unknown, restartInMs: number) => void;
+  /** Builds the list+watch; defaults to client-node's `ListWatch` over `list`. */
+  listWatch?: (list: () => Promise<KubernetesListObject<T>>) => ListWatchLike<T>;
+  clock?: Clock;
 }
 
-const MIN_BACKOFF_MS = 500;
-const MAX_BACKOFF_MS = 30_000;
+export const MIN_BACKOFF_MS = 500;
+export const MAX_BACKOFF_MS = 30_000;
+/** A failure after this long without one starts the backoff from the minimum again. */
+export const BACKOFF_RESET_MS = 60_000;
+/** While the cause stays the same, a failure is reported again at most this often. */
+export const REPORT_EVERY_MS = 60_000;
 
 export function createInformer<T extends KubernetesObject>(
   kc: KubeConfig,
   path: string,
   list: () => Promise<KubernetesListObject<T>>,
-  options: InformerOptions,
+  options: InformerOptions<T>,
 ): CachedInformer<T> {
-  const inner = new ListWatch<T>(path, new Watch(kc), list, false, options.labelSelector, options.fieldSelector);
+  const clock = options.clock ?? systemClock;
+  const server = safeServer(kc);
   let synced = false;
   let stopped = true;
   let backoffMs = MIN_BACKOFF_MS;
-  let restartTimer: NodeJS.Timeout | undefined;
+  let lastFailureAt = Number.NEGATIVE_INFINITY;
+  let current: InformerError | undefined;
+  let lastReportAt = Number.NEGATIVE_INFINITY;
+  let restartTimer: unknown;
   let resyncTimer: NodeJS.Timeout | undefined;
+  let attempts = 0;
+  let failures = 0;
+  let firstOutcome: (() => void) | undefined;
   const waiters = new Set<() => void>();
+  const syncWaiters: Array<() => void> = [];
+  const reporters: Array<{ failed: InformerErrorHandler; recovered?: () => void }> = [];
+  if (options.onError) reporters.push({ failed: options.onError });
 
   const notify = () => {
     for (const w of waiters) w();
   };
+  const markSynced = () => {
+    if (synced || stopped) return;
+    synced = true;
+    firstOutcome?.();
+    for (const resolve of syncWaiters.splice(0)) resolve();
+    notify();
+  };
+  const recovered = () => {
+    if (!current) return;
+    current = undefined;
+    for (const r of reporters) r.recovered?.();
+  };
+  // ListWatch applies the listed items synchronously after this promise settles and before its next await, so by
+  // the next macrotask the cache holds the whole list.
+  const listAndMark = async () => {
+    const result = await list();
+    setImmediate(() => {
+      recovered();
+      markSynced();
+    });
+    return result;
+  };
+  const inner =
+    options.listWatch?.(listAndMark) ??
+    new ListWatch<T>(path, new Watch(kc), listAndMark, false, options.labelSelector, options.fieldSelector);
+
   const guard = (handler: (obj: T) => void) => (obj: T) => {
     try {
       handler(obj);
@@ -59,57 +149,90 @@ export function createInformer<T extends KubernetesObject>(
       options.onError?.(err, 0);
     }
   };
-  inner.on('add', notify);
-  inner.on('update', notify);
-  inner.on('connect', () => {
-    backoffMs = MIN_BACKOFF_MS;
-  });
-  inner.on('error', (err: unknown) => {
+
+  function failed(err: unknown): void {
     if (stopped) return;
+    failures++;
+    firstOutcome?.();
+    const now = clock.now();
+    if (now - lastFailureAt >= BACKOFF_RESET_MS) backoffMs = MIN_BACKOFF_MS;
+    lastFailureAt = now;
     const delay = backoffMs;
     backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF_MS);
-    options.onError?.(err, delay);
-    restartTimer = setTimeout(() => {
-      inner.start().catch(() => {
-        // A failed start emits 'error' again, which schedules the next attempt.
-      });
+    const error = new InformerError(options.name, server, err);
+    const changed = current?.reason !== error.reason;
+    current = error;
+    if (changed || now - lastReportAt >= REPORT_EVERY_MS) {
+      lastReportAt = now;
+      for (const r of reporters) r.failed(error, delay);
+    }
+    if (restartTimer !== undefined) clock.clearTimeout(restartTimer);
+    restartTimer = clock.setTimeout(() => {
+      restartTimer = undefined;
+      void attempt();
     }, delay);
-  });
+  }
+
+  /** One start of the list+watch. A failure arrives through the `error` callback (or, rarely, a rejection). */
+  async function attempt(): Promise<void> {
+    if (stopped) return;
+    const before = ++attempts;
+    const failuresBefore = failures;
+    try {
+      await inner.start();
+    } catch (err) {
+      failed(err);
+      return;
+    }
+    // The watch is established (start() returns once it is) and nothing failed on the way.
+    if (!stopped && before === attempts && failures === failuresBefore) recovered();
+  }
+
+  inner.on('add', notify);
+  inner.on('update', notify);
+  inner.on('error', failed);
 
   async function relist() {
     if (stopped) return;
     await inner.stop();
-    await inner.start().catch(() => {});
+    await attempt();
   }
 
+  const whenSynced = () => (synced ? Promise.resolve() : new Promise<void>((resolve) => syncWaiters.push(resolve)));
+
   return {
+    name: options.name,
     get: (name, namespace) => inner.get(name, namespace),
     list: () => inner.list(),
     hasSynced: () => synced,
+    whenSynced,
+    failure: () => current,
     on: (event, handler) => inner.on(event, guard(handler)),
+    onError(handler, onRecovered) {
+      reporters.push({ failed: handler, recovered: onRecovered });
+    },
     async start() {
+      if (!stopped) return;
       stopped = false;
-      for (let attempt = 0; ; attempt++) {
-        try {
-          await inner.start();
-          break;
-        } catch (err) {
-          const delay = Math.min(MIN_BACKOFF_MS * 2 ** attempt, MAX_BACKOFF_MS);
-          options.onError?.(err, delay);
-          await new Promise((r) => setTimeout(r, delay));
-          if (stopped) return;
-        }
+      // Restarted after stop(): the cache is filled already, and ListWatch resumes the watch without a new list.
+      if (synced) void attempt();
+      else {
+        await new Promise<void>((resolve) => {
+          firstOutcome = resolve;
+          void attempt();
+        });
+        firstOutcome = undefined;
       }
-      synced = true;
-      notify();
       const resyncMs = options.resyncMs ?? 10 * 60_000;
-      resyncTimer = setInterval(() => void relist(), resyncMs);
+      resyncTimer ??= setInterval(() => void relist(), resyncMs);
       resyncTimer.unref();
     },
     async stop() {
       stopped = true;
-      clearTimeout(restartTimer);
+      if (restartTimer !== undefined) clock.clearTimeout(restartTimer);
+      restartTimer = undefined;
       clearInterval(resyncTimer);
+      resyncTimer = undefined;
       await inner.stop();
     },
     waitFor(name, resourceVersion, timeoutMs = 5000) {
@@ -137,4 +260,12 @@ export function createInformer<T extends KubernetesObject>(
       });
     },
   };
+}
+
+function safeServer(kc: KubeConfig): string | undefined {
+  try {
+    return kc.getCurrentCluster()?.server;
+  } catch {
+    return undefined;
+  }
 }
