@@ -24,7 +24,8 @@ Run 'scim-operator <command> --help' for the flags of a command.
 function runHelp(): string {
   const lines = Object.entries(runFlags).map(([name, f]) => {
     const def = 'default' in f ? ` (default ${f.default})` : '';
-    return `  --${name.padEnd(18)} ${f.help}${def}\n  ${' '.repeat(20)} env: ${f.env}`;
+    const env = name === 'kubeconfig' ? `${f.env}, then KUBECONFIG` : f.env;
+    return `  --${name.padEnd(18)} ${f.help}${def}\n  ${' '.repeat(20)} env: ${env}`;
   });
   return `Usage: scim-operator run [flags]\n\nRuns the operator until SIGTERM or SIGINT.\n\nFlags:\n${lines.join('\n')}\n`;
 }
@@ -89,8 +90,9 @@ function untilSignal(): Promise<NodeJS.Signals> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
-    if (err instanceof ConfigError || (err as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
-      process.stderr.write(`scim-operator: ${(err as Error).message}\n`);
+    // A mistake in how the operator was started: one line per problem, no stack, exit 2 (usage).
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${(err as Error).message.replace(/^/gm, 'scim-operator: ')}\n`);
       process.exit(2);
     }
     process.stderr.write(`scim-operator: ${(err as Error)?.stack ?? String(err)}\n`);

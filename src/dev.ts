@@ -3,8 +3,8 @@ import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { parseFlags } from './config.ts';
 import { startControlPlane } from './control-plane/control-plane.ts';
 import { startOperator } from './main.ts';
 
@@ -21,11 +21,11 @@ Flags:
 `;
 
 export async function devCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: { 'state-dir': { type: 'string' }, port: { type: 'string' }, 'log-level': { type: 'string' } },
-    strict: true,
-  });
+  const values = parseFlags(argv, {
+    'state-dir': { type: 'string' },
+    port: { type: 'string' },
+    'log-level': { type: 'string' },
+  }) as { 'state-dir'?: string; port?: string; 'log-level'?: string };
   const stateDir = values['state-dir'] ?? (await mkdtemp(path.join(os.tmpdir(), 'scim-operator-dev-')));
   await mkdir(stateDir, { recursive: true });
   const say = (line: string) => process.stdout.write(`${line}\n`);

@@ -5,22 +5,31 @@
  * - the Kubernetes ScimStore with its informer caches,
  * - the SCIM service and its express app on the SCIM address,
  * - metrics, /healthz and /readyz on the metrics address,
- * - the controllers' informers on every replica, and their workers on the leader only (Lease election);
- * and stops them in reverse on SIGTERM. Losing the Lease exits the process, as controller-runtime does. Nothing else reads configuration or starts servers.
+ * - the controllers' informers on every replica, and their workers on the leader only (Lease election), writing
+ *   through a fenced KubeConfig that refuses writes once the Lease is lost;
+ * and stops them in reverse on SIGTERM. Losing the Lease stops the workers and the replica contends again; SCIM
+ * serving goes on (docs/adr/leadership-is-not-liveness.md). Nothing else reads configuration or starts servers.
+ *
+ * The SCIM port listens at once but answers 503 with Retry-After until the tokens are known and the store's caches
+ * are listed; /readyz says which is missing.
  */
 
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { KubeConfig } from '@kubernetes/client-node';
-import { watchTokenSecret } from './auth/token-secret.ts';
+import path from 'node:path';
+import { KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import { TOKEN_SECRET_STATES, watchTokenSecret } from './auth/token-secret.ts';
 import { type Config, podNamespace } from './config.ts';
 import { OperatorControllers } from './controllers/operator-controllers.ts';
 import { createScimApp } from './http/app.ts';
 import { ControllerMetrics } from './observability/controller-metrics.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
 import { Metrics } from './observability/metrics.ts';
-import { createProbesServer } from './observability/probes-server.ts';
+import { createProbesServer, type ReadinessCheck } from './observability/probes-server.ts';
+import type { CachedInformer } from './runtime/informer.ts';
 import { type LeaderElection, startLeaderElection } from './runtime/leader-election.ts';
+import { fencedKubeConfig } from './runtime/write-fence.ts';
+import { unavailable } from './scim/errors.ts';
 import { createScimService } from './scim/operations.ts';
 import { limits } from './scim/schemas.ts';
 import { loadSettings, type Settings } from './settings.ts';
@@ -35,10 +44,20 @@ export interface RunningOperator {
   stop(): Promise<void>;
 }
 
-export function loadKubeConfig(file: string | undefined): KubeConfig {
+/** `files`: one kubeconfig file or a `path.delimiter`-separated list, merged as kubectl does; none: in-cluster. */
+export function loadKubeConfig(files: string | undefined): KubeConfig {
   const kc = new KubeConfig();
-  if (file) kc.loadFromFile(file);
-  else kc.loadFromDefault();
+  if (!files) {
+    kc.loadFromCluster();
+    return kc;
+  }
+  const [first, ...rest] = files.split(path.delimiter).filter((f) => f);
+  kc.loadFromFile(first ?? files);
+  for (const file of rest) {
+    const more = new KubeConfig();
+    more.loadFromFile(file);
+    kc.mergeConfig(more);
+  }
   return kc;
 }
 
@@ -58,7 +77,7 @@ function urlOf(address: AddressInfo): string {
 export interface StartOptions {
   logger?: Logger;
   settings?: Settings;
-  /** Called when leadership is lost; the default exits the process. */
+  /** Called when leadership was lost and the controllers' workers have stopped; the replica then contends again. */
   onLeadershipLost?: () => void;
   identity?: string;
 }
@@ -70,19 +89,27 @@ export async function startOperator(config: Config, options: StartOptions = {}):
   const metrics = new Metrics();
   const controllerMetrics = new ControllerMetrics(metrics.registry);
 
-  const tokens = watchTokenSecret(kc, config.tokenSecret, (connections) => {
-    metrics.tokenKeys.reset();
-    for (const [connection, count] of connections) metrics.tokenKeys.set({ connection }, count);
-    logger.info({ connections: [...connections.keys()] }, 'SCIM tokens loaded');
+  const tokens = watchTokenSecret(kc, config.tokenSecret, {
+    logger,
+    onChange: (connections) => {
+      metrics.tokenKeys.reset();
+      for (const [connection, count] of connections) metrics.tokenKeys.set({ connection }, count);
+    },
   });
   metrics.tokenAge = () => tokens.ageSeconds();
+  metrics.tokenSecret = () => ({ state: tokens.state(), states: TOKEN_SECRET_STATES });
+  metrics.weakTokens = () => tokens.weakTokens();
   const store = new KubernetesScimStore({
     kc,
     onUnexpectedError: (err, operation) => logger.error({ err, operation }, 'Kubernetes request failed'),
   });
+  const storeInformers = [store.cache.users, store.cache.groups, store.cache.shards];
+  for (const informer of storeInformers) logInformerFailures(informer, logger);
 
+  let election: LeaderElection | undefined;
+  const leads = () => (settings.leaderElection.enabled ? (election?.isLeader() ?? false) : true);
   const controllers = new OperatorControllers({
-    kc,
+    kc: fencedKubeConfig(kc, leads),
     cache: store.cache,
     settings,
     logger: logger.child({ component: 'controllers' }),
@@ -91,18 +118,28 @@ export async function startOperator(config: Config, options: StartOptions = {}):
     secretNamespace: config.tokenSecret.namespace,
     connections: () => new Set(tokens.connections().keys()),
   });
+  // The controllers' informers log their failures themselves (onError); only recoveries are added here.
+  for (const informer of controllers.informers()) informer.onError(() => {}, recoveryLogger(informer, logger));
+  const informers = [...storeInformers, ...controllers.informers()];
+  metrics.failingInformers = () => informers.filter((i) => i.failure()).map((i) => i.name);
 
-  const probes = createProbesServer(metrics, () => [
-    { name: 'token-secret', ready: tokens.hasSynced },
-    { name: 'informers', ready: () => store.cache.hasSynced() && controllers.hasSynced() },
-  ]);
+  const probes = createProbesServer(metrics, () => readinessChecks(tokens, informers));
   const metricsAddress = await listen(probes, config.metricsAddress);
 
+  // Each resolves after its first list, or its first failure (then it retries on its own): never blocks start-up.
   await Promise.all([tokens.start(), store.start(), controllers.startInformers()]);
 
   const resync = setInterval(() => controllers.resync(), settings.controllers.resyncSeconds * 1000);
   resync.unref();
-  let election: LeaderElection | undefined;
+  /** Each term of leadership; a term that ended before the caches were listed must not start the workers. */
+  let term = 0;
+  const startWorkers = async () => {
+    const mine = ++term;
+    await Promise.all(informers.map((i) => i.whenSynced()));
+    if (mine !== term || !leads()) return;
+    logger.info({ identity: election?.identity }, 'leading: starting the controllers');
+    controllers.startControllers();
+  };
   if (settings.leaderElection.enabled) {
     election = startLeaderElection({
       kc,
@@ -111,19 +148,17 @@ export async function startOperator(config: Config, options: StartOptions = {}):
       identity: options.identity,
       logger,
       metrics: controllerMetrics.forLeaderElection(settings.leaderElection.leaseName),
-      onStartedLeading: () => {
-        logger.info({ identity: election?.identity }, 'became leader: starting controllers');
-        controllers.startControllers();
+      onStartedLeading: () => void startWorkers(),
+      onStoppedLeading: async () => {
+        term++;
+        logger.warn('leadership lost: stopping the controllers; SCIM serving goes on');
+        await controllers.stopControllers();
+        logger.info('controllers stopped; contending for the lease again');
+        options.onLeadershipLost?.();
       },
-      onStoppedLeading:
-        options.onLeadershipLost ??
-        (() => {
-          logger.error('leader election lost');
-          process.exit(1);
-        }),
     });
   } else {
-    controllers.startControllers();
+    void startWorkers();
   }
 
   // The app is attached after listen because the public URL defaults to the bound address (port 0 in tests).
@@ -132,13 +167,25 @@ export async function startOperator(config: Config, options: StartOptions = {}):
   const scimUrl = config.publicUrl ?? `${urlOf(scimAddress)}/scim/v2`;
   const app = createScimApp({
     service: createScimService({ store, baseUrl: scimUrl }),
-    authenticate: tokens.authenticate,
+    authenticate: (token) => {
+      const connection = tokens.authenticate(token);
+      // A listing from a cache not yet filled would tell the IdP that its users do not exist.
+      if (connection !== undefined && !store.cache.hasSynced()) {
+        throw unavailable('The SCIM endpoint is starting: its caches are not filled yet', 10);
+      }
+      return connection;
+    },
     limits: { maxBodyBytes: limits.maxBodyBytes, requestTimeoutMs: config.requestTimeoutMs },
     logger,
     metrics: metrics.http(),
   });
   server.on('request', app);
-  logger.info({ scimUrl, metrics: urlOf(metricsAddress) }, 'scim-operator is serving');
+  logger.info({ scimUrl, metrics: urlOf(metricsAddress) }, 'SCIM endpoint listening');
+  void Promise.all([store.cache.users, store.cache.groups, store.cache.shards].map((i) => i.whenSynced())).then(() => {
+    const problem = tokens.problem();
+    if (problem) logger.warn({ scimUrl, problem }, 'caches listed, but SCIM answers 503 until its tokens are usable');
+    else logger.info({ scimUrl }, 'scim-operator is serving');
+  });
 
   let stopping: Promise<void> | undefined;
   return {
@@ -160,4 +207,30 @@ export async function startOperator(config: Config, options: StartOptions = {}):
       return stopping;
     },
   };
+}
+
+function readinessChecks(
+  tokens: { state(): string; problem(): string | undefined },
+  informers: CachedInformer<KubernetesObject>[],
+): ReadinessCheck[] {
+  return [
+    { name: 'token-secret', ready: () => tokens.state() === 'ok', reason: () => tokens.problem() },
+    ...informers.map((i) => ({
+      name: `informer ${i.name}`,
+      ready: () => i.hasSynced(),
+      reason: () => i.failure()?.message ?? 'not listed yet',
+    })),
+  ];
+}
+
+function logInformerFailures(informer: CachedInformer<KubernetesObject>, logger: Logger): void {
+  informer.onError(
+    (err, restartInMs) =>
+      logger.warn({ informer: err.informer, server: err.server, cause: err.reason, restartInMs }, err.message),
+    recoveryLogger(informer, logger),
+  );
+}
+
+function recoveryLogger(informer: CachedInformer<KubernetesObject>, logger: Logger): () => void {
+  return () => logger.info({ informer: informer.name }, 'list/watch recovered');
 }

@@ -438,10 +438,13 @@ export class OperatorControllers {
     for (const secrets of this.secrets) void secrets.start();
   }
 
+  /** The informers the controllers need listed before they run (the credential Secrets are optional). */
+  informers(): CachedInformer<KubernetesObject>[] {
+    return [this.mappings, this.namespaces, this.roleBindings, this.clusterRoleBindings, this.downstreamApps];
+  }
+
   hasSynced(): boolean {
-    return [this.mappings, this.namespaces, this.roleBindings, this.clusterRoleBindings, this.downstreamApps].every(
-      (i) => i.hasSynced(),
-    );
+    return this.informers().every((i) => i.hasSynced());
   }
 
   /** Runs the workers (leader only), after enqueueing everything once: the first pass is a full resync. */
@@ -453,6 +456,18 @@ export class OperatorControllers {
     this.roleBindingsController.start();
     this.identityStatusController.start();
     this.appAccountsController.start();
+  }
+
+  /**
+   * Stops the workers when leadership is lost: in-flight reconciles are told to abandon and awaited; informers keep
+   * running, and `startControllers()` runs the workers again on a new term.
+   */
+  async stopControllers(): Promise<void> {
+    await Promise.all(
+      [this.roleBindingsController, this.identityStatusController, this.appAccountsController].map((c) =>
+        c.stop({ abandon: true }),
+      ),
+    );
   }
 
   /** A full resync: every key once more. In a converged state it must write nothing. */

@@ -49,6 +49,44 @@ export class Metrics {
     },
   });
 
+  /** Set by the composition root: the token Secret's state and every state it can take. */
+  tokenSecret: () => { state: string; states: readonly string[] } | undefined = () => undefined;
+  readonly tokenSecretState = new Gauge({
+    name: 'scim_operator_token_secret_state',
+    help: 'The SCIM token Secret: 1 for its current state (unknown, forbidden, missing, empty, ok), 0 for the others.',
+    labelNames: ['state'] as const,
+    registers: [this.registry],
+    collect: () => {
+      const current = this.tokenSecret();
+      if (!current) return;
+      for (const state of current.states) this.tokenSecretState.set({ state }, state === current.state ? 1 : 0);
+    },
+  });
+  /** Set by the composition root: tokens below the entropy floor, by connection. */
+  weakTokens: () => Map<string, number> = () => new Map();
+  readonly weakTokenKeys = new Gauge({
+    name: 'scim_operator_scim_weak_tokens',
+    help: 'SCIM bearer tokens with less than 256 bits of estimated entropy, by connection (accepted; rotate them).',
+    labelNames: ['connection'] as const,
+    registers: [this.registry],
+    collect: () => {
+      this.weakTokenKeys.reset();
+      for (const [connection, n] of this.weakTokens()) this.weakTokenKeys.set({ connection }, n);
+    },
+  });
+  /** Set by the composition root: the informers that are failing to list or watch right now. */
+  failingInformers: () => string[] = () => [];
+  readonly informersFailing = new Gauge({
+    name: 'scim_operator_informer_failing',
+    help: 'Informers whose last list or watch failed (1); they retry with backoff and serve their last state meanwhile.',
+    labelNames: ['informer'] as const,
+    registers: [this.registry],
+    collect: () => {
+      this.informersFailing.reset();
+      for (const informer of this.failingInformers()) this.informersFailing.set({ informer }, 1);
+    },
+  });
+
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }

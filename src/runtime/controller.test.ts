@@ -303,6 +303,42 @@ describe('Controller', () => {
     expect(line).toMatchObject({ controller: 'pino', key: 'a', msg: 'Reconcile done' });
     expect(line.reconcileId).toMatch(/^[0-9a-f-]{36}$/);
   });
+  it('runs its workers again after stop() and start(), on the keys enqueued since', async () => {
+    const seen: string[] = [];
+    const { controller } = controllerFor(async (key) => {
+      seen.push(key);
+    });
+    controller.enqueue('a');
+    controller.start();
+    await vi.advanceTimersByTimeAsync(0);
+    await controller.stop();
+    controller.enqueue('b');
+    controller.start();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(seen).toEqual(['a', 'b']);
+    await controller.stop();
+  });
+
+  it('aborts in-flight reconciles when stopped with abandon, so no write starts after the stop', async () => {
+    const writes: string[] = [];
+    let release: () => void = () => {};
+    const { controller, counts, lines } = controllerFor(async (key, { signal }) => {
+      await new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      signal.throwIfAborted();
+      writes.push(key);
+    });
+    controller.enqueue('a');
+    controller.start();
+    await vi.advanceTimersByTimeAsync(0);
+    const stopped = controller.stop({ abandon: true });
+    release();
+    await stopped;
+    expect(writes).toEqual([]);
+    expect(counts.errors).toBe(0);
+    expect(lines.some((l) => l.msg === 'Reconcile abandoned: the controller is stopping')).toBe(true);
+  });
 });
 
 describe('isPanic', () => {

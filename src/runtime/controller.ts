@@ -42,15 +42,19 @@ export interface ControllerOptions {
 
 /**
  * Runs `reconcile` for enqueued keys on `workers` async workers. Keys can be enqueued before `start()` (informers run
- * on every replica; workers only on the leader), and the queue keeps them de-duplicated until then.
+ * on every replica; workers only on the leader), and the queue keeps them de-duplicated until then. `stop()` then
+ * `start()` runs the workers again (a replica that lost the Lease and won it back): keys queued at the stop are
+ * dropped, so the caller enqueues everything again (level-triggered, as a new leader does).
  */
 export class Controller {
   readonly name: string;
   readonly #options: ControllerOptions;
-  readonly #queue: WorkQueue;
+  #queue: WorkQueue;
   readonly #metrics: ReconcileMetrics | undefined;
+  readonly #queueMetrics: WorkQueueMetrics | undefined;
   readonly #clock: Clock;
   #workers: Promise<void>[] = [];
+  readonly #inFlight = new Set<AbortController>();
 
   constructor(options: ControllerOptions) {
     this.name = options.name;
@@ -58,7 +62,8 @@ export class Controller {
     this.#clock = options.clock ?? systemClock;
     const hooks = options.metrics?.forController(options.name);
     this.#metrics = hooks?.reconcile;
-    this.#queue = new WorkQueue({ clock: this.#clock, rateLimiter: options.rateLimiter, metrics: hooks?.queue });
+    this.#queueMetrics = hooks?.queue;
+    this.#queue = this.#newQueue();
     this.#metrics?.maxConcurrentReconciles(this.#workerCount());
   }
 
@@ -75,10 +80,23 @@ export class Controller {
     for (let i = 0; i < this.#workerCount(); i++) this.#workers.push(this.#work());
   }
 
-  /** Stops handing out keys, waits for in-flight reconciles to finish, then for the workers to exit. */
-  async stop(): Promise<void> {
-    await this.#queue.shutDownWithDrain();
+  /**
+   * Stops handing out keys, waits for in-flight reconciles to finish, then for the workers to exit; afterwards
+   * `start()` may run them again. With `abandon`, in-flight reconciles first see their `signal` aborted with a
+   * `ReconcileAbandonedError`: one that checks it before each write stops before the next write starts.
+   */
+  async stop(options: { abandon?: boolean } = {}): Promise<void> {
+    const queue = this.#queue;
+    const drained = queue.shutDownWithDrain();
+    if (options.abandon) for (const abort of this.#inFlight) abort.abort(new ReconcileAbandonedError());
+    await drained;
     await Promise.all(this.#workers);
+    this.#workers = [];
+    if (this.#queue === queue) this.#queue = this.#newQueue();
+  }
+
+  #newQueue(): WorkQueue {
+    return new WorkQueue({ clock: this.#clock, rateLimiter: this.#options.rateLimiter, metrics: this.#queueMetrics });
   }
 
   #workerCount(): number {
@@ -86,19 +104,20 @@ export class Controller {
   }
 
   async #work(): Promise<void> {
-    for (let key = await this.#queue.get(); key !== undefined; key = await this.#queue.get()) {
+    const queue = this.#queue;
+    for (let key = await queue.get(); key !== undefined; key = await queue.get()) {
       this.#metrics?.activeWorkers(1);
       try {
-        await this.#reconcileHandler(key);
+        await this.#reconcileHandler(queue, key);
       } finally {
-        this.#queue.done(key);
+        queue.done(key);
         this.#metrics?.activeWorkers(-1);
       }
     }
   }
 
   /** The one place a reconcile's outcome becomes queue actions, metrics and a log line. */
-  async #reconcileHandler(key: string): Promise<void> {
+  async #reconcileHandler(queue: WorkQueue, key: string): Promise<void> {
     const reconcileId = randomUUID();
     const logger = bind(this.#options.logger, { controller: this.name, key, reconcileId });
     const started = this.#clock.now();
@@ -109,28 +128,42 @@ export class Controller {
       ? this.#clock.setTimeout(() => abort.abort(new ReconcileTimeoutError(timeoutMs)), timeoutMs)
       : undefined;
     let result: ReconcileResult;
+    this.#inFlight.add(abort);
     try {
       result = await this.#options.reconcile(key, { reconcileId, logger, signal: abort.signal });
     } catch (err) {
+      if (abort.signal.reason instanceof ReconcileAbandonedError) {
+        logger.info({ err }, 'Reconcile abandoned: the controller is stopping');
+        return;
+      }
       const terminal = isTerminal(err);
       const panic = !terminal && isPanic(err);
-      this.#metrics?.errored({ terminal, panic, timedOut: abort.signal.aborted });
+      this.#metrics?.errored({ terminal, panic, timedOut: abort.signal.reason instanceof ReconcileTimeoutError });
       this.#metrics?.reconciled('error', seconds());
-      if (!terminal) this.#queue.addRateLimited(key);
+      if (!terminal) queue.addRateLimited(key);
       logger.error({ err, terminal, panic }, panic ? 'Observed a panic in reconciler' : 'Reconciler error');
       return;
     } finally {
+      this.#inFlight.delete(abort);
       if (timer !== undefined) this.#clock.clearTimeout(timer);
     }
     const requeueAfterMs = result?.requeueAfterMs ?? 0;
-    this.#queue.forget(key);
+    queue.forget(key);
     if (requeueAfterMs > 0) {
-      this.#queue.addAfter(key, requeueAfterMs);
+      queue.addAfter(key, requeueAfterMs);
       this.#metrics?.reconciled('requeue_after', seconds());
     } else {
       this.#metrics?.reconciled('success', seconds());
     }
     logger.debug({ requeueAfterMs }, 'Reconcile done');
+  }
+}
+
+/** The reason of a reconcile's `signal` when the controller stops under it (leadership lost). */
+export class ReconcileAbandonedError extends Error {
+  override name = 'ReconcileAbandonedError';
+  constructor() {
+    super('the controller stopped (leadership lost): abandon before the next write');
   }
 }
 

@@ -66,7 +66,7 @@ describe('startLeaderElection', () => {
       leases,
       clock: fakeTimerClock,
       onStartedLeading: () => events.push('started'),
-      onStoppedLeading: () => events.push('stopped'),
+      onStoppedLeading: () => void events.push('stopped'),
       metrics: { leading: (leading) => events.push(`status=${leading ? 1 : 0}`) },
       ...options,
     });
@@ -125,7 +125,7 @@ describe('startLeaderElection', () => {
     { failure: 'fails', mode: 'failing' as const },
     { failure: 'hangs', mode: 'hanging' as const },
   ])(
-    'calls onStoppedLeading once when renewal $failure past the renew deadline, and stops contending',
+    'calls onStoppedLeading once when renewal $failure past the renew deadline, then contends again and leads once the API server answers',
     async ({ mode }) => {
       const leases = fakeLeases();
       const { election, events } = elect(leases.client);
@@ -137,13 +137,48 @@ describe('startLeaderElection', () => {
       await vi.advanceTimersByTimeAsync(1);
       expect(election.isLeader()).toBe(false);
       expect(events).toEqual(['status=0', 'status=1', 'started', 'status=0', 'stopped']);
+      // Still contending: it keeps asking the API server.
       const calls = leases.state.calls;
       await vi.advanceTimersByTimeAsync(60_000);
-      expect(leases.state.calls).toBe(calls);
+      expect(leases.state.calls).toBeGreaterThan(calls);
+      expect(election.isLeader()).toBe(false);
+      leases.state[mode] = false;
+      await vi.advanceTimersByTimeAsync(15_000);
+      expect(election.isLeader()).toBe(true);
+      expect(events.slice(5)).toEqual(['status=1', 'started']);
+      // The Lease was still ours: taking it back is a renewal, not a transition.
+      expect(leases.lease()?.spec).toMatchObject({ holderIdentity: 'me', leaseTransitions: 0 });
       await election.stop();
       expect(events.filter((e) => e === 'stopped')).toHaveLength(1);
     },
   );
+
+  it('waits for onStoppedLeading to finish before it contends again', async () => {
+    const leases = fakeLeases();
+    let finishStopping: () => void = () => {};
+    const { election, events } = elect(leases.client, {
+      onStoppedLeading: () =>
+        new Promise<void>((resolve) => {
+          events.push('stopping');
+          finishStopping = () => {
+            events.push('stopped');
+            resolve();
+          };
+        }),
+    });
+    await vi.advanceTimersByTimeAsync(0);
+    leases.state.failing = true;
+    await vi.advanceTimersByTimeAsync(12_000);
+    leases.state.failing = false;
+    const calls = leases.state.calls;
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(leases.state.calls).toBe(calls);
+    finishStopping();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(election.isLeader()).toBe(true);
+    expect(events.slice(-4)).toEqual(['stopping', 'stopped', 'status=1', 'started']);
+    await election.stop();
+  });
 
   it('renews every retry period while leading, keeping acquireTime and leaseTransitions', async () => {
     const leases = fakeLeases();

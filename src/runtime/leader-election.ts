@@ -37,10 +37,11 @@ export interface LeaderElectionOptions {
   retryPeriodMs?: number;
   onStartedLeading: () => void;
   /**
-   * Leadership was lost while running (renewal failed past the renew deadline). The elector has stopped and will not
-   * contend again: exit the process, as controller-runtime does ("leader election lost"). Not called by `stop()`.
+   * Leadership was lost while running (renewal failed past the renew deadline): stop the work that needs it. The
+   * elector waits for the returned promise, then contends again, and calls `onStartedLeading` when it leads again
+   * (docs/adr/leadership-is-not-liveness.md). Not called by `stop()`.
    */
-  onStoppedLeading: () => void;
+  onStoppedLeading: () => void | Promise<void>;
   metrics?: LeaderElectionMetrics;
   logger?: LoggerLike;
   /** Release the Lease on `stop()` so a successor takes over at once (controller-runtime's ReleaseOnCancel). Default true. */
@@ -218,31 +219,43 @@ export function startLeaderElection(options: LeaderElectionOptions): LeaderElect
   };
 
   options.metrics?.leading(false);
-  const run = (async () => {
+  /** Contends until it leads, then renews until it cannot; `false` when stopped meanwhile. */
+  async function leadOnce(): Promise<boolean> {
     while (!(await within(tryAcquireOrRenew(), renewDeadlineMs))) {
-      if (stopping.signal.aborted) return;
+      if (stopping.signal.aborted) return false;
       // Wake no later than the moment the holder's lease expires on our clock: with client-go's jittered period
       // alone a takeover can come up to two periods after expiry (24 s with the defaults); this bounds it to
       // one period plus the lease duration after the holder's last renewal.
       const jittered = retryPeriodMs * (1 + Math.random() * ACQUIRE_JITTER);
       const untilExpiry = observedAt + (observed?.spec?.leaseDurationSeconds ?? 0) * 1000 - clock.now() + 10;
       await sleep(untilExpiry > 0 ? Math.min(jittered, untilExpiry) : jittered);
-      if (stopping.signal.aborted) return;
+      if (stopping.signal.aborted) return false;
     }
-    if (stopping.signal.aborted) return;
+    if (stopping.signal.aborted) return false;
+    lost = false;
     setLeading(true);
     logger?.info(log, 'acquired the lease');
     notify(options.onStartedLeading, 'onStartedLeading');
     for (;;) {
       await sleep(retryPeriodMs);
-      if (stopping.signal.aborted) return;
+      if (stopping.signal.aborted) return false;
       if (await renew()) continue;
-      if (stopping.signal.aborted) return;
+      if (stopping.signal.aborted) return false;
       setLeading(false);
       lost = true;
-      logger?.error(log, 'leader election lost: could not renew the lease within the renew deadline');
-      notify(options.onStoppedLeading, 'onStoppedLeading');
-      return;
+      logger?.error(log, 'leadership lost: could not renew the lease within the renew deadline; contending again');
+      try {
+        await options.onStoppedLeading();
+      } catch (err) {
+        logger?.error({ ...log, err }, 'onStoppedLeading threw');
+      }
+      return true;
+    }
+  }
+
+  const run = (async () => {
+    while (await leadOnce()) {
+      // Contend again at once: the Lease may still be ours (a stall that outlasted the renew deadline).
     }
   })();
 

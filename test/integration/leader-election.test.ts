@@ -33,7 +33,7 @@ describe('leader election on a real Lease', () => {
       identity,
       ...durations,
       onStartedLeading: () => events.push('started'),
-      onStoppedLeading: () => events.push('stopped'),
+      onStoppedLeading: () => void events.push('stopped'),
       ...options,
     });
     running.push(election);
