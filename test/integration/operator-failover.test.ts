@@ -1,11 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { RbacAuthorizationV1Api, Watch } from '@kubernetes/client-node';
-import { afterAll, describe, expect, it } from 'vitest';
+import { KubeConfig, RbacAuthorizationV1Api, Watch } from '@kubernetes/client-node';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { freePort } from '../../src/control-plane/control-plane.ts';
 import { controlPlane, createNamespace, createOurs, eventually, subjectCan, uniqueName } from '../support/cluster.ts';
 import { prepareOperatorIdentity } from '../support/operator.ts';
+import { startStallingProxy } from '../support/stalling-proxy.ts';
 
 const cli = path.resolve(import.meta.dirname, '../../src/cli.ts');
 
@@ -20,54 +21,65 @@ async function isLeader(replica: Replica): Promise<boolean> {
   return /^leader_election_master_status\{name="scim-operator-leader"\} 1$/m.test(text);
 }
 
-describe('two operator processes', () => {
-  const replicas: Replica[] = [];
-  afterAll(() => {
-    for (const r of replicas) r.child.kill('SIGKILL');
-  });
+type Identity = Awaited<ReturnType<typeof prepareOperatorIdentity>>;
 
+const replicas: Replica[] = [];
+afterAll(() => {
+  for (const r of replicas) r.child.kill('SIGKILL');
+});
+
+/** `scim-operator run` as a child process, ready (/readyz 200) when this resolves. */
+async function startReplica(id: Identity, kubeconfig: string, configFile: string): Promise<Replica> {
+  const [scimPort, metricsPort] = [await freePort(), await freePort()];
+  const child = spawn(
+    process.execPath,
+    [
+      cli,
+      'run',
+      `--kubeconfig=${kubeconfig}`,
+      `--scim-address=127.0.0.1:${scimPort}`,
+      `--metrics-address=127.0.0.1:${metricsPort}`,
+      `--token-secret=${id.namespace}/scim-tokens`,
+      `--config=${configFile}`,
+      '--log-level=warn',
+    ],
+    { stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+  const replica = {
+    child,
+    scimUrl: `http://127.0.0.1:${scimPort}/scim/v2`,
+    metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
+  };
+  replicas.push(replica);
+  await eventually(
+    async () => (await fetch(replica.metricsUrl.replace('/metrics', '/readyz'))).ok,
+    30_000,
+    'replica ready',
+  );
+  return replica;
+}
+
+async function scimAs(id: Identity, replica: Replica, method: string, p: string, body?: unknown) {
+  const res = await fetch(`${replica.scimUrl}${p}`, {
+    method,
+    headers: { authorization: `Bearer ${id.token}`, 'content-type': 'application/scim+json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return {
+    status: res.status,
+    retryAfter: res.headers.get('retry-after'),
+    // biome-ignore lint/suspicious/noExplicitAny: SCIM replies are read freely in tests
+    body: (res.status === 204 ? undefined : await res.json()) as any,
+  };
+}
+
+describe('two operator processes', () => {
   it('run the controllers on one leader; when it is killed the other takes over within 20 s without recreating any binding', async () => {
     const id = await prepareOperatorIdentity();
     const configFile = path.join(controlPlane().pkiDir, `${id.namespace}-config.yaml`);
     await writeFile(configFile, `leaderElection: { namespace: ${id.namespace} }\n`);
-    const start = async (): Promise<Replica> => {
-      const [scimPort, metricsPort] = [await freePort(), await freePort()];
-      const child = spawn(
-        process.execPath,
-        [
-          cli,
-          'run',
-          `--kubeconfig=${id.kubeconfig}`,
-          `--scim-address=127.0.0.1:${scimPort}`,
-          `--metrics-address=127.0.0.1:${metricsPort}`,
-          `--token-secret=${id.namespace}/scim-tokens`,
-          `--config=${configFile}`,
-          '--log-level=warn',
-        ],
-        { stdio: ['ignore', 'ignore', 'inherit'] },
-      );
-      const replica = {
-        child,
-        scimUrl: `http://127.0.0.1:${scimPort}/scim/v2`,
-        metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
-      };
-      replicas.push(replica);
-      await eventually(
-        async () => (await fetch(replica.metricsUrl.replace('/metrics', '/readyz'))).ok,
-        30_000,
-        'replica ready',
-      );
-      return replica;
-    };
-    const scim = async (replica: Replica, method: string, p: string, body?: unknown) => {
-      const res = await fetch(`${replica.scimUrl}${p}`, {
-        method,
-        headers: { authorization: `Bearer ${id.token}`, 'content-type': 'application/scim+json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      // biome-ignore lint/suspicious/noExplicitAny: SCIM replies are read freely in tests
-      return { status: res.status, body: (res.status === 204 ? undefined : await res.json()) as any };
-    };
+    const start = () => startReplica(id, id.kubeconfig, configFile);
+    const scim = (replica: Replica, method: string, p: string, body?: unknown) => scimAs(id, replica, method, p, body);
 
     const first = await start();
     await eventually(() => isLeader(first), 20_000, 'first replica leads');
@@ -123,5 +135,79 @@ describe('two operator processes', () => {
     watch.abort();
     expect(deletions).toEqual([]);
     expect((await rbac.readNamespacedRoleBinding({ name: bindingName, namespace: ns })).metadata?.uid).toBe(uidBefore);
+  }, 120_000);
+});
+
+describe('an operator process whose API server stalls longer than the renew deadline', () => {
+  it('steps down without exiting, serves SCIM throughout, then leads again and its controllers reconcile', async () => {
+    const id = await prepareOperatorIdentity();
+    const configFile = path.join(controlPlane().pkiDir, `${id.namespace}-config.yaml`);
+    await writeFile(configFile, `leaderElection: { namespace: ${id.namespace} }\n`);
+    // The shared API server serves other files in parallel: stall only this operator's path to it.
+    const proxy = await startStallingProxy(Number(new URL(controlPlane().server).port));
+    const kc = new KubeConfig();
+    kc.loadFromFile(id.kubeconfig);
+    const viaProxy = new KubeConfig();
+    viaProxy.loadFromOptions({
+      clusters: kc.clusters.map((c) => ({ ...c, server: `https://127.0.0.1:${proxy.port}` })),
+      users: kc.users,
+      contexts: kc.contexts,
+      currentContext: kc.currentContext,
+    });
+    const kubeconfig = path.join(controlPlane().pkiDir, `${id.namespace}-stalling.kubeconfig`);
+    await writeFile(kubeconfig, viaProxy.exportConfig(), { mode: 0o600 });
+    try {
+      const replica = await startReplica(id, kubeconfig, configFile);
+      const scim = (method: string, p: string, body?: unknown) => scimAs(id, replica, method, p, body);
+      await vi.waitFor(async () => expect(await isLeader(replica)).toBe(true), { timeout: 20_000, interval: 200 });
+
+      const ns = await createNamespace(id.admin);
+      const teamName = uniqueName('team');
+      const group = await scim('POST', '/Groups', { displayName: teamName });
+      expect(group.status).toBe(201);
+      await createOurs(id.admin, 'AccessMapping', uniqueName('stall'), {
+        connection: id.connection,
+        subjects: { groups: [{ displayName: teamName }] },
+        roleBindings: [{ clusterRole: 'edit', namespaces: [ns] }],
+      });
+      const attrs = { namespace: ns, verb: 'create', group: 'apps', resource: 'deployments' };
+      const addMember = async (userName: string) => {
+        const user = await scim('POST', '/Users', { userName, active: true });
+        expect(user.status).toBe(201);
+        const patched = await scim('PATCH', `/Groups/${group.body.id}`, {
+          schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+          Operations: [{ op: 'add', path: 'members', value: [{ value: user.body.id }] }],
+        });
+        expect(patched.status).toBe(204);
+      };
+      const ada = `${uniqueName('ada')}@example.com`;
+      await addMember(ada);
+      await eventually(() => subjectCan(id.admin, { user: ada }, attrs), 10_000, 'ada allowed before the stall');
+
+      proxy.stall();
+      const stalledAt = Date.now();
+      // Renewal gives up 10 s (renew deadline) after its first failed attempt; the process steps down, stays up.
+      await vi.waitFor(async () => expect(await isLeader(replica)).toBe(false), { timeout: 25_000, interval: 200 });
+      process.stderr.write(`[stall] stepped down ${((Date.now() - stalledAt) / 1000).toFixed(1)} s into the stall\n`);
+      expect(replica.child.exitCode).toBeNull();
+      // SCIM is still served: discovery needs no API server; a lookup that does is answered 503 with Retry-After.
+      expect((await scim('GET', '/ServiceProviderConfig')).status).toBe(200);
+      const lookup = await scim('GET', `/Users?filter=${encodeURIComponent(`userName eq "${ada}"`)}`);
+      expect({ status: lookup.status, retryAfter: lookup.retryAfter }).toEqual({ status: 503, retryAfter: '5' });
+      const stallMs = 20_000;
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, stalledAt + stallMs - Date.now())));
+      proxy.resume();
+      const resumedAt = Date.now();
+
+      await vi.waitFor(async () => expect(await isLeader(replica)).toBe(true), { timeout: 30_000, interval: 200 });
+      process.stderr.write(`[stall] led again ${((Date.now() - resumedAt) / 1000).toFixed(1)} s after the stall\n`);
+      const bob = `${uniqueName('bob')}@example.com`;
+      await addMember(bob);
+      await eventually(() => subjectCan(id.admin, { user: bob }, attrs), 15_000, 'bob allowed after the stall');
+      expect(await subjectCan(id.admin, { user: ada }, attrs)).toBe(true);
+      expect(replica.child.exitCode).toBeNull();
+    } finally {
+      await proxy.close();
+    }
   }, 120_000);
 });
