@@ -3,7 +3,8 @@ import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import { crds } from './api/crds.ts';
 import { parseFlags } from './config.ts';
 import { startControlPlane } from './control-plane/control-plane.ts';
 import { startOperator } from './main.ts';
@@ -53,6 +54,7 @@ export async function devCommand(argv: string[]): Promise<number> {
       });
     }
 
+    await untilCustomResourcesServe(kc);
     operator = await startOperator({
       kubeconfig: plane.adminKubeconfig,
       scimAddress: { host: '127.0.0.1', port: Number(values.port ?? 8080) },
@@ -98,5 +100,27 @@ Press Ctrl-C to stop everything.
   } finally {
     await operator?.stop();
     await plane.stop();
+  }
+}
+
+/**
+ * Right after its CRDs are created, the API server answers 429 "storage is (re)initializing" to lists of them for a
+ * moment; waiting here keeps those retries out of the first lines a new user reads. Gives up quietly after 30 s: the
+ * operator's informers retry on their own.
+ */
+async function untilCustomResourcesServe(kc: KubeConfig): Promise<void> {
+  const api = kc.makeApiClient(CustomObjectsApi);
+  const deadline = Date.now() + 30_000;
+  for (const crd of Object.values(crds)) {
+    const { group, names } = crd.spec;
+    const version = crd.spec.versions.find((v) => v.storage)?.name ?? crd.spec.versions[0]?.name ?? 'v1';
+    while (Date.now() < deadline) {
+      const status = await api.listClusterCustomObject({ group, version, plural: names.plural, limit: 1 }).then(
+        () => 200,
+        (err: { code?: number }) => err.code ?? 0,
+      );
+      if (status !== 429) break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
   }
 }

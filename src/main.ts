@@ -26,6 +26,7 @@ import { ControllerMetrics } from './observability/controller-metrics.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
 import { Metrics } from './observability/metrics.ts';
 import { createProbesServer, type ReadinessCheck } from './observability/probes-server.ts';
+import { watchApiServer } from './runtime/api-server-health.ts';
 import type { CachedInformer } from './runtime/informer.ts';
 import { type LeaderElection, startLeaderElection } from './runtime/leader-election.ts';
 import { fencedKubeConfig } from './runtime/write-fence.ts';
@@ -126,6 +127,15 @@ export async function startOperator(config: Config, options: StartOptions = {}):
   const probes = createProbesServer(metrics, () => readinessChecks(tokens, informers));
   const metricsAddress = await listen(probes, config.metricsAddress);
 
+  const apiServer = watchApiServer(kc, {
+    onChange: (reachable, problem) => {
+      if (reachable) logger.info('the API server answers again: SCIM serves again');
+      else logger.warn({ cause: problem }, 'the API server does not answer: SCIM answers 503 until it does');
+    },
+  });
+  metrics.apiServerReachable = () => apiServer.reachable();
+  apiServer.start();
+
   // Each resolves after its first list, or its first failure (then it retries on its own): never blocks start-up.
   await Promise.all([tokens.start(), store.start(), controllers.startInformers()]);
 
@@ -173,6 +183,10 @@ export async function startOperator(config: Config, options: StartOptions = {}):
       if (connection !== undefined && !store.cache.hasSynced()) {
         throw unavailable('The SCIM endpoint is starting: its caches are not filled yet', 10);
       }
+      // A stalled API server holds requests rather than failing them: answer now, not after the request timeout.
+      if (connection !== undefined && !apiServer.reachable()) {
+        throw unavailable('The Kubernetes API server does not answer; retry later', 5);
+      }
       return connection;
     },
     limits: { maxBodyBytes: limits.maxBodyBytes, requestTimeoutMs: config.requestTimeoutMs },
@@ -198,6 +212,7 @@ export async function startOperator(config: Config, options: StartOptions = {}):
       stopping ??= (async () => {
         logger.info('stopping');
         clearInterval(resync);
+        apiServer.stop();
         await new Promise<void>((resolve) => server.close(() => resolve()));
         await controllers.stop();
         await election?.stop();

@@ -74,6 +74,17 @@ export class Metrics {
       for (const [connection, n] of this.weakTokens()) this.weakTokenKeys.set({ connection }, n);
     },
   });
+  /** Set by the composition root: whether the API server answered its last probes. */
+  apiServerReachable: () => boolean | undefined = () => undefined;
+  readonly apiServerUp = new Gauge({
+    name: 'scim_operator_api_server_reachable',
+    help: 'Whether the Kubernetes API server answers its /readyz probe (1) or not (0); SCIM answers 503 while it does not.',
+    registers: [this.registry],
+    collect: () => {
+      const up = this.apiServerReachable();
+      if (up !== undefined) this.apiServerUp.set(up ? 1 : 0);
+    },
+  });
   /** Set by the composition root: the informers that are failing to list or watch right now. */
   failingInformers: () => string[] = () => [];
   readonly informersFailing = new Gauge({

@@ -7,6 +7,7 @@ import {
   type V1LeaseSpec,
   V1MicroTime,
 } from '@kubernetes/client-node';
+import { describeError } from '../observability/error-cause.ts';
 import type { LoggerLike } from './reconciler.ts';
 import { type Clock, systemClock } from './work-queue.ts';
 
@@ -91,6 +92,7 @@ export function startLeaderElection(options: LeaderElectionOptions): LeaderElect
   let observedAt = 0;
   let leading = false;
   let lost = false;
+  let lastLeaseError: string | undefined;
 
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -140,6 +142,7 @@ export function startLeaderElection(options: LeaderElectionOptions): LeaderElect
     let current: V1Lease | undefined;
     try {
       current = await leases.read();
+      lastLeaseError = undefined;
       if (!current) {
         const spec = {
           holderIdentity: identity,
@@ -152,7 +155,11 @@ export function startLeaderElection(options: LeaderElectionOptions): LeaderElect
         return true;
       }
     } catch (err) {
-      logger?.warn({ ...log, err }, 'could not read or create the lease');
+      // Once per cause: an unreachable API server would otherwise log this every retry period.
+      const cause = describeError(err);
+      if (cause !== lastLeaseError) logger?.warn({ ...log, err }, 'could not read or create the lease');
+      else logger?.debug({ ...log, err }, 'could not read or create the lease');
+      lastLeaseError = cause;
       return false;
     }
     if (recordOf(current) !== observedRecord) setObserved(current, now);

@@ -190,14 +190,29 @@ describe('an operator process whose API server stalls longer than the renew dead
       await vi.waitFor(async () => expect(await isLeader(replica)).toBe(false), { timeout: 25_000, interval: 200 });
       process.stderr.write(`[stall] stepped down ${((Date.now() - stalledAt) / 1000).toFixed(1)} s into the stall\n`);
       expect(replica.child.exitCode).toBeNull();
-      // SCIM is still served: discovery needs no API server; a lookup that does is answered 503 with Retry-After.
-      expect((await scim('GET', '/ServiceProviderConfig')).status).toBe(200);
+      // The process serves throughout: SCIM answers 503 with Retry-After at once (the API server's /readyz probe has
+      // failed), not after the 30 s request timeout, and the probes keep answering.
+      expect((await fetch(replica.metricsUrl.replace('/metrics', '/healthz'))).status).toBe(200);
+      const askedAt = Date.now();
       const lookup = await scim('GET', `/Users?filter=${encodeURIComponent(`userName eq "${ada}"`)}`);
-      expect({ status: lookup.status, retryAfter: lookup.retryAfter }).toEqual({ status: 503, retryAfter: '5' });
+      const refused = await scim('POST', '/Users', { userName: `${uniqueName('carol')}@example.com` });
+      expect([lookup, refused].map((r) => [r.status, r.retryAfter])).toEqual([
+        [503, '5'],
+        [503, '5'],
+      ]);
+      expect(Date.now() - askedAt).toBeLessThan(5000);
       const stallMs = 20_000;
       await new Promise((resolve) => setTimeout(resolve, Math.max(0, stalledAt + stallMs - Date.now())));
       proxy.resume();
       const resumedAt = Date.now();
+      await vi.waitFor(
+        async () =>
+          expect((await scim('GET', `/Users?filter=${encodeURIComponent(`userName eq "${ada}"`)}`)).status).toBe(200),
+        { timeout: 10_000, interval: 100 },
+      );
+      process.stderr.write(
+        `[stall] SCIM served again ${((Date.now() - resumedAt) / 1000).toFixed(1)} s after the stall\n`,
+      );
 
       await vi.waitFor(async () => expect(await isLeader(replica)).toBe(true), { timeout: 30_000, interval: 200 });
       process.stderr.write(`[stall] led again ${((Date.now() - resumedAt) / 1000).toFixed(1)} s after the stall\n`);
