@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { freePort } from '../../src/control-plane/control-plane.ts';
 import { type RunningOperator, startOperator } from '../../src/main.ts';
@@ -131,5 +131,28 @@ describe('operator readiness', () => {
     expect(
       lines.some((l) => l.level === 40 && String(l.msg).startsWith(`token key "${id.connection}" has about`)),
     ).toBe(true);
+  });
+
+  it("reports a token Secret it may not read as forbidden, with the API server's reason", async () => {
+    const id = await prepareOperatorIdentity();
+    // Without its namespaced RoleBinding the operator may not read its token Secret (nor its Lease).
+    await id.admin
+      .makeApiClient(RbacAuthorizationV1Api)
+      .deleteNamespacedRoleBinding({ namespace: id.namespace, name: id.user });
+    const { lines, logger } = capturedLogger();
+
+    const { operator, readyz } = await start(id.kubeconfig, id.namespace, logger);
+
+    await vi.waitFor(async () => {
+      const ready = await get(readyz);
+      expect(ready.status).toBe(503);
+      expect(ready.text).toContain(
+        `token-secret: token Secret ${id.namespace}/scim-tokens cannot be read: 403 Forbidden: secrets "scim-tokens" is forbidden: User "${id.user}" cannot list`,
+      );
+    }, 30_000);
+    expect((await get(operator.metricsUrl)).text).toMatch(/^scim_operator_token_secret_state\{state="forbidden"\} 1$/m);
+    const refused = await get(`${operator.scimUrl}/Users`, id.token);
+    expect([refused.status, refused.retryAfter]).toEqual([503, '10']);
+    expect(lines).toContainEqual(expect.objectContaining({ level: 50, state: 'forbidden' }));
   });
 });
