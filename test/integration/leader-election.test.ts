@@ -1,4 +1,4 @@
-import type { KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig } from '@kubernetes/client-node';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { getRaw } from '../../src/control-plane/kube-http.ts';
 import {
@@ -6,7 +6,8 @@ import {
   type LeaderElectionOptions,
   startLeaderElection,
 } from '../../src/runtime/leader-election.ts';
-import { adminKubeConfig, createNamespace, eventually, uniqueName } from '../support/cluster.ts';
+import { adminKubeConfig, controlPlane, createNamespace, eventually, uniqueName } from '../support/cluster.ts';
+import { startStallingProxy } from '../support/stalling-proxy.ts';
 
 // Short durations so takeovers happen within seconds; the ratios keep client-go's constraints.
 const durations = { leaseDurationMs: 3_000, renewDeadlineMs: 2_000, retryPeriodMs: 500 };
@@ -106,5 +107,50 @@ describe('leader election on a real Lease', () => {
     expect(spec.acquireTime).toMatch(/\.\d{6}Z$/);
     expect(spec).toMatchObject({ holderIdentity: 'replica-a', leaseDurationSeconds: 3, leaseTransitions: 0 });
     expect(Date.parse(String(spec.renewTime))).toBeGreaterThan(Date.parse(String(spec.acquireTime)));
+  });
+
+  it('a leader whose API server stalls steps down before the standby leads, then contends again once it answers', async () => {
+    const name = uniqueName('lease');
+    const proxy = await startStallingProxy(Number(new URL(controlPlane().server).port));
+    try {
+      const stalling = new KubeConfig();
+      stalling.loadFromOptions({
+        clusters: kc.clusters.map((c) => ({ ...c, server: `https://127.0.0.1:${proxy.port}` })),
+        users: kc.users,
+        contexts: kc.contexts,
+        currentContext: kc.currentContext,
+      });
+      const timeline: string[] = [];
+      const a = elector(name, 'replica-a', {
+        kc: stalling,
+        onStartedLeading: () => void timeline.push('a started'),
+        onStoppedLeading: () => void timeline.push('a stopped'),
+      });
+      await eventually(async () => a.election.isLeader(), 10_000, 'the first leader');
+      const b = elector(name, 'replica-b', {
+        onStartedLeading: () => void timeline.push('b started'),
+        onStoppedLeading: () => void timeline.push('b stopped'),
+      });
+      let bothLed = false;
+      const overlap = setInterval(() => {
+        if (a.election.isLeader() && b.election.isLeader()) bothLed = true;
+      }, 20);
+
+      proxy.stall();
+      await eventually(async () => b.election.isLeader(), 15_000, 'the standby to take over');
+      proxy.resume();
+      // a contends again, but b renews: a stays standby until b lets go, and then a leads again.
+      await eventually(async () => (await rawLease(name)).spec.holderIdentity === 'replica-b', 5_000, 'b holds');
+      timeline.push('b releases');
+      await b.election.stop();
+      await eventually(async () => a.election.isLeader(), 10_000, 'a to lead again');
+      clearInterval(overlap);
+
+      expect(bothLed).toBe(false);
+      expect(timeline).toEqual(['a started', 'a stopped', 'b started', 'b releases', 'a started']);
+      expect((await rawLease(name)).spec).toMatchObject({ holderIdentity: 'replica-a', leaseTransitions: 2 });
+    } finally {
+      await proxy.close();
+    }
   });
 });
