@@ -17,17 +17,17 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import { KubeConfig } from '@kubernetes/client-node';
 import { TOKEN_SECRET_STATES, watchTokenSecret } from './auth/token-secret.ts';
 import { type Config, podNamespace } from './config.ts';
 import { OperatorControllers } from './controllers/operator-controllers.ts';
 import { createScimApp } from './http/app.ts';
 import { ControllerMetrics } from './observability/controller-metrics.ts';
+import { logInformerFailures, readinessChecks, recoveryLogger } from './observability/informer-reports.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
 import { Metrics } from './observability/metrics.ts';
-import { createProbesServer, type ReadinessCheck } from './observability/probes-server.ts';
+import { createProbesServer } from './observability/probes-server.ts';
 import { watchApiServer } from './runtime/api-server-health.ts';
-import type { CachedInformer } from './runtime/informer.ts';
 import { type LeaderElection, startLeaderElection } from './runtime/leader-election.ts';
 import { fencedKubeConfig } from './runtime/write-fence.ts';
 import { unavailable } from './scim/errors.ts';
@@ -222,30 +222,4 @@ export async function startOperator(config: Config, options: StartOptions = {}):
       return stopping;
     },
   };
-}
-
-function readinessChecks(
-  tokens: { state(): string; problem(): string | undefined },
-  informers: CachedInformer<KubernetesObject>[],
-): ReadinessCheck[] {
-  return [
-    { name: 'token-secret', ready: () => tokens.state() === 'ok', reason: () => tokens.problem() },
-    ...informers.map((i) => ({
-      name: `informer ${i.name}`,
-      ready: () => i.hasSynced(),
-      reason: () => i.failure()?.message ?? 'not listed yet',
-    })),
-  ];
-}
-
-function logInformerFailures(informer: CachedInformer<KubernetesObject>, logger: Logger): void {
-  informer.onError(
-    (err, restartInMs) =>
-      logger.warn({ informer: err.informer, server: err.server, cause: err.reason, restartInMs }, err.message),
-    recoveryLogger(informer, logger),
-  );
-}
-
-function recoveryLogger(informer: CachedInformer<KubernetesObject>, logger: Logger): () => void {
-  return () => logger.info({ informer: informer.name }, 'list/watch recovered');
 }
