@@ -8,7 +8,7 @@
  * - the controllers' informers on every replica, and their workers on the leader only (Lease election), writing
  *   through a fenced KubeConfig that refuses writes once the Lease is lost;
  * and stops them in reverse on SIGTERM. Losing the Lease stops the workers and the replica contends again; SCIM
- * serving goes on (docs/adr/leadership-is-not-liveness.md). Nothing else reads configuration or starts servers.
+ * serving goes on (docs/adr/0012-leadership-is-not-liveness.md). Nothing else reads configuration or starts servers.
  *
  * The SCIM port listens at once but answers 503 with Retry-After until the tokens are known and the store's caches
  * are listed; /readyz says which is missing.
@@ -102,7 +102,10 @@ export async function startOperator(config: Config, options: StartOptions = {}):
   metrics.weakTokens = () => tokens.weakTokens();
   const store = new KubernetesScimStore({
     kc,
-    onUnexpectedError: (err, operation) => logger.error({ err, operation }, 'Kubernetes request failed'),
+    // Conflict retries end before the request's own deadline, so the client gets the store's 503 with Retry-After
+    // rather than the deadline's.
+    conflictRetryMs: Math.max(500, config.requestTimeoutMs - 5_000),
+    onUnexpectedError: (err, operation) => logger.error({ err, operation }, 'Kubernetes request refused or failed'),
   });
   const storeInformers = [store.cache.users, store.cache.groups, store.cache.shards];
   for (const informer of storeInformers) logInformerFailures(informer, logger);

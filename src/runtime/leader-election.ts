@@ -40,7 +40,7 @@ export interface LeaderElectionOptions {
   /**
    * Leadership was lost while running (renewal failed past the renew deadline): stop the work that needs it. The
    * elector waits for the returned promise, then contends again, and calls `onStartedLeading` when it leads again
-   * (docs/adr/leadership-is-not-liveness.md). Not called by `stop()`.
+   * (docs/adr/0012-leadership-is-not-liveness.md). Not called by `stop()`.
    */
   onStoppedLeading: () => void | Promise<void>;
   metrics?: LeaderElectionMetrics;
