@@ -83,11 +83,13 @@ const validators = new WeakMap<object, z.ZodType>();
 function validator(document: Document, schema: JsonSchema): z.ZodType {
   let found = validators.get(schema);
   if (!found) {
-    const defs = JSON.parse(
-      JSON.stringify(document.components.schemas).replaceAll('"#/components/schemas/', '"#/$defs/'),
-    ) as JsonSchema;
-    const root = JSON.parse(JSON.stringify(schema).replaceAll('"#/components/schemas/', '"#/$defs/')) as JsonSchema;
-    found = z.fromJSONSchema({ $schema: 'https://json-schema.org/draft/2020-12/schema', $defs: defs, ...root });
+    const toDefs = (value: unknown) =>
+      JSON.parse(JSON.stringify(value).replaceAll('"#/components/schemas/', '"#/$defs/'));
+    const root = {
+      $schema: 'https://json-schema.org/draft/2020-12/schema',
+      $defs: toDefs(document.components.schemas),
+    };
+    found = z.fromJSONSchema({ ...root, ...toDefs(schema) });
     validators.set(schema, found);
   }
   return found;
