@@ -157,6 +157,23 @@ describe('real answers of the endpoint', () => {
     expect([...statuses].sort()).toEqual([200, 201, 204, 400, 401, 404, 409, 412, 413, 415]);
   });
 
+  it('answers a method the document does not list with 405 and an Allow header listing the ones it does', async () => {
+    const described = new Map<string, string[]>();
+    for (const { template, method } of operationsOf(document)) {
+      described.set(template, [...(described.get(template) ?? []), method.toUpperCase()]);
+    }
+    for (const [template, methods] of described) {
+      const path = template.replace('{id}', 'some-id');
+      const other = ['DELETE', 'GET', 'PATCH', 'POST', 'PUT'].find((method) => !methods.includes(method))!;
+      const reply = await server.call(other, path);
+      expect(reply.status, `${other} ${path}`).toBe(405);
+      const allowed = reply.headers.get('allow')?.split(', ');
+      expect(allowed?.sort(), `${other} ${path}`).toEqual(
+        [...methods, ...(methods.includes('GET') ? ['HEAD'] : [])].sort(),
+      );
+    }
+  });
+
   it('exercised every operation of the document', () => {
     const answered = new Set(answers.map((a) => `${a.method} ${a.path}`));
     const unexercised = operationsOf(document).filter(({ method, template }) => {

@@ -14,11 +14,11 @@ import { limits, type ResourceTypeName, resourceType } from '../scim/schemas.ts'
 import {
   errorSchema,
   listResponseSchema,
-  patchOpSchema,
   resourceTypeSchema,
   schemaDocumentSchema,
   serviceProviderConfigSchema,
 } from './openapi/message-schemas.ts';
+import { patchOpSchema } from './openapi/patch-op-schema.ts';
 import { type JsonSchema, resourceRequestSchema, resourceResponseSchema } from './openapi/resource-schemas.ts';
 
 export const OPENAPI_PATH = '/openapi.json';

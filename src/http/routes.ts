@@ -106,6 +106,10 @@ function found<T>(document: T | undefined, kind: string, req: Request): T {
   return document;
 }
 
-function notAllowed(req: Request): never {
+function notAllowed(req: Request, res: Response): never {
+  // RFC 9110 section 15.5.6: a 405 names the methods the resource does support.
+  const methods = Object.keys((req.route as { methods: Record<string, boolean> }).methods).filter((m) => m !== '_all');
+  if (methods.includes('get')) methods.push('head');
+  res.set('Allow', methods.map((method) => method.toUpperCase()).join(', '));
   throw methodNotAllowed(`${req.method} is not supported on ${req.baseUrl}${req.path}`);
 }

@@ -6,9 +6,8 @@
 import { RESOURCE_TYPE_SCHEMA, SCHEMA_SCHEMA, SERVICE_PROVIDER_CONFIG_SCHEMA } from '../../scim/discovery.ts';
 import { SCIM_ERROR_SCHEMA, type ScimType } from '../../scim/errors.ts';
 import { LIST_RESPONSE_SCHEMA } from '../../scim/list-response.ts';
-import { PATCH_OP_SCHEMA } from '../../scim/normalise.ts';
-import { limits, type ResourceTypeName } from '../../scim/schemas.ts';
-import { type JsonSchema, writableAttributePaths } from './resource-schemas.ts';
+import { limits } from '../../scim/schemas.ts';
+import type { JsonSchema } from './resource-schemas.ts';
 
 /** RFC 7644 table 9, as a record so the compiler fails here when errors.ts gains or loses a scimType. */
 const SCIM_TYPES: Record<ScimType, true> = {
@@ -24,7 +23,11 @@ const SCIM_TYPES: Record<ScimType, true> = {
   sensitive: true,
 };
 
-const uri = (value: string): JsonSchema => ({ type: 'array', items: { type: 'string', const: value }, minItems: 1 });
+export const uri = (value: string): JsonSchema => ({
+  type: 'array',
+  items: { type: 'string', const: value },
+  minItems: 1,
+});
 const closed = (properties: Record<string, JsonSchema>, required: string[]): JsonSchema => ({
   type: 'object',
   properties,
@@ -53,38 +56,6 @@ export function listResponseSchema(resourceRef: string): JsonSchema {
     },
     ['schemas', 'totalResults', 'startIndex', 'itemsPerPage', 'Resources'],
   );
-}
-
-/** A PatchOp for one resource type; `path` names one of its writable attributes, or filters a multi-valued one. */
-export function patchOpSchema(type: ResourceTypeName): JsonSchema {
-  return {
-    type: 'object',
-    description: 'RFC 7644 section 3.5.2. `schemas` may be omitted; `op` is matched case-insensitively.',
-    properties: {
-      schemas: uri(PATCH_OP_SCHEMA),
-      Operations: {
-        type: 'array',
-        minItems: 1,
-        maxItems: limits.maxPatchOperations,
-        items: {
-          type: 'object',
-          properties: {
-            op: { type: 'string', enum: ['add', 'remove', 'replace', 'Add', 'Remove', 'Replace'] },
-            path: {
-              description: 'An attribute path, possibly with a value filter.',
-              anyOf: [
-                { type: 'string', enum: writableAttributePaths(type) },
-                { type: 'string', pattern: '^[A-Za-z][\\w$-]*\\[.+\\](\\.[A-Za-z$][\\w$]*)?$' },
-              ],
-            },
-            value: { description: 'Required for add and replace; without a path, an object of attributes.' },
-          },
-          required: ['op'],
-        },
-      },
-    },
-    required: ['Operations'],
-  };
 }
 
 const meta = (resourceType: string): JsonSchema =>

@@ -64,23 +64,23 @@ export function resourceRequestSchema(type: ResourceTypeName): JsonSchema {
 }
 
 /**
- * The PATCH paths that name a writable attribute outright: `userName`, `name.givenName`, and extension attributes
- * behind their URN. Value-filtered paths (`emails[type eq "work"].value`) are valid too; `patchPathSchema` adds them.
+ * The writable attributes a PATCH path can name outright: `userName`, `name.givenName`, and extension attributes
+ * behind their URN (`urn:...:enterprise:2.0:User:manager.value`).
  */
-export function writableAttributePaths(type: ResourceTypeName): string[] {
+export function writableAttributes(type: ResourceTypeName): { path: string; def: AttributeDefinition }[] {
   const { core, extensions } = schemasOf(type);
-  const paths: string[] = [];
+  const found: { path: string; def: AttributeDefinition }[] = [];
   const walk = (definitions: AttributeDefinition[], prefix: string) => {
     for (const def of definitions) {
       if (def.mutability === 'readOnly') continue;
-      paths.push(`${prefix}${def.name}`);
+      found.push({ path: `${prefix}${def.name}`, def });
       if (def.type === 'complex' && !def.multiValued) walk(def.subAttributes ?? [], `${prefix}${def.name}.`);
     }
   };
   walk(commonAttributes, '');
   walk(core.attributes, '');
   for (const extension of extensions) walk(extension.attributes, `${extension.id}:`);
-  return paths;
+  return found;
 }
 
 /** The JSON Schema of one attribute's value; readOnly attributes are marked so. */
