@@ -18,7 +18,8 @@ export function patchOpSchema(type: ResourceTypeName): JsonSchema {
   const { required: _required, ...partialResource } = resourceRequestSchema(type);
   const operations: JsonSchema[] = [
     ...attributes.map(({ path, def }) => operation(ADD_OR_REPLACE, { const: path }, attributeSchema(def, 'request'))),
-    operation(ADD_OR_REPLACE, undefined, partialResource),
+    // Unlike POST and PUT, a PATCH refuses attributes it does not know (invalidPath).
+    operation(ADD_OR_REPLACE, undefined, { ...partialResource, additionalProperties: false }),
     operation({ type: 'string', enum: ['remove', 'Remove'] }, { enum: attributes.map((a) => a.path) }),
     operation({ type: 'string', enum: ['add', 'remove', 'replace'] }, FILTERED_PATH, {}),
   ];

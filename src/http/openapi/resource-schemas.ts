@@ -87,6 +87,11 @@ export function writableAttributes(type: ResourceTypeName): { path: string; def:
 export function attributeSchema(def: AttributeDefinition, direction: Direction): JsonSchema {
   const single = singleValueSchema(def, direction);
   const schema: JsonSchema = def.multiValued ? { type: 'array', items: single } : single;
+  if (def.multiValued && direction === 'request' && def.subAttributes?.some((sub) => sub.name === 'primary')) {
+    // RFC 7643 section 2.4: at most one element is primary; the endpoint refuses two.
+    Object.assign(schema, { contains: { required: ['primary'], properties: { primary: { const: true } } } });
+    Object.assign(schema, { minContains: 0, maxContains: 1 });
+  }
   schema.description = def.description;
   if (def.mutability === 'readOnly') schema.readOnly = true;
   return schema;
@@ -109,8 +114,16 @@ function singleValueSchema(def: AttributeDefinition, direction: Direction): Json
     case 'decimal':
       return { type: 'number' };
     case 'complex':
-      return objectSchema(def.subAttributes ?? [], direction, membersRequireValue(def));
+      return def.name === 'members' ? memberSchema(def, direction) : objectSchema(def.subAttributes ?? [], direction);
   }
+}
+
+/** A Group member names its User or Group by `value`; a member without one (or with `""`) is refused. */
+function memberSchema(def: AttributeDefinition, direction: Direction): JsonSchema {
+  const schema = objectSchema(def.subAttributes ?? [], direction, ['value']);
+  const properties = schema.properties as Record<string, JsonSchema>;
+  if (direction === 'request') properties.value = { ...properties.value, minLength: 1 };
+  return schema;
 }
 
 function objectSchema(definitions: AttributeDefinition[], direction: Direction, required: string[] = []): JsonSchema {
@@ -128,11 +141,6 @@ function attributeProperties(definitions: AttributeDefinition[], direction: Dire
     properties[def.name] = attributeSchema(def, direction);
   }
   return properties;
-}
-
-/** A Group member names its User or Group by `value`; a member without one is refused (and never returned). */
-function membersRequireValue(def: AttributeDefinition): string[] {
-  return def.name === 'members' ? ['value'] : [];
 }
 
 function schemasProperty(urns: string[]): JsonSchema {
