@@ -1,13 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BASE_URL, startTestServer, type TestServer } from '../../test/support/scim-test-server.ts';
+import { unavailable } from '../scim/errors.ts';
 import { createScimService } from '../scim/operations.ts';
 import { ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, USER_SCHEMA } from '../scim/schemas.ts';
+import type { ScimStore } from '../scim/store.ts';
 import { createMemoryStore } from '../store/memory-store.ts';
 import { type Answer, departures, operationsOf, resolve } from './openapi/document-check.test-support.ts';
 import { OPENAPI_PATH, openApiDocument } from './openapi.ts';
 import { scimRoutes } from './routes.ts';
 
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
+const UNREACHABLE = 'unreachable-id';
 // biome-ignore lint/suspicious/noExplicitAny: the document is plain JSON read freely here
 const document: any = openApiDocument(BASE_URL);
 
@@ -85,7 +88,13 @@ describe('real answers of the endpoint', () => {
   const answers: Answer[] = [];
 
   beforeAll(async () => {
-    server = await startTestServer();
+    // One id stands for an API server that cannot be reached, to see a 503 answer too.
+    const store = createMemoryStore();
+    const get: ScimStore['get'] = (ctx, type, id) => {
+      if (id === UNREACHABLE) throw unavailable('The API server cannot be reached');
+      return store.get(ctx, type, id);
+    };
+    server = await startTestServer({ store: { ...store, get } });
   });
   afterAll(async () => {
     await server.close();
@@ -130,6 +139,7 @@ describe('real answers of the endpoint', () => {
       await call('GET', `/${type}/${id}`);
       await call('GET', `/${type}/${id}?attributes=displayName`);
       await call('GET', `/${type}/missing`);
+      await call('GET', `/${type}/${UNREACHABLE}`);
       await call('PATCH', `/${type}/${id}`, { body: patch('replace', 'displayName', `${type} renamed`) });
       await call('PATCH', `/${type}/${id}?attributes=displayName`, { body: patch('add', 'externalId', 'ext-1') });
       await call('PATCH', `/${type}/${id}`, { body: patch('replace', 'nonsense', 'x') });
@@ -154,7 +164,7 @@ describe('real answers of the endpoint', () => {
 
     expect(answers.flatMap((answer) => departures(document, answer))).toEqual([]);
     const statuses = new Set(answers.map((answer) => answer.status));
-    expect([...statuses].sort()).toEqual([200, 201, 204, 400, 401, 404, 409, 412, 413, 415]);
+    expect([...statuses].sort()).toEqual([200, 201, 204, 400, 401, 404, 409, 412, 413, 415, 503]);
   });
 
   it('answers a method the document does not list with 405 and an Allow header listing the ones it does', async () => {
