@@ -10,7 +10,7 @@ import { OPENAPI_PATH, openApiDocument } from './openapi.ts';
 import { scimRoutes } from './routes.ts';
 
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
-const UNREACHABLE = 'unreachable-id';
+const UNREACHABLE = '00000000-0000-4000-8000-000000000503';
 // biome-ignore lint/suspicious/noExplicitAny: the document is plain JSON read freely here
 const document: any = openApiDocument(BASE_URL);
 
