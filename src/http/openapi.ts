@@ -25,6 +25,10 @@ export const OPENAPI_PATH = '/openapi.json';
 
 type Operation = JsonSchema;
 const SCIM_MEDIA_TYPES = ['application/scim+json', 'application/json'];
+const MAX_NAMES = limits.maxProjectionAttributes;
+const FILTER_DESCRIPTION =
+  `RFC 7644 section 3.4.2.2 filter, with at most ${limits.maxFilterTerms} comparisons ` +
+  `nested at most ${limits.maxFilterDepth} deep.`;
 
 /** The document for an endpoint whose SCIM root is `baseUrl` (the `meta.location` prefix). */
 export function openApiDocument(baseUrl: string): JsonSchema {
@@ -83,16 +87,22 @@ export function openApiDocument(baseUrl: string): JsonSchema {
       },
       parameters: {
         id: { name: 'id', in: 'path', required: true, schema: { type: 'string' } },
-        filter: query('filter', 'RFC 7644 section 3.4.2.2 filter.', {
+        filter: query('filter', FILTER_DESCRIPTION, {
           type: 'string',
           maxLength: limits.maxFilterLength,
         }),
         startIndex: query('startIndex', '1-based index of the first result; below 1 means 1.', { type: 'integer' }),
         count: query('count', `Page size; negative means 0, capped at ${limits.maxResults}.`, { type: 'integer' }),
-        attributes: query('attributes', 'Comma-separated attributes to return.', { type: 'string' }),
-        excludedAttributes: query('excludedAttributes', 'Comma-separated attributes to leave out.', {
+        attributes: query('attributes', `Comma-separated attributes to return, at most ${MAX_NAMES}.`, {
           type: 'string',
         }),
+        excludedAttributes: query(
+          'excludedAttributes',
+          `Comma-separated attributes to leave out, at most ${MAX_NAMES}.`,
+          {
+            type: 'string',
+          },
+        ),
         ifMatch: {
           name: 'If-Match',
           in: 'header',

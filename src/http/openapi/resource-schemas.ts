@@ -13,6 +13,7 @@
 import {
   type AttributeDefinition,
   commonAttributes,
+  limits,
   type ResourceTypeName,
   resourceType,
   type SchemaDefinition,
@@ -87,6 +88,8 @@ export function writableAttributes(type: ResourceTypeName): { path: string; def:
 export function attributeSchema(def: AttributeDefinition, direction: Direction): JsonSchema {
   const single = singleValueSchema(def, direction);
   const schema: JsonSchema = def.multiValued ? { type: 'array', items: single } : single;
+  if (def.maxValues !== undefined) schema.maxItems = def.maxValues;
+  if (def.name === 'members' && direction === 'request') schema.maxItems = limits.maxMembersPerRequest;
   if (def.multiValued && direction === 'request' && def.subAttributes?.some((sub) => sub.name === 'primary')) {
     // RFC 7643 section 2.4: at most one element is primary; the endpoint refuses two.
     Object.assign(schema, { contains: { required: ['primary'], properties: { primary: { const: true } } } });
