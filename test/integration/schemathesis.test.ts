@@ -5,7 +5,7 @@
  * Pinned run: schemathesis 4.32.5 (test/python-requirements.txt), seed 20261205, at most 15 examples per operation
  * in the fuzzing phase on top of the coverage phase's deterministic cases, then the stateful phase along the
  * document's links (the examples phase has nothing to run: the document has no examples); one worker and no example
- * database, so a run replays the same inputs. That is about 5,900 test cases over the 17 operations, 90 s on the
+ * database, so a run replays the same inputs. That is about 6,100 test cases over the 17 operations, 80-100 s on the
  * shared 2-core machine.
  *
  * Checks, as schemathesis names them: not_a_server_error (no 5xx, except 503, which the endpoint answers when the API
