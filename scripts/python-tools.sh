@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the pinned Python test tools (scim2-tester, scim2-cli, scim2-server) into a virtualenv in a cache OUTSIDE
+# Installs the pinned Python test tools (scim2-tester, scim2-cli, scim2-server, schemathesis) into a virtualenv in a cache OUTSIDE
 # the repository, keyed by the hash of the requirements file. A warm cache makes this a no-op; a lock stops two
 # parallel runs from building the same virtualenv. Prints the virtualenv's bin directory as its last line of stdout.
 #
@@ -80,6 +80,7 @@ log "installing $(grep -cE '^[A-Za-z]' "$REQUIREMENTS") pinned packages from ${R
 PIP_DISABLE_PIP_VERSION_CHECK=1 "$VENV/bin/python" -m pip install --quiet --no-input -r "$REQUIREMENTS" >&2
 "$VENV/bin/python" -m pip check >&2 || fail "the pinned requirements are inconsistent (pip check above)"
 [ -x "$VENV/bin/scim" ] || fail "scim2-cli installed no 'scim' command into $VENV/bin"
+[ -x "$VENV/bin/schemathesis" ] || fail "schemathesis installed no 'schemathesis' command into $VENV/bin"
 touch "$MARKER"
 log "installed in $(($(date +%s) - START)) s"
 echo "$VENV/bin"

@@ -16,6 +16,7 @@ import { methodNotAllowed, notFound, notImplemented } from '../scim/errors.ts';
 import type { ResourceAnswer, ScimService } from '../scim/operations.ts';
 import { type ResourceTypeName, resourceType } from '../scim/schemas.ts';
 import type { StoreContext } from '../scim/store.ts';
+import { OPENAPI_PATH, serveOpenApi } from './openapi.ts';
 import { listQuery, projectionOptions } from './query-options.ts';
 import { sendScim } from './scim-response.ts';
 
@@ -44,6 +45,7 @@ export function scimRoutes(service: ScimService): Router {
     .route('/Schemas/:id')
     .get((req, res) => sendScim(res, 200, found(schemaDocumentById(baseUrl, param(req)), 'Schema', req)))
     .all(notAllowed);
+  router.route(OPENAPI_PATH).get(serveOpenApi(baseUrl)).all(notAllowed);
   router.all(['/Me', '/Me/*rest'], () => {
     throw notImplemented('/Me is not supported: a bearer token identifies a connection, not a user');
   });
@@ -104,6 +106,10 @@ function found<T>(document: T | undefined, kind: string, req: Request): T {
   return document;
 }
 
-function notAllowed(req: Request): never {
+function notAllowed(req: Request, res: Response): never {
+  // RFC 9110 section 15.5.6: a 405 names the methods the resource does support.
+  const methods = Object.keys((req.route as { methods: Record<string, boolean> }).methods).filter((m) => m !== '_all');
+  if (methods.includes('get')) methods.push('head');
+  res.set('Allow', methods.map((method) => method.toUpperCase()).join(', '));
   throw methodNotAllowed(`${req.method} is not supported on ${req.baseUrl}${req.path}`);
 }

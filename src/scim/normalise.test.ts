@@ -302,6 +302,14 @@ describe('normaliseResource', () => {
     expectScimError(() => normaliseResource('User', { userName: 'u', emails }), 400, 'invalidValue', /type 'work'/);
   });
 
+  it('accepts Group members that share a type: most members are Users', () => {
+    const members = [
+      { value: 'u1', type: 'User' },
+      { value: 'u2', type: 'User' },
+    ];
+    expect(normaliseResource('Group', { displayName: 'g', members }).members).toEqual(members);
+  });
+
   it('rejects two primary emails (RFC 7643 section 2.4)', () => {
     const emails = [
       { type: 'work', value: 'a@example.com', primary: true },

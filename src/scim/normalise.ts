@@ -482,7 +482,8 @@ export function toMembers(elements: unknown[], label: string): StoredMember[] {
 /**
  * RFC 7643 section 2.4: at most one element of a multi-valued attribute is `primary`. Also rejects two elements with
  * the same `type` where the schema lists canonical types (emails, phoneNumbers, photos, addresses: Entra promises
- * unique types and T37 wants a 400); roles and entitlements are exempt, Entra sends one `type` for all roles.
+ * unique types and T37 wants a 400); roles and entitlements are exempt, Entra sends one `type` for all roles, and so
+ * are Group members, whose `type` says User or Group and is shared by most of them.
  */
 export function assertMultiValuedRules(type: ResourceTypeName, attributes: Record<string, unknown>): void {
   for (const def of coreSchema(type).attributes) {
@@ -491,7 +492,7 @@ export function assertMultiValuedRules(type: ResourceTypeName, attributes: Recor
     const primaries = elements.filter((e) => isPlainObject(e) && e.primary === true);
     if (primaries.length > 1) throw invalidValue(`Attribute '${def.name}' has more than one primary value`);
     const typeDef = def.subAttributes?.find((s) => s.name === 'type');
-    if (!typeDef?.canonicalValues) continue;
+    if (!typeDef?.canonicalValues || isMember(def)) continue;
     const seen = new Set<string>();
     for (const element of elements) {
       const label = isPlainObject(element) && typeof element.type === 'string' ? element.type.toLowerCase() : undefined;

@@ -7,9 +7,9 @@ const SCRIPT = fileURLToPath(new URL('../../scripts/python-tools.sh', import.met
 let installed: Promise<string> | undefined;
 
 /**
- * The bin directory of the virtualenv holding the pinned Python test tools (`scim`, `scim2-server`), installed by
- * scripts/python-tools.sh on first use. The script runs once per process; it is a no-op when its cache is warm and
- * locks against parallel runs, so test files in other workers may call this too.
+ * The bin directory of the virtualenv holding the pinned Python test tools (`scim`, `scim2-server`, `schemathesis`),
+ * installed by scripts/python-tools.sh on first use. The script runs once per process; it is a no-op when its cache
+ * is warm and locks against parallel runs, so test files in other workers may call this too.
  */
 export function ensurePythonTools(): Promise<string> {
   installed ??= install();
