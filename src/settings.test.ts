@@ -11,7 +11,9 @@ describe('operator settings', () => {
       lowercase: false,
     });
     expect(settings.bindings.maxSubjectsPerBinding).toBe(1000);
-    expect(settings.roles.allowedClusterRoles).toEqual(['view', 'edit', 'admin']);
+    expect(settings.roles.allowedClusterRoles).toEqual(['view', 'edit']);
+    expect(settings.bindings.protectedNamespaces).toEqual(['kube-system', 'kube-public', 'kube-node-lease']);
+    expect(settings.connections).toEqual([]);
   });
 
   it('reads a full file', () => {

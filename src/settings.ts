@@ -37,6 +37,13 @@ export const settingsSchema = z
           .max(10_000)
           .default(1000)
           .describe('Larger subject lists are split over several bindings, keeping each object small.'),
+        protectedNamespaces: z
+          .array(z.string().min(1).max(63))
+          .max(256)
+          .default(['kube-system', 'kube-public', 'kube-node-lease'])
+          .describe(
+            "Namespaces no mapping binds into, whatever its list or selector says. The operator's own namespace is always protected.",
+          ),
       })
       .strict()
       .prefault({}),
@@ -44,16 +51,27 @@ export const settingsSchema = z
       .object({
         allowedClusterRoles: z
           .array(z.string().min(1))
-          .default(['view', 'edit', 'admin'])
-          .describe('ClusterRoles mappings may grant. The operator holds bind on exactly these.'),
+          .default(['view', 'edit'])
+          .describe(
+            'ClusterRoles mappings may grant in namespaces. The operator holds bind on these and allowClusterRoleBindings.',
+          ),
         allowedRoles: z.array(z.string().min(1)).default([]).describe('Namespaced Role names mappings may grant.'),
         allowClusterRoleBindings: z
           .array(z.string().min(1))
           .default(['view'])
-          .describe('ClusterRoles mappings may bind cluster-wide (a subset of allowedClusterRoles).'),
+          .describe(
+            'ClusterRoles mappings may bind cluster-wide: a separate allowlist, so a role allowed in namespaces is never cluster-wide by accident.',
+          ),
       })
       .strict()
       .prefault({}),
+    connections: z
+      .array(z.string().min(1).max(63))
+      .max(256)
+      .default([])
+      .describe(
+        'The SCIM connections this installation reconciles and revokes, whether or not a token exists for them. Empty: every connection that has a token or owns ScimUsers/ScimGroups.',
+      ),
     controllers: z
       .object({
         workers: z.int().min(1).max(64).default(2),
@@ -68,7 +86,14 @@ export const settingsSchema = z
           .max(64)
           .default(['downstream-credentials'])
           .describe(
-            "Secrets in the operator's namespace that DownstreamApps may take credentials from; the operator may read exactly these.",
+            "Secrets in the operator's namespace that DownstreamApps may take credentials from; the operator may read exactly these. Each key is usable only by the apps its Secret's scim-operator.dev/allowed-apps annotation names.",
+          ),
+        allowedAddresses: z
+          .array(z.string().min(1).max(64))
+          .max(64)
+          .default([])
+          .describe(
+            'Addresses or CIDRs (e.g. 127.0.0.0/8) a DownstreamApp may reach although they are loopback, link-local, private to the node or the API server. Default: none.',
           ),
       })
       .strict()

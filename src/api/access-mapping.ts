@@ -49,7 +49,9 @@ export const accessMappingSpecSchema = z
       .string()
       .max(63)
       .optional()
-      .describe('Only identities written through this SCIM connection (token name) count. Default: any connection.'),
+      .describe(
+        'Only identities written through this SCIM connection (token name) count. Required when the operator serves more than one connection; with one, that one.',
+      ),
     subjects: z
       .object({
         groups: z.array(groupReferenceSchema).max(256).optional().describe('Members of these groups get the access.'),
@@ -139,7 +141,9 @@ export const accessMappingStatusSchema = z
               'GroupNotFound',
               'UserNotFound',
               'NamespaceNotFound',
+              'NamespaceProtected',
               'RoleNotAllowed',
+              'ConnectionRequired',
               'BindForbidden',
               'ApplyFailed',
             ])

@@ -115,6 +115,29 @@ export const chartValuesSchema = z
         enabled: z.boolean(),
         scimFrom: z.array(z.record(z.string(), z.unknown())).describe('NetworkPolicy peers allowed to reach SCIM.'),
         metricsFrom: z.array(z.record(z.string(), z.unknown())).describe('Peers allowed to scrape metrics.'),
+        egress: z
+          .object({
+            enabled: z
+              .boolean()
+              .describe('Also restrict egress: DNS, the API server and the DownstreamApp destinations only.'),
+            apiServer: z
+              .array(z.record(z.string(), z.unknown()))
+              .describe('Peers of the API server (e.g. an ipBlock of its endpoint addresses).'),
+            apiServerPorts: z.array(z.int().min(1).max(65535)).describe('Ports of the API server endpoints.'),
+            downstream: z
+              .array(z.record(z.string(), z.unknown()))
+              .describe('Peers DownstreamApps may reach (ports 443); default: the internet minus private ranges.'),
+          })
+          .strict(),
+      })
+      .strict(),
+    admissionPolicy: z
+      .object({
+        enabled: z
+          .boolean()
+          .describe(
+            'A ValidatingAdmissionPolicy (Kubernetes 1.30+) that lets the operator write and delete only the bindings it labels.',
+          ),
       })
       .strict(),
     serviceMonitor: z

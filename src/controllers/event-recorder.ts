@@ -11,17 +11,24 @@ export interface InvolvedObject {
  * Records Kubernetes Events (core/v1) without blocking reconciles: events are queued and sent in the background,
  * at most `maxPending` at a time; beyond that they are dropped and counted, because an audit trail that stalls
  * access changes would be worse than one with a gap (the structured log line is written regardless).
- * Events of cluster-scoped objects live in the `default` namespace, where kubectl describe finds them.
+ * Events go to the operator's own namespace (`namespace`), never `default`: they name users and their access, and
+ * whoever may read events in `default` should not learn that. involvedObject still names the cluster-scoped
+ * ScimUser, so `kubectl get events -n <operator namespace> --field-selector involvedObject.name=<id>` finds them.
  */
 export class EventRecorder {
   private readonly api: CoreV1Api;
   private readonly component: string;
   private readonly maxPending: number;
   private readonly onDrop: () => void;
+  private readonly namespace: string;
   private pending = 0;
 
-  constructor(kc: KubeConfig, options: { component?: string; maxPending?: number; onDrop?: () => void } = {}) {
+  constructor(
+    kc: KubeConfig,
+    options: { namespace: string; component?: string; maxPending?: number; onDrop?: () => void },
+  ) {
     this.api = kc.makeApiClient(CoreV1Api);
+    this.namespace = options.namespace;
     this.component = options.component ?? 'scim-operator';
     this.maxPending = options.maxPending ?? 500;
     this.onDrop = options.onDrop ?? (() => {});
@@ -34,7 +41,7 @@ export class EventRecorder {
     }
     this.pending++;
     const now = new Date();
-    const namespace = 'default';
+    const namespace = this.namespace;
     this.api
       .createNamespacedEvent({
         namespace,

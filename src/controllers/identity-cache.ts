@@ -9,7 +9,8 @@ import { userSubject } from './role-bindings/subject-name.ts';
 
 /**
  * IdentityView over the informer caches the SCIM store already keeps, with the indexes the controllers need:
- * userName -> users, displayName/externalId -> groups, and subject -> users (to refuse duplicates). Indexes are
+ * userName -> users, displayName/externalId -> groups, and subject -> users (to refuse duplicates within a
+ * connection: a user written through one connection can never unbind another connection's user). Indexes are
  * rebuilt lazily after a change, so a burst of SCIM writes costs one rebuild per reconcile, not one per write.
  */
 export class IdentityCache implements IdentityView {
@@ -18,6 +19,8 @@ export class IdentityCache implements IdentityView {
   private dirty = true;
   private byUserName = new Map<string, ScimUser[]>();
   private bySubject = new Map<string, string[]>();
+  private byConnectionSubject = new Map<string, string[]>();
+  private labelledConnections = new Set<string>();
   private groupsByName = new Map<string, ScimGroup[]>();
   private groupsByExternal = new Map<string, ScimGroup[]>();
 
@@ -39,19 +42,29 @@ export class IdentityCache implements IdentityView {
     this.dirty = false;
     const byUserName = new Map<string, ScimUser[]>();
     const bySubject = new Map<string, string[]>();
+    const byConnectionSubject = new Map<string, string[]>();
+    const connections = new Set<string>();
     for (const user of this.users()) {
       push(byUserName, user.spec.userName.toLowerCase(), user);
+      const connection = user.metadata.labels?.[labels.connection];
+      if (connection) connections.add(connection);
       const subject = userSubject(user, this.rule);
-      if (subject.ok) push(bySubject, subject.name, user.metadata.name);
+      if (!subject.ok) continue;
+      push(bySubject, subject.name, user.metadata.name);
+      push(byConnectionSubject, connectionSubject(connection, subject.name), user.metadata.name);
     }
     const groupsByName = new Map<string, ScimGroup[]>();
     const groupsByExternal = new Map<string, ScimGroup[]>();
     for (const group of this.groups()) {
+      const connection = group.metadata.labels?.[labels.connection];
+      if (connection) connections.add(connection);
       push(groupsByName, group.spec.displayName.toLowerCase(), group);
       if (group.spec.externalId) push(groupsByExternal, group.spec.externalId, group);
     }
     this.byUserName = byUserName;
     this.bySubject = bySubject;
+    this.byConnectionSubject = byConnectionSubject;
+    this.labelledConnections = connections;
     this.groupsByName = groupsByName;
     this.groupsByExternal = groupsByExternal;
   }
@@ -101,7 +114,8 @@ export class IdentityCache implements IdentityView {
     if (!user) return { ok: false, reason: 'NotFound', message: `user ${userId} does not exist` };
     const subject = userSubject(user, this.rule);
     if (!subject.ok) return subject;
-    const holders = this.bySubject.get(subject.name) ?? [];
+    const connection = user.metadata.labels?.[labels.connection];
+    const holders = this.byConnectionSubject.get(connectionSubject(connection, subject.name)) ?? [];
     if (holders.length > 1) {
       const others = holders.filter((h) => h !== userId).map((h) => this.user(h)?.spec.userName ?? h);
       return {
@@ -113,11 +127,21 @@ export class IdentityCache implements IdentityView {
     return subject;
   }
 
-  /** The users whose subject is `name` (normally one). */
+  /** The connections that own at least one ScimUser or ScimGroup (their `scim-operator.dev/connection` label). */
+  connections(): ReadonlySet<string> {
+    this.refresh();
+    return this.labelledConnections;
+  }
+
+  /** The users whose subject is `name` (normally one), in every connection. */
   usersWithSubject(name: string): string[] {
     this.refresh();
     return this.bySubject.get(name) ?? [];
   }
+}
+
+function connectionSubject(connection: string | undefined, subject: string): string {
+  return `${connection ?? ''}\u0000${subject}`;
 }
 
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {

@@ -24,6 +24,7 @@ import type { StoreCache } from '../store/store-cache.ts';
 import { AppClients } from './app-accounts/app-clients.ts';
 import { AppAccountsReconciler, accountsKey, appKey } from './app-accounts/reconcile.ts';
 import { BindingIndex } from './binding-index.ts';
+import { mappingConnection, servedConnections, withExplicitConnection } from './connection-scope.ts';
 import { EventRecorder } from './event-recorder.ts';
 import { IdentityCache } from './identity-cache.ts';
 import { IdentityChanges } from './identity-changes.ts';
@@ -42,7 +43,11 @@ export interface OperatorControllersOptions {
   clock?: () => Date;
   /** Namespace of the Secrets DownstreamApps reference (the operator's own); without it no app is served. */
   secretNamespace?: string;
-  /** The SCIM connections of this installation: it manages the DownstreamApps of these (and those naming none). */
+  /**
+   * The connections that have a token now. Unless settings `connections` lists them, the installation serves these
+   * and every connection that still owns identities or is named by a mapping (connection-scope.ts): a deleted token
+   * stops writes, never revocation.
+   */
   connections?: () => ReadonlySet<string>;
 }
 
@@ -136,7 +141,10 @@ export class OperatorControllers {
       help: 'Events not recorded because too many were pending or the API server refused them.',
       registers: [metrics.registry],
     });
-    const events = new EventRecorder(kc, { onDrop: () => eventsDropped.inc() });
+    const events = new EventRecorder(kc, {
+      namespace: options.secretNamespace ?? 'default',
+      onDrop: () => eventsDropped.inc(),
+    });
     const status = new StatusWriter(kc, onWrite);
     const writeToRbac = new Histogram({
       name: 'scim_operator_scim_write_to_rbac_seconds',
@@ -151,13 +159,18 @@ export class OperatorControllers {
 
     const workers = settings.controllers.workers;
     // Several installations may share a cluster (and the tests run several operators in one): each manages the
-    // identities written through its own connections, and the mappings that name one of them or none.
-    const connections = options.connections ?? (() => new Set<string>());
-    const servesConnection = (connection: string | undefined) =>
-      options.connections === undefined || (connection !== undefined && connections().has(connection));
+    // identities of the connections it serves, and the mappings that name one of them (or none, if it serves one).
+    const tokens = options.connections ?? (() => new Set<string>());
+    const served = () =>
+      servedConnections(settings.connections, tokens(), [
+        ...this.identities.connections(),
+        ...this.allMappings().flatMap((m) => (m.spec.connection ? [m.spec.connection] : [])),
+      ]);
+    const servesConnection = (connection: string | undefined) => connection !== undefined && served().has(connection);
     const roleBindings = new RoleBindingsReconciler({
       kc,
-      servesMapping: (mapping) => !mapping.spec.connection || servesConnection(mapping.spec.connection),
+      connectionOf: (mapping) => mappingConnection(mapping, served()),
+      operatorNamespace: options.secretNamespace,
       mappings: this.mappings,
       namespaces: this.namespaces,
       roleBindings: this.roleBindings,
@@ -208,14 +221,17 @@ export class OperatorControllers {
       kc,
       users: cache.users,
       apps: this.downstreamApps,
-      mappings: this.mappings,
+      // Connection-less mappings read as their one served connection; ambiguous ones assign nothing.
+      mappings: {
+        list: () =>
+          this.allMappings().flatMap((m) => withExplicitConnection(m, served()) ?? []) as unknown as KubernetesObject[],
+      },
       identities: this.identities,
       clients: this.appClients,
       readSecret,
       events,
       status,
-      serves: (app) =>
-        secretNamespace !== undefined && (!app.spec.connection || connections().has(app.spec.connection)),
+      serves: (app) => secretNamespace !== undefined && (!app.spec.connection || servesConnection(app.spec.connection)),
       enqueue: (key) => this.appAccountsController.enqueue(key),
       clock: options.clock,
       onWrite,

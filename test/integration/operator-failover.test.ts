@@ -77,7 +77,7 @@ describe('two operator processes', () => {
   it('run the controllers on one leader; when it is killed the other takes over within 20 s without recreating any binding', async () => {
     const id = await prepareOperatorIdentity();
     const configFile = path.join(controlPlane().pkiDir, `${id.namespace}-config.yaml`);
-    await writeFile(configFile, `leaderElection: { namespace: ${id.namespace} }\n`);
+    await writeFile(configFile, `leaderElection: { namespace: ${id.namespace} }\nconnections: [${id.connection}]\n`);
     const start = () => startReplica(id, id.kubeconfig, configFile);
     const scim = (replica: Replica, method: string, p: string, body?: unknown) => scimAs(id, replica, method, p, body);
 
@@ -142,7 +142,7 @@ describe('an operator process whose API server stalls longer than the renew dead
   it('steps down without exiting, serves SCIM throughout, then leads again and its controllers reconcile', async () => {
     const id = await prepareOperatorIdentity();
     const configFile = path.join(controlPlane().pkiDir, `${id.namespace}-config.yaml`);
-    await writeFile(configFile, `leaderElection: { namespace: ${id.namespace} }\n`);
+    await writeFile(configFile, `leaderElection: { namespace: ${id.namespace} }\nconnections: [${id.connection}]\n`);
     // The shared API server serves other files in parallel: stall only this operator's path to it.
     const proxy = await startStallingProxy(Number(new URL(controlPlane().server).port));
     const kc = new KubeConfig();

@@ -43,8 +43,10 @@ export async function prepareOperatorIdentity(
   const admin = adminKubeConfig();
   const namespace = options.namespace ?? (await createNamespace(admin, uniqueName('operator')));
   const user = `scim-operator-${namespace}`;
-  const settings = parseSettings(options.settingsYaml ?? '');
   const connection = options.connection ?? uniqueName('conn');
+  const parsed = parseSettings(options.settingsYaml ?? '');
+  // Operators share the test cluster: each serves its own connection only, as installations sharing a cluster must.
+  const settings = parsed.connections.length ? parsed : { ...parsed, connections: [connection] };
   const token = randomBytes(24).toString('base64url');
   await grantOperatorIdentity(admin, { namespace, user, connection, token, settings });
 

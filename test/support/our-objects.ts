@@ -33,6 +33,7 @@ export async function grantOperatorIdentity(
     tokenSecretName: 'scim-tokens',
     allowedClusterRoles: settings.roles.allowedClusterRoles,
     allowedRoles: settings.roles.allowedRoles,
+    allowClusterRoleBindings: settings.roles.allowClusterRoleBindings,
     downstreamSecretNames: settings.downstream.secretNames,
   };
   const core = admin.makeApiClient(CoreV1Api);

@@ -8,11 +8,8 @@
   verbs: [get, update, patch]
 - apiGroups: [rbac.authorization.k8s.io]
   resources: [rolebindings, clusterrolebindings]
-  verbs: [get, list, watch, create, update, patch, delete]
+  verbs: [get, list, watch, create, patch, delete]
 - apiGroups: ['']
   resources: [namespaces]
   verbs: [get, list, watch]
-- apiGroups: ['']
-  resources: [events]
-  verbs: [create, patch]
 {{- end }}

@@ -42,7 +42,8 @@ export interface AppAccountsDeps {
   kc: KubeConfig;
   users: CachedInformer<KubernetesObject>;
   apps: CachedInformer<KubernetesObject>;
-  mappings: CachedInformer<KubernetesObject>;
+  /** The AccessMappings this installation applies, each naming its connection (connection-scope.ts). */
+  mappings: { list(): KubernetesObject[] };
   identities: IdentityCache;
   clients: AppClients;
   readSecret: SecretReader;

@@ -238,7 +238,7 @@ describe('desiredRoleBindings', () => {
 
   it('splits large subject lists so that no binding exceeds the configured size', () => {
     const users = Array.from({ length: 2500 }, (_, i) => user(`u${i}`, `user${i}@example.com`));
-    const settings = { ...defaultSettings, bindings: { maxSubjectsPerBinding: 500 } };
+    const settings = { ...defaultSettings, bindings: { ...defaultSettings.bindings, maxSubjectsPerBinding: 500 } };
     const out = desiredRoleBindings({
       mapping: mapping('big', {
         subjects: { groups: [{ displayName: 'all' }] },
@@ -282,6 +282,72 @@ describe('desiredRoleBindings', () => {
       now,
     };
     expect(desiredRoleBindings(input)).toEqual(desiredRoleBindings(input));
+  });
+
+  it('never binds into a protected namespace, the operator namespace included, and reports each as NamespaceProtected', () => {
+    const all = [...namespaces, { name: 'kube-system', labels: {} }, { name: 'scim-operator', labels: {} }];
+    const out = desiredRoleBindings({
+      mapping: mapping('m', {
+        subjects: { users: [{ userName: 'ada@example.com' }] },
+        roleBindings: [
+          { clusterRole: 'edit', namespaceSelector: {} },
+          { clusterRole: 'view', namespaces: ['kube-system', 'a'] },
+        ],
+      }),
+      identities: view,
+      namespaces: all,
+      settings: defaultSettings,
+      operatorNamespace: 'scim-operator',
+      now,
+    });
+    expect(out.roleBindings.map((b) => `${b.metadata?.namespace}/${b.roleRef.name}`)).toEqual([
+      'a/edit',
+      'a/view',
+      'b/edit',
+    ]);
+    expect(out.failures.map((f) => `${f.reason} ${f.namespace}`).sort()).toEqual([
+      'NamespaceProtected kube-system',
+      'NamespaceProtected scim-operator',
+    ]);
+  });
+
+  it('binds cluster-wide only the roles of the cluster-scope allowlist, even when allowed in namespaces', () => {
+    const out = desiredRoleBindings({
+      mapping: mapping('m', {
+        subjects: { users: [{ userName: 'ada@example.com' }] },
+        roleBindings: [{ clusterRole: 'edit', namespaces: ['a'] }],
+        clusterRoleBindings: [{ clusterRole: 'edit' }, { clusterRole: 'view' }],
+      }),
+      identities: view,
+      namespaces,
+      settings: defaultSettings,
+      now,
+    });
+    expect(out.roleBindings.map((b) => b.roleRef.name)).toEqual(['edit']);
+    expect(out.clusterRoleBindings.map((b) => b.roleRef.name)).toEqual(['view']);
+    expect(out.failures).toMatchObject([{ reason: 'RoleNotAllowed' }]);
+  });
+
+  it('judges duplicate subjects within the connection: another connection reusing a userName unbinds no one', () => {
+    const other = user('o1', 'ada@example.com', {}, { labels: { 'scim-operator.dev/connection': 'okta' } });
+    const out = desiredRoleBindings({
+      mapping: mapping('m', {
+        connection: 'entra',
+        subjects: { users: [{ userName: 'ada@example.com' }] },
+        roleBindings: [{ clusterRole: 'view', namespaces: ['a'] }],
+      }),
+      identities: identities([ada, other], [], {}),
+      namespaces,
+      settings: defaultSettings,
+      now,
+    });
+    expect(out.userIds).toEqual(['u1']);
+    expect(subjectsOf(out.roleBindings[0]!)).toEqual(['ada@example.com']);
+  });
+
+  it('leaves out admin by default: the default allowlist grants view and edit only', () => {
+    expect(defaultSettings.roles.allowedClusterRoles).toEqual(['view', 'edit']);
+    expect(defaultSettings.roles.allowClusterRoleBindings).toEqual(['view']);
   });
 
   it('keeps generated names within the Kubernetes name limit', () => {

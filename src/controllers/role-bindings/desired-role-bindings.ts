@@ -20,6 +20,8 @@ export interface DesiredInput {
   identities: IdentityView;
   namespaces: NamespaceInfo[];
   settings: Pick<Settings, 'subjects' | 'bindings' | 'roles'>;
+  /** The operator's own namespace: always protected (its token Secret and ServiceAccount live there). */
+  operatorNamespace?: string;
   now: Date;
 }
 
@@ -56,6 +58,8 @@ export function desiredRoleBindings(input: DesiredInput): DesiredBindings {
     expiresAt,
   };
   const namespacedTargets = new Map<string, { namespace: string; kind: 'ClusterRole' | 'Role'; role: string }>();
+  const fenced = protectedNamespaces(settings, input.operatorNamespace);
+  const reported = new Set<string>();
   for (const entry of mapping.spec.roleBindings ?? []) {
     const kind = entry.clusterRole ? 'ClusterRole' : 'Role';
     const role = (entry.clusterRole ?? entry.role)!;
@@ -65,15 +69,23 @@ export function desiredRoleBindings(input: DesiredInput): DesiredBindings {
       continue;
     }
     for (const namespace of targetNamespaces(entry, input.namespaces, failures)) {
+      if (fenced.has(namespace)) {
+        if (!reported.has(namespace))
+          failures.push({
+            namespace,
+            reason: 'NamespaceProtected',
+            message: `namespace ${namespace} is protected: no mapping binds into it (settings bindings.protectedNamespaces)`,
+          });
+        reported.add(namespace);
+        continue;
+      }
       namespacedTargets.set(`${namespace}/${kind}/${role}`, { namespace, kind, role });
     }
   }
   const clusterTargets = new Set<string>();
   for (const entry of mapping.spec.clusterRoleBindings ?? []) {
-    const allowed =
-      settings.roles.allowedClusterRoles.includes(entry.clusterRole) &&
-      settings.roles.allowClusterRoleBindings.includes(entry.clusterRole);
-    if (!allowed) {
+    // Its own allowlist: a role allowed in namespaces (edit) is not thereby allowed cluster-wide.
+    if (!settings.roles.allowClusterRoleBindings.includes(entry.clusterRole)) {
       failures.push({
         reason: 'RoleNotAllowed',
         message: `ClusterRole ${entry.clusterRole} may not be bound cluster-wide by the operator's allowlist`,
@@ -110,6 +122,16 @@ export function desiredRoleBindings(input: DesiredInput): DesiredBindings {
     });
   }
   return result;
+}
+
+/** The namespaces no mapping binds into: the configured ones and the operator's own. */
+export function protectedNamespaces(
+  settings: Pick<Settings, 'bindings'>,
+  operatorNamespace: string | undefined,
+): ReadonlySet<string> {
+  const out = new Set(settings.bindings.protectedNamespaces);
+  if (operatorNamespace) out.add(operatorNamespace);
+  return out;
 }
 
 function byKey(a: { namespace: string; role: string; kind: string }, b: typeof a): number {

@@ -50,10 +50,12 @@ export function identities(
   const byId = new Map(users.map((u) => [u.metadata.name, u]));
   const connectionOk = (labels: Record<string, string> | undefined, c: string | undefined) =>
     !c || labels?.['scim-operator.dev/connection'] === c;
+  // Duplicates are judged within a connection, as IdentityCache does.
   const subjects = new Map<string, string[]>();
+  const key = (u: ScimUser, name: string) => `${u.metadata.labels?.['scim-operator.dev/connection'] ?? ''}/${name}`;
   for (const u of users) {
     const s = userSubject(u, settings.subjects);
-    if (s.ok) subjects.set(s.name, [...(subjects.get(s.name) ?? []), u.metadata.name]);
+    if (s.ok) subjects.set(key(u, s.name), [...(subjects.get(key(u, s.name)) ?? []), u.metadata.name]);
   }
   return {
     user: (id) => byId.get(id),
@@ -68,7 +70,7 @@ export function identities(
       if (!u) return { ok: false, reason: 'NotFound', message: 'no such user' };
       const s = userSubject(u, settings.subjects);
       if (!s.ok) return s;
-      if ((subjects.get(s.name) ?? []).length > 1)
+      if ((subjects.get(key(u, s.name)) ?? []).length > 1)
         return { ok: false, reason: 'DuplicateSubject', message: 'duplicate' };
       return s;
     },

@@ -15,6 +15,7 @@ import { setCondition } from '../../runtime/conditions.ts';
 import type { CachedInformer } from '../../runtime/informer.ts';
 import { type ReconcileContext, type ReconcileResult, requeueAfter } from '../../runtime/reconciler.ts';
 import type { Settings } from '../../settings.ts';
+import type { MappingConnection } from '../connection-scope.ts';
 import type { EventRecorder } from '../event-recorder.ts';
 import type { IdentityCache } from '../identity-cache.ts';
 import type { StatusWriter } from '../status-writer.ts';
@@ -32,8 +33,10 @@ type Binding = V1RoleBinding | V1ClusterRoleBinding;
 
 export interface RoleBindingsDeps {
   kc: KubeConfig;
-  /** False for a mapping another installation manages (it names a connection this one does not serve). */
-  servesMapping?: (mapping: AccessMapping) => boolean;
+  /** The connection a mapping draws identities from (connection-scope.ts); default: the one it names, if any. */
+  connectionOf?: (mapping: AccessMapping) => MappingConnection;
+  /** The operator's own namespace, always protected. */
+  operatorNamespace?: string;
   mappings: CachedInformer<KubernetesObject>;
   namespaces: CachedInformer<KubernetesObject>;
   roleBindings: CachedInformer<KubernetesObject>;
@@ -68,8 +71,16 @@ export class RoleBindingsReconciler {
   }
 
   reconcile = async (name: string, context: ReconcileContext): Promise<ReconcileResult> => {
-    const mapping = this.deps.mappings.get(name) as unknown as AccessMapping | undefined;
-    if (mapping && this.deps.servesMapping && !this.deps.servesMapping(mapping)) return;
+    const found = this.deps.mappings.get(name) as unknown as AccessMapping | undefined;
+    const scope: MappingConnection = found
+      ? (this.deps.connectionOf?.(found) ?? { ok: true, connection: found.spec.connection })
+      : { ok: true, connection: undefined };
+    // Another installation's mapping: its bindings are that one's to keep.
+    if (!scope.ok && scope.reason === 'NotServed') return;
+    const mapping =
+      found && scope.ok && scope.connection !== found.spec.connection
+        ? { ...found, spec: { ...found.spec, connection: scope.connection } }
+        : found;
     const existing = this.existingBindings(name);
     if (!mapping || mapping.metadata.deletionTimestamp) {
       // Owner references would let the garbage collector do this; deleting now makes revocation immediate.
@@ -77,6 +88,23 @@ export class RoleBindingsReconciler {
       return;
     }
     const generation = mapping.metadata.generation ?? 0;
+    if (!scope.ok && scope.reason === 'ConnectionRequired') {
+      // Grants nothing until fixed: matching every connection is exactly what the rule exists to prevent.
+      const retry = await this.sync(name, { roleBindings: [], clusterRoleBindings: [] }, existing, context, []);
+      const failure: MappingFailure = { reason: 'ConnectionRequired', message: scope.message };
+      await this.writeStatus(
+        mapping,
+        generation,
+        { status: 'False', ...failure },
+        {
+          subjectCount: 0,
+          bindingCount: 0,
+          failures: [failure],
+        },
+      );
+      if (retry) throw new Error(`some bindings of AccessMapping ${name} could not be deleted; retrying`);
+      return;
+    }
     if (mapping.spec.suspend) {
       await this.writeStatus(mapping, generation, {
         status: 'False',
@@ -95,6 +123,7 @@ export class RoleBindingsReconciler {
         terminating: Boolean(ns.metadata?.deletionTimestamp),
       })),
       settings: this.deps.settings,
+      operatorNamespace: this.deps.operatorNamespace,
       now,
     });
     const writeFailures: MappingFailure[] = [];

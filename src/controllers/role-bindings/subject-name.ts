@@ -26,10 +26,14 @@ export function groupSubject(displayName: string, externalId: string | undefined
   return checkSubject(value ? rule.groupPrefix + value : undefined, `group ${displayName}`);
 }
 
-/** Empty names and `system:` names are never bound: the latter are the API server's own identities. */
-function checkSubject(name: string | undefined, what: string): SubjectResult {
+/**
+ * Empty names and `system:` names are never bound: the latter are the API server's own identities. The prefix is
+ * judged after trimming and case-folding, so ` System:masters` is refused too: an authenticator that trims or
+ * lowercases names would otherwise turn it into a reserved identity.
+ */
+export function checkSubject(name: string | undefined, what: string): SubjectResult {
   if (!name?.trim()) return { ok: false, reason: 'NoSubject', message: `${what} has no value for the subject rule` };
-  if (name.startsWith('system:')) {
+  if (name.trim().toLowerCase().startsWith('system:')) {
     return { ok: false, reason: 'ReservedSubject', message: `${what} resolves to ${name}, a reserved system: name` };
   }
   return { ok: true, name };
