@@ -6,7 +6,13 @@ const secretKeyRef = (description: string) =>
   z
     .object({
       name: z.string().min(1).max(253).describe("The Secret's name, in the operator's namespace."),
-      key: z.string().min(1).max(253).describe('The key within the Secret.'),
+      key: z
+        .string()
+        .min(1)
+        .max(253)
+        .describe(
+          "The key within the Secret; the Secret's scim-operator.dev/allowed-apps annotation must grant it to this app.",
+        ),
     })
     .describe(description);
 
@@ -22,7 +28,12 @@ const authSchema = z
       .describe('HTTP basic authentication.'),
     oauth2: z
       .object({
-        tokenUrl: z.string().max(2048).describe('The token endpoint (client credentials grant).'),
+        tokenUrl: z
+          .string()
+          .max(2048)
+          .describe(
+            'The token endpoint (client credentials grant): https, and never a loopback, link-local or API server address.',
+          ),
         clientId: secretKeyRef('The client id.'),
         clientSecret: secretKeyRef('The client secret.'),
         scopes: z.array(z.string().max(256)).max(32).optional().describe('Scopes to request.'),
@@ -81,7 +92,9 @@ export const downstreamAppSpecSchema = z
       .string()
       .min(1)
       .max(2048)
-      .describe('Base URL of the SCIM 2.0 service, e.g. https://app.example.com/scim/v2 (Users are at <url>/Users).'),
+      .describe(
+        'Base URL of the SCIM 2.0 service, e.g. https://app.example.com/scim/v2 (Users are at <url>/Users). Never a loopback, link-local or API server address unless the operator settings allow it.',
+      ),
     connection: z
       .string()
       .max(63)
@@ -146,6 +159,10 @@ export const downstreamAppSpecSchema = z
       {
         rule: "self.url.startsWith('https://') || (self.url.startsWith('http://') && has(self.tls) && has(self.tls.insecureHttp) && self.tls.insecureHttp)",
         message: 'url must be https://, or http:// with tls.insecureHttp: true',
+      },
+      {
+        rule: "!has(self.auth.oauth2) || self.auth.oauth2.tokenUrl.startsWith('https://') || (self.auth.oauth2.tokenUrl.startsWith('http://') && has(self.tls) && has(self.tls.insecureHttp) && self.tls.insecureHttp)",
+        message: 'auth.oauth2.tokenUrl must be https://, or http:// with tls.insecureHttp: true',
       },
     ],
   });

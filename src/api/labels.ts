@@ -23,4 +23,9 @@ export const annotations = {
   created: 'scim-operator.dev/created',
   /** Per-user override of the Kubernetes subject name. */
   subject: 'scim-operator.dev/subject',
+  /**
+   * On a downstream credentials Secret: which DownstreamApps may use which key, as YAML `{key: [app, ...]}`.
+   * Set by whoever manages the Secret; a DownstreamApp author cannot grant themselves a key.
+   */
+  allowedApps: 'scim-operator.dev/allowed-apps',
 } as const;

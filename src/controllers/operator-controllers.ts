@@ -12,6 +12,7 @@ import type { DownstreamApp } from '../api/downstream-app.ts';
 import { labels } from '../api/labels.ts';
 import type { ScimGroup } from '../api/scim-group.ts';
 import type { ScimUser } from '../api/scim-user.ts';
+import { apiServerHosts, DestinationFence } from '../downstream/destination-fence.ts';
 import type { ControllerMetrics } from '../observability/controller-metrics.ts';
 import { DownstreamMetrics } from '../observability/downstream-metrics.ts';
 import type { Metrics } from '../observability/metrics.ts';
@@ -22,6 +23,7 @@ import { exponentialRateLimiter } from '../runtime/work-queue.ts';
 import type { Settings } from '../settings.ts';
 import type { StoreCache } from '../store/store-cache.ts';
 import { AppClients } from './app-accounts/app-clients.ts';
+import { grantedApps } from './app-accounts/credential-grants.ts';
 import { AppAccountsReconciler, accountsKey, appKey } from './app-accounts/reconcile.ts';
 import { BindingIndex } from './binding-index.ts';
 import { mappingConnection, servedConnections, withExplicitConnection } from './connection-scope.ts';
@@ -205,15 +207,25 @@ export class OperatorControllers {
       workers,
       metrics: options.controllerMetrics,
     });
+    const secretOf = (name: string) =>
+      secretNames.has(name)
+        ? this.secrets.map((i) => i.get(name, secretNamespace)).find((o) => o !== undefined)
+        : undefined;
     const readSecret = (ref: { name: string; key: string }) => {
-      if (!secretNames.has(ref.name)) return undefined;
-      const secret = this.secrets.map((i) => i.get(ref.name, secretNamespace)).find((o) => o !== undefined);
-      const data = (secret as { data?: Record<string, string> } | undefined)?.data?.[ref.key];
+      const data = (secretOf(ref.name) as { data?: Record<string, string> } | undefined)?.data?.[ref.key];
       return data === undefined ? undefined : Buffer.from(data, 'base64').toString('utf8');
     };
+    const credentialAllowed = (ref: { name: string; key: string }, app: string) =>
+      grantedApps(secretOf(ref.name), ref.key).has(app);
+    const fence = new DestinationFence({
+      allowed: settings.downstream.allowedAddresses,
+      apiServerHosts: apiServerHosts(kc.getCurrentCluster()?.server),
+    });
     const downstreamMetrics = new DownstreamMetrics(metrics.registry, () => this.accountsByState());
     this.appClients = new AppClients({
       readSecret,
+      credentialAllowed,
+      fence,
       observe: (app, method, code, seconds) => downstreamMetrics.observe(app, method, code, seconds),
       onHealthChange: (app) => this.appAccountsController.enqueue(appKey(app)),
     });
@@ -229,6 +241,8 @@ export class OperatorControllers {
       identities: this.identities,
       clients: this.appClients,
       readSecret,
+      credentialAllowed,
+      fence,
       events,
       status,
       serves: (app) => secretNamespace !== undefined && (!app.spec.connection || servesConnection(app.spec.connection)),

@@ -16,7 +16,11 @@ export type DownstreamErrorCode =
   | 'ServerError'
   | 'InvalidResponse'
   | 'CircuitOpen'
-  | 'MissingCredentials';
+  | 'MissingCredentials'
+  /** The URL is not https, or resolves to a loopback, link-local or API server address (destination-fence.ts). */
+  | 'DestinationRefused'
+  /** The Secret key is not granted to this app by the Secret's scim-operator.dev/allowed-apps annotation. */
+  | 'CredentialNotAllowed';
 
 const retryableCodes: ReadonlySet<DownstreamErrorCode> = new Set([
   'Unreachable',

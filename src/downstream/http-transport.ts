@@ -1,5 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
+import { isIP, type LookupFunction } from 'node:net';
+import type { DestinationFence } from './destination-fence.ts';
 import { DownstreamError } from './errors.ts';
 
 export interface HttpResponse {
@@ -23,12 +25,18 @@ const MAX_BODY_BYTES = 8 * 1024 * 1024;
  * HTTP(S) for one app, over node:http so that the app's CA bundle applies to its connections only (global fetch
  * has no per-request trust store without importing undici). Keep-alive connections; TLS certificates are always
  * verified. A deadline covers the whole exchange: `Timeout` after it, `Unreachable` for connection failures.
+ * With a fence, every request's destination is checked first and the connection goes to the checked addresses
+ * only; a refused destination is `DestinationRefused` and no connection is opened.
  */
 export class HttpTransport {
   private readonly httpAgent = new http.Agent({ keepAlive: true, maxSockets: 64 });
   private readonly httpsAgent: https.Agent;
+  private readonly fence: DestinationFence | undefined;
+  private readonly insecureHttp: boolean;
 
-  constructor(options: { caBundle?: string } = {}) {
+  constructor(options: { caBundle?: string; fence?: DestinationFence; insecureHttp?: boolean } = {}) {
+    this.fence = options.fence;
+    this.insecureHttp = options.insecureHttp ?? false;
     this.httpsAgent = new https.Agent({
       keepAlive: true,
       maxSockets: 64,
@@ -37,7 +45,12 @@ export class HttpTransport {
     });
   }
 
-  send(request: HttpRequest): Promise<HttpResponse> {
+  async send(request: HttpRequest): Promise<HttpResponse> {
+    const addresses = await this.fence?.check(request.url, this.insecureHttp);
+    return this.exchange(request, addresses && pinnedLookup(addresses));
+  }
+
+  private exchange(request: HttpRequest, lookup: LookupFunction | undefined): Promise<HttpResponse> {
     const secure = request.url.protocol === 'https:';
     const what = `${request.method} ${request.url.pathname}`;
     return new Promise((resolve, reject) => {
@@ -58,6 +71,7 @@ export class HttpTransport {
           ...(request.body === undefined ? {} : { 'content-length': String(Buffer.byteLength(request.body)) }),
         },
         agent: secure ? this.httpsAgent : this.httpAgent,
+        ...(lookup ? { lookup } : {}),
       });
       const timer = setTimeout(
         () => fail(new DownstreamError('Timeout', `${what}: no answer within ${request.timeoutMs} ms`)),
@@ -95,4 +109,13 @@ export class HttpTransport {
     this.httpAgent.destroy();
     this.httpsAgent.destroy();
   }
+}
+
+/** A lookup that answers with addresses already checked, so the connection cannot go anywhere else. */
+function pinnedLookup(addresses: string[]): LookupFunction {
+  const entries = addresses.map((address) => ({ address, family: isIP(address) }));
+  return (_hostname, options, callback) => {
+    if (options.all) (callback as (err: null, all: typeof entries) => void)(null, entries);
+    else callback(null, entries[0]!.address, entries[0]!.family);
+  };
 }

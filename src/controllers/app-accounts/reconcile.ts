@@ -15,10 +15,12 @@ import {
   type DownstreamAppSpec,
   type DownstreamAppStatus,
   downstreamAppKind,
+  type SecretKeyRef,
 } from '../../api/downstream-app.ts';
 import type { ScimGroup } from '../../api/scim-group.ts';
 import { type ScimUser, scimUserKind } from '../../api/scim-user.ts';
 import type { SecretReader } from '../../downstream/credentials.ts';
+import type { DestinationFence } from '../../downstream/destination-fence.ts';
 import { DownstreamError } from '../../downstream/errors.ts';
 import { setCondition } from '../../runtime/conditions.ts';
 import type { CachedInformer } from '../../runtime/informer.ts';
@@ -28,6 +30,7 @@ import type { IdentityCache } from '../identity-cache.ts';
 import type { StatusWriter } from '../status-writer.ts';
 import { type AppEntry, deprovisionAccount, ensureAccount, type SyncResult } from './account-sync.ts';
 import { type AppClients, secretRefs } from './app-clients.ts';
+import { appConditions } from './app-conditions.ts';
 import { accountAttributes, assignedApps, mayHaveAccounts } from './desired-accounts.ts';
 import { pushGroups, type WantedGroup } from './group-push.ts';
 
@@ -47,6 +50,9 @@ export interface AppAccountsDeps {
   identities: IdentityCache;
   clients: AppClients;
   readSecret: SecretReader;
+  /** Whether the Secret's scim-operator.dev/allowed-apps annotation grants this key to this app. */
+  credentialAllowed(ref: SecretKeyRef, app: string): boolean;
+  fence: DestinationFence;
   events: EventRecorder;
   status: StatusWriter;
   /** Whether this installation manages the app (its connection is one of ours, or it names none). */
@@ -268,13 +274,16 @@ export class AppAccountsReconciler {
 
     const client = this.deps.clients.client(app);
     const missing = secretRefs(spec.auth).filter((ref) => this.deps.readSecret(ref) === undefined);
+    const notAllowed = secretRefs(spec.auth).filter((ref) => !this.deps.credentialAllowed(ref, name));
+    const refusedDestination = await this.refusedDestination(spec);
     const secretsVersion = secretRefs(spec.auth)
       .map((ref) => this.deps.readSecret(ref) ?? '')
       .join('\u0000');
     const probeKey = `${generation}\u0000${secretsVersion}`;
     let health = this.deps.clients.health(name);
     const unhealthy = health !== undefined && (!health.reachable || health.authenticated === false);
-    if (!spec.suspend && missing.length === 0 && (this.probed.get(name) !== probeKey || unhealthy)) {
+    const blocked = refusedDestination !== undefined || notAllowed.length > 0 || missing.length > 0;
+    if (!spec.suspend && !blocked && (this.probed.get(name) !== probeKey || unhealthy)) {
       this.probed.set(name, probeKey);
       await client.probe(context.signal).catch((err) => {
         if (!(err instanceof DownstreamError)) throw err;
@@ -308,9 +317,28 @@ export class AppAccountsReconciler {
     const lastError = healthError ?? pushError;
     if (lastError) status.lastError = lastError.slice(0, 1000);
     else delete status.lastError;
-    await this.writeAppStatus(app, status, conditionsFor(spec, health, missing, counts, pushError));
-    if (healthError || pushError || missing.length) return requeueAfter(UNHEALTHY_REQUEUE_MS);
+    if (refusedDestination) status.lastError = refusedDestination.slice(0, 1000);
+    const findings = { health, refusedDestination, missingSecrets: missing, notAllowed, counts, pushError };
+    await this.writeAppStatus(app, status, appConditions(spec, findings));
+    if (healthError || pushError || blocked) return requeueAfter(UNHEALTHY_REQUEUE_MS);
     return;
+  }
+
+  /** Why the app's URLs may not be contacted (destination-fence.ts), or undefined when they may. */
+  private async refusedDestination(spec: DownstreamAppSpec): Promise<string | undefined> {
+    const insecure = spec.tls?.insecureHttp === true;
+    for (const url of [spec.url, spec.auth.oauth2?.tokenUrl]) {
+      if (url === undefined) continue;
+      try {
+        await this.deps.fence.check(new URL(url), insecure);
+      } catch (err) {
+        if (err instanceof DownstreamError && err.code === 'DestinationRefused') return err.message;
+        if (err instanceof TypeError) return `${url} is not a URL`;
+        // Unreachable (no DNS answer yet) is the probe's to report.
+        if (!(err instanceof DownstreamError)) throw err;
+      }
+    }
+    return undefined;
   }
 
   /** Groups named by the mappings that assign the app, with the remote ids of their provisioned members. */
@@ -398,67 +426,4 @@ function safeSpec(app: DownstreamApp): DownstreamAppSpec | undefined {
   } catch {
     return undefined;
   }
-}
-
-type ConditionInput = Omit<Condition, 'lastTransitionTime' | 'observedGeneration'>;
-
-function conditionsFor(
-  spec: DownstreamAppSpec,
-  health: ReturnType<AppClients['health']>,
-  missingSecrets: { name: string; key: string }[],
-  counts: { provisioned: number; failed: number; pending: number },
-  pushError: string | undefined,
-): ConditionInput[] {
-  const reachable: ConditionInput = !health
-    ? { type: 'Reachable', status: 'Unknown', reason: 'NotContacted', message: 'No request sent yet' }
-    : health.reachable
-      ? { type: 'Reachable', status: 'True', reason: 'Reachable', message: 'The service answers' }
-      : { type: 'Reachable', status: 'False', reason: 'Unreachable', message: health.message };
-  const authenticated: ConditionInput =
-    missingSecrets.length > 0
-      ? {
-          type: 'Authenticated',
-          status: 'False',
-          reason: 'SecretNotFound',
-          message: missingSecrets
-            .map((r) => `Secret ${r.name} has no key ${r.key}, or is not in the operator's downstream.secretNames`)
-            .join('; '),
-        }
-      : health?.authenticated === true
-        ? { type: 'Authenticated', status: 'True', reason: 'Authenticated', message: 'Credentials accepted' }
-        : health?.authenticated === false
-          ? { type: 'Authenticated', status: 'False', reason: 'AuthenticationFailed', message: health.message }
-          : { type: 'Authenticated', status: 'Unknown', reason: 'NotContacted', message: 'Not verified yet' };
-  let ready: ConditionInput;
-  if (spec.suspend) ready = { type: 'Ready', status: 'False', reason: 'Suspended', message: 'Nothing is sent' };
-  else if (reachable.status === 'False' || authenticated.status === 'False')
-    ready = {
-      type: 'Ready',
-      status: 'False',
-      reason: authenticated.status === 'False' ? authenticated.reason : 'Unreachable',
-      message: authenticated.status === 'False' ? authenticated.message : reachable.message,
-    };
-  else if (counts.failed > 0)
-    ready = {
-      type: 'Ready',
-      status: 'False',
-      reason: 'AccountsFailing',
-      message: `${counts.failed} account(s) failed to sync; see ScimUser status.apps`,
-    };
-  else if (pushError) ready = { type: 'Ready', status: 'False', reason: 'GroupPushFailed', message: pushError };
-  else if (spec.dryRun)
-    ready = {
-      type: 'Ready',
-      status: 'True',
-      reason: 'DryRun',
-      message: `${counts.pending} account change(s) planned, none made`,
-    };
-  else
-    ready = {
-      type: 'Ready',
-      status: 'True',
-      reason: 'Synced',
-      message: `${counts.provisioned} account(s) provisioned`,
-    };
-  return [reachable, authenticated, ready];
 }
