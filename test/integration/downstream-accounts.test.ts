@@ -1,8 +1,9 @@
-import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOurs, eventually, uniqueName } from '../support/cluster.ts';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.ts';
 import { startTestOperator, type TestOperator } from '../support/operator.ts';
+import { grantCredentials } from '../support/our-objects.ts';
 import { type Scim2Server, startScim2Server } from '../support/scim2-server.ts';
 
 const group = 'scim-operator.dev';
@@ -17,17 +18,29 @@ describe('DownstreamApps provision assigned users into scim2-server', () => {
   let proxy: FaultProxy;
   let objects: CustomObjectsApi;
   let core: CoreV1Api;
+  const secondConnection = uniqueName('second');
+  const secondToken = `${uniqueName('token')}-${uniqueName('b')}`;
 
   beforeAll(async () => {
     server = await startScim2Server(['token-a', 'token-b']);
     proxy = await startFaultProxy(server.url);
-    op = await startTestOperator({ settingsYaml: `downstream: { secretNames: [${SECRET}] }` });
+    // Two connections, as two IdPs: the second writes users that may collide with the first's accounts. The
+    // scim2-server listens on loopback, which DownstreamApps may reach only when allowed.
+    const connection = uniqueName('conn');
+    op = await startTestOperator({
+      connection,
+      settingsYaml: `{ connections: [${connection}, ${secondConnection}], downstream: { secretNames: [${SECRET}], allowedAddresses: [127.0.0.0/8] } }`,
+    });
     objects = op.admin.makeApiClient(CustomObjectsApi);
     core = op.admin.makeApiClient(CoreV1Api);
     await core.createNamespacedSecret({
       namespace: op.namespace,
       body: { metadata: { name: SECRET }, stringData: { token: 'token-a' } },
     });
+    await core.patchNamespacedSecret(
+      { name: 'scim-tokens', namespace: op.namespace, body: { stringData: { [secondConnection]: secondToken } } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
   });
   afterAll(async () => {
     await op?.stop();
@@ -36,6 +49,7 @@ describe('DownstreamApps provision assigned users into scim2-server', () => {
   });
 
   async function createApp(name: string, spec: object = {}) {
+    await grantCredentials(op.admin, { namespace: op.namespace, secret: SECRET, app: name, keys: ['token'] });
     await createOurs(op.admin, 'DownstreamApp', name, {
       url: `${proxy.url}/v2`,
       connection: op.connection,
@@ -177,12 +191,12 @@ describe('DownstreamApps provision assigned users into scim2-server', () => {
   it('uses a rotated token from the next request, and reports a refused one as Authenticated False', async () => {
     const app = uniqueName('hr');
     await createApp(app);
+    // A merge patch keeps the Secret's allowed-apps annotation, as a rotation by the Secret's manager would.
     const rotate = (token: string) =>
-      core.replaceNamespacedSecret({
-        name: SECRET,
-        namespace: op.namespace,
-        body: { metadata: { name: SECRET }, stringData: { token } },
-      });
+      core.patchNamespacedSecret(
+        { name: SECRET, namespace: op.namespace, body: { stringData: { token } } },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      );
     await rotate('token-b');
     const dan = `${uniqueName('dan')}@example.com`;
     const danId = await scimUser(dan);
@@ -253,5 +267,70 @@ describe('DownstreamApps provision assigned users into scim2-server', () => {
       30_000,
       'member removed downstream',
     );
+  });
+
+  it('never adopts or deprovisions an account another ScimUser holds: a second connection with the same email reports Conflict', async () => {
+    const app = uniqueName('mail');
+    // No connection on the app: both IdPs' users are provisioned into it, matched by email.
+    await grantCredentials(op.admin, { namespace: op.namespace, secret: SECRET, app, keys: ['token'] });
+    await createOurs(op.admin, 'DownstreamApp', app, {
+      url: `${proxy.url}/v2`,
+      tls: { insecureHttp: true },
+      auth: { bearer: { token: { name: SECRET, key: 'token' } } },
+      matchAttribute: 'email',
+    });
+    const email = `${uniqueName('shared')}@example.com`;
+    const first = `${uniqueName('first')}@example.com`;
+    const firstId = await scimUser(first, { emails: [{ value: email, primary: true, type: 'work' }] });
+    await createMapping(uniqueName('mail-first'), {
+      subjects: { users: [{ userName: first }] },
+      apps: [{ name: app }],
+    });
+    await eventually(async () => (await appEntry(firstId, app))?.state === 'Provisioned', 20_000, 'first provisioned');
+    const account = (await appEntry(firstId, app))?.remoteId;
+    expect(account).toBeTruthy();
+
+    const asSecond = async (method: string, path: string, body: unknown) => {
+      const res = await fetch(`${op.operator.scimUrl}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${secondToken}`, 'content-type': 'application/scim+json' },
+        body: JSON.stringify(body),
+      });
+      return { status: res.status, body: (await res.json()) as { id: string } };
+    };
+    const second = `${uniqueName('second')}@example.com`;
+    const secondUser = { schemas: [USER], userName: second, active: true, emails: [{ value: email, primary: true }] };
+    let created = { status: 0, body: { id: '' } };
+    await eventually(
+      async () => (created = await asSecond('POST', '/Users', secondUser)).status === 201,
+      20_000,
+      "second connection's token loaded",
+    );
+    const secondId = created.body.id;
+    await createOurs(op.admin, 'AccessMapping', uniqueName('mail-second'), {
+      connection: secondConnection,
+      subjects: { users: [{ userName: second }] },
+      apps: [{ name: app }],
+    });
+
+    await eventually(async () => (await appEntry(secondId, app))?.state === 'Failed', 20_000, 'second refused');
+    const refused = await appEntry(secondId, app);
+    expect(refused?.lastError).toMatch(new RegExp(`^Conflict: account ${account} .*belongs to ScimUser ${first}`));
+    expect(refused?.remoteId).toBeUndefined();
+    const [remote, ...others] = await remoteUsers(first);
+    expect(others).toEqual([]);
+    expect(remote).toMatchObject({ id: account, userName: first, active: true });
+    expect(proxy.requests.filter((r) => r.method !== 'GET' && r.path.includes(account!))).toEqual([]);
+
+    // Ending the second user's assignment must not end the first user's account.
+    const deactivated = await asSecond('PATCH', `/Users/${secondId}`, {
+      schemas: [PATCH],
+      Operations: [{ op: 'Replace', path: 'active', value: false }],
+    });
+    expect(deactivated.status).toBe(200);
+    await eventually(async () => (await appEntry(secondId, app)) === undefined, 20_000, 'second entry dropped');
+    expect((await remoteUsers(first))[0]).toMatchObject({ id: account, active: true });
+    expect(proxy.requests.filter((r) => r.method !== 'GET' && r.path.includes(account!))).toEqual([]);
+    expect((await appEntry(firstId, app))?.state).toBe('Provisioned');
   });
 });

@@ -3,13 +3,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOurs, eventually, uniqueName } from '../support/cluster.ts';
 import { type Fault, type FaultProxy, startFaultProxy } from '../support/fault-proxy.ts';
 import { startTestOperator, type TestOperator } from '../support/operator.ts';
+import { grantCredentials } from '../support/our-objects.ts';
 import { type Scim2Server, startScim2Server } from '../support/scim2-server.ts';
 
 const group = 'scim-operator.dev';
 const version = 'v1alpha1';
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const SECRET = 'downstream-credentials';
-const settingsYaml = `downstream: { secretNames: [${SECRET}] }`;
+// The test's scim2-server listens on loopback, which DownstreamApps may not reach unless allowed.
+const settingsYaml = `downstream: { secretNames: [${SECRET}], allowedAddresses: [127.0.0.0/8] }`;
 
 describe('downstream provisioning through a faulty network stays consistent and backs off', () => {
   let op: TestOperator;
@@ -35,6 +37,7 @@ describe('downstream provisioning through a faulty network stays consistent and 
 
   async function appWithUsers(count: number, spec: object = {}) {
     const app = uniqueName('app');
+    await grantCredentials(op.admin, { namespace: op.namespace, secret: SECRET, app, keys: ['token'] });
     await createOurs(op.admin, 'DownstreamApp', app, {
       url: `${proxy.url}/v2`,
       connection: op.connection,

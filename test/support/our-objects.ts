@@ -1,4 +1,11 @@
-import { CoreV1Api, CustomObjectsApi, type KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node';
+import {
+  CoreV1Api,
+  CustomObjectsApi,
+  type KubeConfig,
+  PatchStrategy,
+  RbacAuthorizationV1Api,
+  setHeaderOptions,
+} from '@kubernetes/client-node';
 import { operatorClusterRole, operatorNamespaceRole } from '../../src/api/operator-rbac.ts';
 import type { Settings } from '../../src/settings.ts';
 
@@ -54,6 +61,34 @@ export async function grantOperatorIdentity(
   await rbac
     .createNamespacedRoleBinding({ namespace, body: { metadata: { name: user }, roleRef: roleRef('Role'), subjects } })
     .catch(ignoreExists);
+}
+
+/**
+ * Grants DownstreamApp `app` the use of `keys` of a credentials Secret, through the Secret's
+ * `scim-operator.dev/allowed-apps` annotation, as the Secret's manager would. Grants already there are kept.
+ */
+export async function grantCredentials(
+  admin: KubeConfig,
+  options: { namespace: string; secret: string; app: string; keys: string[] },
+): Promise<void> {
+  const core = admin.makeApiClient(CoreV1Api);
+  const current = await core.readNamespacedSecret({ name: options.secret, namespace: options.namespace });
+  const text = current.metadata?.annotations?.['scim-operator.dev/allowed-apps'];
+  const grants = (text ? JSON.parse(text) : {}) as Record<string, string[]>;
+  for (const key of options.keys) grants[key] = [...new Set([...(grants[key] ?? []), options.app])];
+  await core.patchNamespacedSecret(
+    {
+      name: options.secret,
+      namespace: options.namespace,
+      body: {
+        metadata: {
+          resourceVersion: current.metadata?.resourceVersion,
+          annotations: { 'scim-operator.dev/allowed-apps': JSON.stringify(grants) },
+        },
+      },
+    },
+    setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+  );
 }
 
 function ignoreExists(err: unknown): void {

@@ -27,6 +27,11 @@ export interface SyncContext {
   client: ScimClient;
   now: Date;
   signal?: AbortSignal;
+  /**
+   * The other ScimUser (its userName) that already holds this remote account in this app, if any; otherwise the
+   * account is claimed for the current user. An account held by another user is never adopted, patched or ended.
+   */
+  claim?: (remoteId: string) => string | undefined;
 }
 
 /**
@@ -36,7 +41,9 @@ export interface SyncContext {
  * - otherwise, or when the known account is gone: look it up by the matching attribute and adopt it (then PATCH),
  *   or create it. A new account thus costs exactly two requests (the filter and the create), and a crash between
  *   the create and the status write is healed by the lookup, never by a second account.
- * A create that loses a race (409 uniqueness) looks the account up again and adopts it.
+ * A create that loses a race (409 uniqueness) looks the account up again and adopts it. An account found by lookup
+ * that another ScimUser already holds (a second connection, or a second user, with the same matching attribute) is
+ * a `Conflict`: adopting it would hand one person's account to another, and deprovisioning either would end both.
  */
 export async function ensureAccount(
   ctx: SyncContext,
@@ -50,17 +57,20 @@ export async function ensureAccount(
   let action: SyncAction = 'updated';
   if (!remote) {
     remote = await lookup(ctx, attributes);
+    if (remote) ensureUnclaimed(ctx, remote.id);
     action = 'adopted';
   }
   if (!remote) {
     if (ctx.spec.dryRun) return planned(ctx, entry, 'created', 'would create the account');
     try {
       remote = await ctx.client.create('Users', userDocument(attributes), ctx.signal);
+      ensureUnclaimed(ctx, remote.id);
       return { entry: provisioned(ctx, remote.id, hash), action: 'created' };
     } catch (err) {
-      if (!(err instanceof DownstreamError && err.code === 'Conflict')) throw err;
+      if (!(err instanceof DownstreamError && err.code === 'Conflict') || remote) throw err;
       remote = await lookup(ctx, attributes);
       if (!remote) throw err;
+      ensureUnclaimed(ctx, remote.id);
     }
   }
   const ops = attributePatch(attributes, remote);
@@ -94,7 +104,11 @@ export async function deprovisionAccount(
   const done = entry?.state === 'Deprovisioned' && ctx.spec.deprovision === 'Deactivate';
   if (done && !forget) return { entry, action: 'none' };
   let remoteId = entry?.remoteId;
-  if (!remoteId && attributes) remoteId = (await lookup(ctx, attributes))?.id;
+  if (!remoteId && attributes) {
+    remoteId = (await lookup(ctx, attributes))?.id;
+    // Found by lookup but held by another user: it is that user's account, not ours to end.
+    if (remoteId && ctx.claim?.(remoteId) !== undefined) remoteId = undefined;
+  }
   if (!remoteId || done) return { entry: forget || !remoteId ? undefined : entry, action: 'none' };
   if (ctx.spec.dryRun)
     return planned(ctx, entry, ctx.spec.deprovision === 'Delete' ? 'deleted' : 'deactivated', remoteId);
@@ -115,6 +129,15 @@ export async function deprovisionAccount(
     lastSyncTime: metaTime(ctx.now),
   };
   return { entry: forget ? undefined : next, action: 'deactivated' };
+}
+
+function ensureUnclaimed(ctx: SyncContext, remoteId: string): void {
+  const holder = ctx.claim?.(remoteId);
+  if (holder !== undefined)
+    throw new DownstreamError(
+      'Conflict',
+      `account ${remoteId} matched by ${ctx.spec.matchAttribute} belongs to ScimUser ${holder}; not adopted`,
+    );
 }
 
 async function lookup(ctx: SyncContext, attributes: AccountAttributes): Promise<RemoteResource | undefined> {

@@ -75,6 +75,8 @@ export class AppAccountsReconciler {
   /** status.apps as last written, until the informer has caught up: a stale read would cost a lookup. */
   private readonly written = new Map<string, { resourceVersion: bigint; apps: AppEntry[] }>();
   private readonly probed = new Map<string, string>();
+  /** `app\0remoteId` -> user id, for accounts found or created but not yet in a status the cache has seen. */
+  private readonly claims = new Map<string, string>();
 
   constructor(deps: AppAccountsDeps) {
     this.deps = deps;
@@ -150,6 +152,7 @@ export class AppAccountsReconciler {
         client: this.deps.clients.client(plan.app),
         now,
         signal: context.signal,
+        claim: (remoteId: string) => this.claim(plan.name, remoteId, user),
       };
       try {
         const result = plan.want
@@ -187,6 +190,26 @@ export class AppAccountsReconciler {
     if (failures.every((f) => f.retryAfterMs !== undefined))
       return requeueAfter(Math.max(100, Math.min(...failures.map((f) => f.retryAfterMs ?? 0))));
     throw new Error(`${failures.length} account(s) of ${user.spec.userName} not in sync: ${failures[0]!.summary()}`);
+  }
+
+  /**
+   * The userName of another ScimUser holding `remoteId` in `app` (in its status, or claimed by a sync still in
+   * flight), else claims it for `user`. Synchronous check-and-set: concurrent workers cannot both claim an account.
+   */
+  private claim(app: string, remoteId: string, user: ScimUser): string | undefined {
+    const key = `${app}\u0000${remoteId}`;
+    for (const other of this.users()) {
+      if (other.metadata.name === user.metadata.name) continue;
+      if (this.entriesOf(other).some((e) => e.app === app && e.remoteId === remoteId)) return other.spec.userName;
+    }
+    const claimant = this.claims.get(key);
+    const holder = claimant === undefined ? undefined : (this.deps.users.get(claimant) as unknown as ScimUser);
+    if (holder && claimant !== user.metadata.name && !holder.metadata.deletionTimestamp) {
+      const pending = this.entriesOf(holder).find((e) => e.app === app);
+      if (!pending?.remoteId || pending.remoteId === remoteId) return holder.spec.userName;
+    }
+    this.claims.set(key, user.metadata.name);
+    return undefined;
   }
 
   private async writeEntries(user: ScimUser, apps: AppEntry[]): Promise<void> {
