@@ -17,6 +17,13 @@ import { DownstreamError } from './errors.ts';
 
 export type RefusedClass = 'loopback' | 'link-local' | 'unspecified' | 'api-server';
 
+const described: Record<RefusedClass, string> = {
+  loopback: 'a loopback address',
+  'link-local': 'a link-local address',
+  unspecified: 'an unspecified address',
+  'api-server': "the API server's address",
+};
+
 const refusedRanges: [RefusedClass, string, number, 'ipv4' | 'ipv6'][] = [
   ['loopback', '127.0.0.0', 8, 'ipv4'],
   ['loopback', '::1', 128, 'ipv6'],
@@ -127,7 +134,7 @@ export class DestinationFence {
       if (cls && !this.isAllowed(address))
         throw new DownstreamError(
           'DestinationRefused',
-          `${where} resolves to ${address}, a ${cls} address; allow it in settings downstream.allowedAddresses if intended`,
+          `${where} resolves to ${address}, ${described[cls]}; allow it in settings downstream.allowedAddresses if intended`,
         );
     }
     return addresses;

@@ -158,7 +158,8 @@ export class ScimClient {
           err instanceof DownstreamError ? err : new DownstreamError('Unreachable', `${what}: ${String(err)}`);
         if (!(err instanceof DownstreamError && err.status !== undefined)) {
           this.options.observe?.(method, error.code, (performance.now() - started) / 1000);
-          if (error.code !== 'MissingCredentials') this.health(false, undefined, error.message);
+          if (error.code !== 'MissingCredentials' && error.code !== 'CredentialNotAllowed')
+            this.health(false, undefined, error.message);
           else this.health(true, false, error.message);
         }
         if (error.code === 'RateLimited' || (error.code === 'Unavailable' && error.retryAfterMs !== undefined)) {
