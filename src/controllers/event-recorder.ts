@@ -12,8 +12,10 @@ export interface InvolvedObject {
  * at most `maxPending` at a time; beyond that they are dropped and counted, because an audit trail that stalls
  * access changes would be worse than one with a gap (the structured log line is written regardless).
  * Events go to the operator's own namespace (`namespace`), never `default`: they name users and their access, and
- * whoever may read events in `default` should not learn that. involvedObject still names the cluster-scoped
- * ScimUser, so `kubectl get events -n <operator namespace> --field-selector involvedObject.name=<id>` finds them.
+ * whoever may read events in `default` should not learn that. involvedObject still names the ScimUser (kind, name,
+ * uid); its `namespace` is set to the operator's because the API server accepts an Event about an object without
+ * a namespace only in `default`. So `kubectl describe scimuser` does not list them; `kubectl get events -n
+ * <operator namespace> --field-selector involvedObject.name=<id>` does.
  */
 export class EventRecorder {
   private readonly api: CoreV1Api;
@@ -47,7 +49,13 @@ export class EventRecorder {
         namespace,
         body: {
           metadata: { generateName: `${object.name.slice(0, 200)}.`, namespace },
-          involvedObject: { apiVersion: object.apiVersion, kind: object.kind, name: object.name, uid: object.uid },
+          involvedObject: {
+            apiVersion: object.apiVersion,
+            kind: object.kind,
+            name: object.name,
+            uid: object.uid,
+            namespace,
+          },
           reason,
           message: message.slice(0, 1024),
           type,

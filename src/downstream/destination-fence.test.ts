@@ -88,8 +88,12 @@ describe('DestinationFence', () => {
       apiServerHosts: hosts,
       resolve: resolveTo({ 'api.cluster.local': ['10.0.0.7'], 'app.internal': ['10.0.0.7'] }),
     });
-    expect((await refused(fence.check(new URL('https://10.96.0.1/'), false))).message).toContain("the API server's address");
-    expect((await refused(fence.check(new URL('https://app.internal/'), false))).message).toContain("the API server's address");
+    expect((await refused(fence.check(new URL('https://10.96.0.1/'), false))).message).toContain(
+      "the API server's address",
+    );
+    expect((await refused(fence.check(new URL('https://app.internal/'), false))).message).toContain(
+      "the API server's address",
+    );
     expect(await fence.check(new URL('https://10.0.0.8/'), false)).toEqual(['10.0.0.8']);
   });
 
