@@ -61,7 +61,14 @@ export async function provisioningScenario(target: E2eTarget): Promise<void> {
   if (downstream) {
     await target.admin.makeApiClient(CoreV1Api).createNamespacedSecret({
       namespace: downstream.secretNamespace,
-      body: { metadata: { name: downstream.secretName }, stringData: { token: downstream.token } },
+      body: {
+        // The Secret's manager grants the key to this app; no other app may use it.
+        metadata: {
+          name: downstream.secretName,
+          annotations: { 'scim-operator.dev/allowed-apps': JSON.stringify({ token: [appName] }) },
+        },
+        stringData: { token: downstream.token },
+      },
     });
     await createOurs(target.admin, 'DownstreamApp', appName, {
       url: downstream.url,

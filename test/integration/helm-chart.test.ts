@@ -6,6 +6,7 @@ import {
   CustomObjectsApi,
   KubeConfig,
   PatchStrategy,
+  RbacAuthorizationV1Api,
   setHeaderOptions,
   type V1ClusterRole,
 } from '@kubernetes/client-node';
@@ -15,9 +16,9 @@ import { crds } from '../../src/api/crds.ts';
 import { operatorClusterRole, operatorNamespaceRole } from '../../src/api/operator-rbac.ts';
 import { type RunningOperator, startOperator } from '../../src/main.ts';
 import { createLogger } from '../../src/observability/logger.ts';
-import { loadSettings } from '../../src/settings.ts';
+import { loadSettings, parseSettings } from '../../src/settings.ts';
 import { provisioningScenario } from '../e2e/provisioning-scenario.ts';
-import { adminKubeConfig, controlPlane, subjectCan, uniqueName } from '../support/cluster.ts';
+import { adminKubeConfig, controlPlane, eventually, subjectCan, uniqueName } from '../support/cluster.ts';
 import { chartDir, helm } from '../support/helm.ts';
 import { type Scim2Server, startScim2Server } from '../support/scim2-server.ts';
 
@@ -51,12 +52,12 @@ describe('the Helm chart, rendered', () => {
     for (const args of [[], ['-f', allOn]]) {
       const rendered = docs((await helm(['template', 'r', chartDir, '-n', 'ops', ...args])).stdout);
       const clusterRole = rendered.find((d) => d.kind === 'ClusterRole' && d.metadata.name === 'r-scim-operator')!;
-      const values = args.length ? ['view', 'edit'] : ['view', 'edit', 'admin'];
       const expected = operatorClusterRole({
         name: 'x',
         namespace: 'ops',
         tokenSecretName: 'x',
-        allowedClusterRoles: values,
+        allowedClusterRoles: ['view', 'edit'],
+        allowClusterRoleBindings: ['view'],
         allowedRoles: args.length ? ['deployer'] : [],
       });
       expect(clusterRole.rules).toEqual(expected.rules);
@@ -73,7 +74,34 @@ describe('the Helm chart, rendered', () => {
       const flat = JSON.stringify(rendered.filter((d) => d.kind === 'ClusterRole' || d.kind === 'Role'));
       expect(flat).not.toContain('"*"');
       expect(flat).not.toContain('escalate');
+      expect(flat).not.toContain('"admin"');
     }
+  });
+
+  it('binds, by default, neither admin nor cluster-admin, and protects the system namespaces', async () => {
+    const rendered = docs((await helm(['template', 'r', chartDir, '-n', 'ops'])).stdout);
+    const config = rendered.find((d) => d.kind === 'ConfigMap') as unknown as { data: Record<string, string> };
+    const settings = parseSettings(config.data['config.yaml'] ?? '');
+    expect(settings.roles.allowedClusterRoles).toEqual(['view', 'edit']);
+    expect(settings.roles.allowClusterRoleBindings).toEqual(['view']);
+    expect(settings.bindings.protectedNamespaces).toEqual(['kube-system', 'kube-public', 'kube-node-lease']);
+    expect(rendered.map((d) => d.kind)).not.toContain('NetworkPolicy');
+    expect(rendered.map((d) => d.kind)).not.toContain('ValidatingAdmissionPolicy');
+  });
+
+  it('renders the opt-in egress NetworkPolicy and the admission policy that keeps the operator to its own bindings', async () => {
+    const rendered = docs((await helm(['template', 'r', chartDir, '-n', 'ops', '-f', allOn])).stdout) as unknown as {
+      kind: string;
+      metadata: { name: string };
+      spec: Record<string, unknown>;
+    }[];
+    const egress = rendered.find((d) => d.kind === 'NetworkPolicy' && d.metadata.name.endsWith('-egress'));
+    expect(egress?.spec.policyTypes).toEqual(['Egress']);
+    expect(JSON.stringify(egress?.spec.egress)).toContain('203.0.113.0/24');
+    expect(JSON.stringify(egress?.spec.egress)).toContain('"port":53');
+    const policy = rendered.find((d) => d.kind === 'ValidatingAdmissionPolicy');
+    expect(JSON.stringify(policy?.spec)).toContain('system:serviceaccount:ops:scim-operator');
+    expect(rendered.some((d) => d.kind === 'ValidatingAdmissionPolicyBinding')).toBe(true);
   });
 
   it.each([
@@ -119,7 +147,22 @@ describe('the Helm chart, installed into the control plane', () => {
         setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
       );
     }
-    await helm(['install', release, chartDir, '-n', namespace, '--create-namespace', '--set', 'replicaCount=2']);
+    // The test's downstream scim2-server listens on loopback, which the operator refuses unless allowed; the
+    // admission policy is on, so the API server itself keeps the operator to the bindings it labels.
+    await helm([
+      'install',
+      release,
+      chartDir,
+      '-n',
+      namespace,
+      '--create-namespace',
+      '--set',
+      'replicaCount=2',
+      '--set',
+      'settings.downstream.allowedAddresses={127.0.0.0/8}',
+      '--set',
+      'admissionPolicy.enabled=true',
+    ]);
   });
   let downstreamServer: Scim2Server | undefined;
   afterAll(async () => {
@@ -208,6 +251,53 @@ describe('the Helm chart, installed into the control plane', () => {
       await can({ verb: 'escalate', group: 'rbac.authorization.k8s.io', resource: 'clusterroles', name: 'edit' }),
     ).toBe(false);
     expect(await can({ verb: 'create', group: 'rbac.authorization.k8s.io', resource: 'clusterroles' })).toBe(false);
+  });
+
+  it('lets the admission policy refuse the operator a binding it did not label, where RBAC alone would allow it', async () => {
+    const rbacAdmin = admin.makeApiClient(RbacAuthorizationV1Api);
+    const rbacAsOperator = saKubeConfig.makeApiClient(RbacAuthorizationV1Api);
+    const name = uniqueName('not-ours');
+    const body = {
+      metadata: { name },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' },
+      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: uniqueName('someone') }],
+    };
+    await rbacAdmin.createNamespacedRoleBinding({ namespace, body });
+    const can = (verb: string) =>
+      subjectCan(
+        admin,
+        { user: sa, groups: ['system:serviceaccounts'] },
+        {
+          namespace,
+          verb,
+          group: 'rbac.authorization.k8s.io',
+          resource: 'rolebindings',
+          name,
+        },
+      );
+    expect(await can('delete')).toBe(true);
+    // The policy is enforced once the API server has loaded it; until then a delete would succeed.
+    await eventually(
+      async () => {
+        try {
+          await rbacAsOperator.createNamespacedRoleBinding({
+            namespace,
+            body: { ...body, metadata: { name: uniqueName('probe') } },
+          });
+          return false;
+        } catch (err) {
+          return String((err as { body?: unknown }).body).includes(
+            'only the RoleBindings and ClusterRoleBindings it labels',
+          );
+        }
+      },
+      20_000,
+      'admission policy enforced',
+    );
+    await expect(rbacAsOperator.deleteNamespacedRoleBinding({ name, namespace })).rejects.toThrow(
+      /only the RoleBindings and ClusterRoleBindings it labels/,
+    );
+    expect((await rbacAdmin.readNamespacedRoleBinding({ name, namespace })).metadata?.name).toBe(name);
   });
 
   it('keeps every ScimUser, ScimGroup and AccessMapping, and the token, across helm upgrade to the working tree chart', async () => {
