@@ -300,13 +300,16 @@ describe('DownstreamApps provision assigned users into scim2-server', () => {
     };
     const second = `${uniqueName('second')}@example.com`;
     const secondUser = { schemas: [USER], userName: second, active: true, emails: [{ value: email, primary: true }] };
-    let created = { status: 0, body: { id: '' } };
+    let secondId = '';
     await eventually(
-      async () => (created = await asSecond('POST', '/Users', secondUser)).status === 201,
+      async () => {
+        const created = await asSecond('POST', '/Users', secondUser);
+        secondId = created.body.id;
+        return created.status === 201;
+      },
       20_000,
       "second connection's token loaded",
     );
-    const secondId = created.body.id;
     await createOurs(op.admin, 'AccessMapping', uniqueName('mail-second'), {
       connection: secondConnection,
       subjects: { users: [{ userName: second }] },
