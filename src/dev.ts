@@ -8,6 +8,7 @@ import { crds } from './api/crds.ts';
 import { parseFlags } from './config.ts';
 import { startControlPlane } from './control-plane/control-plane.ts';
 import { startOperator } from './main.ts';
+import { parseSettings } from './settings.ts';
 
 export const devHelp = `Usage: scim-operator dev [flags]
 
@@ -55,14 +56,18 @@ export async function devCommand(argv: string[]): Promise<number> {
     }
 
     await untilCustomResourcesServe(kc);
-    operator = await startOperator({
-      kubeconfig: plane.adminKubeconfig,
-      scimAddress: { host: '127.0.0.1', port: Number(values.port ?? 8080) },
-      metricsAddress: { host: '127.0.0.1', port: 0 },
-      tokenSecret: { namespace, name: 'scim-tokens' },
-      logLevel: (values['log-level'] ?? 'warn') as 'warn',
-      requestTimeoutMs: 30_000,
-    });
+    operator = await startOperator(
+      {
+        kubeconfig: plane.adminKubeconfig,
+        scimAddress: { host: '127.0.0.1', port: Number(values.port ?? 8080) },
+        metricsAddress: { host: '127.0.0.1', port: 0 },
+        tokenSecret: { namespace, name: 'scim-tokens' },
+        logLevel: (values['log-level'] ?? 'warn') as 'warn',
+        requestTimeoutMs: 30_000,
+      },
+      // Local DownstreamApps (docs/downstream-apps.md's worked example) listen on loopback, which is refused otherwise.
+      { settings: parseSettings('downstream: { allowedAddresses: [127.0.0.0/8, "::1"] }', 'dev settings') },
+    );
     const info = {
       scimUrl: operator.scimUrl,
       token,
