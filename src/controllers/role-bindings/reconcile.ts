@@ -10,7 +10,7 @@ import {
 } from '@kubernetes/client-node';
 import { type AccessMapping, accessMappingKind, type MappingFailure } from '../../api/access-mapping.ts';
 import type { Condition } from '../../api/crd-builder.ts';
-import { annotations } from '../../api/labels.ts';
+import { annotations, labels } from '../../api/labels.ts';
 import { setCondition } from '../../runtime/conditions.ts';
 import type { CachedInformer } from '../../runtime/informer.ts';
 import { type ReconcileContext, type ReconcileResult, requeueAfter } from '../../runtime/reconciler.ts';
@@ -127,7 +127,7 @@ export class RoleBindingsReconciler {
       now,
     });
     const writeFailures: MappingFailure[] = [];
-    const retry = await this.sync(name, desired, existing, context, writeFailures);
+    const retry = await this.sync(name, desired, existing, context, writeFailures, mapping.spec.connection);
     const failures = [...desired.failures, ...writeFailures];
     await this.writeStatus(mapping, generation, readiness(desired, failures), {
       subjectCount: desired.subjectCount,
@@ -156,6 +156,7 @@ export class RoleBindingsReconciler {
     existing: Binding[],
     context: ReconcileContext,
     failures: MappingFailure[],
+    connection?: string,
   ): Promise<boolean> {
     const key = (b: Binding) => `${b.kind}/${b.metadata?.namespace ?? ''}/${b.metadata?.name}`;
     const existingByKey = new Map(existing.map((b) => [key({ ...b, kind: kindOf(b) }), b]));
@@ -167,7 +168,7 @@ export class RoleBindingsReconciler {
       if (current && sameBinding(current, binding)) continue;
       try {
         await this.apply(binding, current);
-        this.audit(mapping, current, binding, context);
+        this.audit(mapping, current, binding, context, connection);
       } catch (err) {
         const failure = describeWriteError(err, binding);
         failures.push(failure);
@@ -179,7 +180,7 @@ export class RoleBindingsReconciler {
       if (wantedKeys.has(k)) continue;
       try {
         await this.remove(binding);
-        this.audit(mapping, binding, undefined, context);
+        this.audit(mapping, binding, undefined, context, connection);
       } catch (err) {
         if (!(err instanceof ApiException && err.code === 404)) {
           retry = true;
@@ -217,7 +218,14 @@ export class RoleBindingsReconciler {
   }
 
   /** One Event per user and one log line per grant or revocation: who, which role, where, because of what. */
-  private audit(mapping: string, before: Binding | undefined, after: Binding | undefined, context: ReconcileContext) {
+  /** Users of other connections sharing a subject name are not told: this mapping's grant is not about them. */
+  private audit(
+    mapping: string,
+    before: Binding | undefined,
+    after: Binding | undefined,
+    context: ReconcileContext,
+    connection: string | undefined,
+  ) {
     const subjectsOf = (b: Binding | undefined) =>
       new Set((b?.subjects ?? []).filter((s) => s.kind === 'User').map((s) => s.name));
     const was = subjectsOf(before);
@@ -234,7 +242,7 @@ export class RoleBindingsReconciler {
         if (other.has(subject)) continue;
         for (const userId of this.deps.identities.usersWithSubject(subject)) {
           const user = this.deps.identities.user(userId);
-          if (!user) continue;
+          if (!user || (connection && user.metadata.labels?.[labels.connection] !== connection)) continue;
           context.logger.info(
             {
               audit: true,
