@@ -235,8 +235,12 @@ export class OperatorControllers {
       apps: this.downstreamApps,
       // Connection-less mappings read as their one served connection; ambiguous ones assign nothing.
       mappings: {
-        list: () =>
-          this.allMappings().flatMap((m) => withExplicitConnection(m, served()) ?? []) as unknown as KubernetesObject[],
+        list: () => {
+          const scope = served();
+          return this.allMappings().flatMap(
+            (m) => withExplicitConnection(m, scope) ?? [],
+          ) as unknown as KubernetesObject[];
+        },
       },
       identities: this.identities,
       clients: this.appClients,
