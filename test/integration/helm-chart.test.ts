@@ -162,6 +162,9 @@ describe('the Helm chart, installed into the control plane', () => {
       'settings.downstream.allowedAddresses={127.0.0.0/8}',
       '--set',
       'admissionPolicy.enabled=true',
+      // Other suites' operators share the cluster: this installation serves its own connection only.
+      '--set',
+      'settings.connections={entra}',
     ]);
   });
   let downstreamServer: Scim2Server | undefined;

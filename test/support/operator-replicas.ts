@@ -47,16 +47,23 @@ export async function startOperatorReplicas(): Promise<OperatorReplicas> {
 async function startOperators(
   count: number,
 ): Promise<Omit<OperatorReplicas, 'replicas'> & { replicas: OperatorReplica[] }> {
-  const first = await startTestOperator({ identity: 'replica-0' });
+  const connections = { a: uniqueName('conn'), b: uniqueName('conn-b') };
+  // The installation serves both connections (settings `connections`), as one with two IdPs would.
+  const settingsYaml = `connections: [${connections.a}, ${connections.b}]`;
+  const first = await startTestOperator({ identity: 'replica-0', connection: connections.a, settingsYaml });
   // Same namespace, connection and Kubernetes user: further replicas share the first one's token Secret and Lease.
   const others: TestOperator[] = [];
   for (let i = 1; i < count; i++) {
     others.push(
-      await startTestOperator({ identity: `replica-${i}`, namespace: first.namespace, connection: first.connection }),
+      await startTestOperator({
+        identity: `replica-${i}`,
+        namespace: first.namespace,
+        connection: first.connection,
+        settingsYaml,
+      }),
     );
   }
   const all = [first, ...others];
-  const connections = { a: first.connection, b: uniqueName('conn-b') };
   const tokens: Record<'token-a' | 'token-b', string> = {
     'token-a': first.token,
     'token-b': randomBytes(24).toString('base64url'),
