@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { freePort } from '../../src/control-plane/control-plane.ts';
 import { type RunningOperator, startOperator } from '../../src/main.ts';
 import { createLogger } from '../../src/observability/logger.ts';
+import type { Settings } from '../../src/settings.ts';
 import { controlPlane } from '../support/cluster.ts';
 import { prepareOperatorIdentity } from '../support/operator.ts';
 
@@ -32,7 +33,13 @@ describe('operator readiness', () => {
     await Promise.all(running.splice(0).map((o) => o.stop()));
   });
 
-  async function start(kubeconfig: string, namespace: string, logger: ReturnType<typeof createLogger>) {
+  // The identity's settings serve its own connection only: other files' operators share the cluster.
+  async function start(
+    kubeconfig: string,
+    namespace: string,
+    logger: ReturnType<typeof createLogger>,
+    settings: Settings,
+  ) {
     const operator = await startOperator(
       {
         kubeconfig,
@@ -42,7 +49,7 @@ describe('operator readiness', () => {
         logLevel: 'info',
         requestTimeoutMs: 30_000,
       },
-      { logger, settings: undefined, onLeadershipLost: () => {} },
+      { logger, settings, onLeadershipLost: () => {} },
     );
     running.push(operator);
     return { operator, readyz: operator.metricsUrl.replace('/metrics', '/readyz') };
@@ -66,7 +73,7 @@ describe('operator readiness', () => {
     await writeFile(file, unreachable.exportConfig(), { mode: 0o600 });
     const { lines, logger } = capturedLogger();
 
-    const { operator, readyz } = await start(file, id.namespace, logger);
+    const { operator, readyz } = await start(file, id.namespace, logger, id.settings);
 
     const ready = await get(readyz);
     expect(ready.status).toBe(503);
@@ -97,7 +104,7 @@ describe('operator readiness', () => {
     await core.deleteNamespacedSecret({ namespace: id.namespace, name: 'scim-tokens' });
     const { lines, logger } = capturedLogger();
 
-    const { operator, readyz } = await start(id.kubeconfig, id.namespace, logger);
+    const { operator, readyz } = await start(id.kubeconfig, id.namespace, logger, id.settings);
 
     await vi.waitFor(async () => {
       const ready = await get(readyz);
@@ -141,7 +148,7 @@ describe('operator readiness', () => {
       .deleteNamespacedRoleBinding({ namespace: id.namespace, name: id.user });
     const { lines, logger } = capturedLogger();
 
-    const { operator, readyz } = await start(id.kubeconfig, id.namespace, logger);
+    const { operator, readyz } = await start(id.kubeconfig, id.namespace, logger, id.settings);
 
     await vi.waitFor(async () => {
       const ready = await get(readyz);
