@@ -1,15 +1,15 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import https from 'node:https';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { dump } from 'js-yaml';
 import { type ControlPlaneBinaries, ensureBinaries } from './binaries.ts';
+import { type Component, httpsOk, startComponent, waitFor } from './component.ts';
 import { installCrds } from './crd-installer.ts';
 import { getRaw } from './kube-http.ts';
 import { createPki, issueClientCertificate, type Pki } from './pki.ts';
-import { reapStaleRuns, removeRunRecord, runsDirectory, type Supervised, startSupervised } from './processes.ts';
+import { reapStaleRuns, removeRunRecord, runsDirectory } from './processes.ts';
 
 /**
  * A real etcd + kube-apiserver on loopback ports with RBAC authorization, for integration tests and
@@ -23,6 +23,12 @@ export interface ControlPlane {
   /** Path of a kubeconfig for `admin` in `system:masters`. */
   adminKubeconfig: string;
   startupSeconds: number;
+  /** The processes, for suites that pause, restart or crash them; ports and data dir survive a restart. */
+  components: {
+    etcd: Component;
+    kubeApiserver: Component;
+    kubeControllerManager: Component;
+  };
   stop(): Promise<void>;
 }
 
@@ -45,31 +51,6 @@ export async function freePort(): Promise<number> {
         typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
       );
     });
-  });
-}
-
-async function waitFor(what: string, timeoutMs: number, probe: () => Promise<boolean>, died?: Promise<unknown>) {
-  const deadline = Date.now() + timeoutMs;
-  let dead = false;
-  void died?.then(() => {
-    dead = true;
-  });
-  while (Date.now() < deadline) {
-    if (dead) throw new Error(`${what}: the process exited during start-up`);
-    if (await probe().catch(() => false)) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${what}: not ready after ${timeoutMs / 1000} s`);
-}
-
-function httpsOk(url: string, ca: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const req = https.get(url, { ca, timeout: 2000 }, (res) => {
-      res.resume();
-      resolve(res.statusCode === 200);
-    });
-    req.on('error', () => resolve(false));
-    req.on('timeout', () => req.destroy());
   });
 }
 
@@ -109,58 +90,64 @@ export async function startControlPlane(options: StartOptions = {}): Promise<Con
   const t0 = Date.now();
   const pki = await createPki(dir);
   const [etcdPort, peerPort, apiPort] = [await freePort(), await freePort(), await freePort()];
-  const processes: Supervised[] = [];
+  const processes: Component[] = [];
   const stopAll = async () => {
     for (const p of processes.reverse()) await p.stop();
     await removeRunRecord(runs);
   };
   try {
     const etcdUrl = `http://127.0.0.1:${etcdPort}`;
-    const etcd = await startSupervised(
-      'etcd',
-      binaries.etcd,
-      [
-        `--data-dir=${path.join(dir, 'etcd')}`,
-        `--listen-client-urls=${etcdUrl}`,
-        `--advertise-client-urls=${etcdUrl}`,
-        `--listen-peer-urls=http://127.0.0.1:${peerPort}`,
-        '--unsafe-no-fsync=true',
-        '--log-level=warn',
-      ],
+    const etcd = await startComponent(
+      {
+        name: 'etcd',
+        command: binaries.etcd,
+        args: [
+          `--data-dir=${path.join(dir, 'etcd')}`,
+          `--listen-client-urls=${etcdUrl}`,
+          `--advertise-client-urls=${etcdUrl}`,
+          `--listen-peer-urls=http://127.0.0.1:${peerPort}`,
+          '--unsafe-no-fsync=true',
+          '--log-level=warn',
+        ],
+        ready: async () => (await fetch(`${etcdUrl}/health`)).ok,
+        readyTimeoutMs: 30_000,
+      },
       { logDir: dir, runs },
     );
     processes.push(etcd);
-    await waitFor('etcd', 30_000, async () => (await fetch(`${etcdUrl}/health`)).ok, etcd.exited);
+    const ca = await readFile(pki.caCert, 'utf8');
 
     const server = `https://127.0.0.1:${apiPort}`;
-    const apiserver = await startSupervised(
-      'kube-apiserver',
-      binaries.kubeApiserver,
-      [
-        `--etcd-servers=${etcdUrl}`,
-        '--bind-address=127.0.0.1',
-        '--advertise-address=127.0.0.1',
-        `--secure-port=${apiPort}`,
-        `--tls-cert-file=${pki.servingCert}`,
-        `--tls-private-key-file=${pki.servingKey}`,
-        `--client-ca-file=${pki.caCert}`,
-        '--authorization-mode=RBAC',
-        `--service-account-issuer=${server}/`,
-        `--service-account-key-file=${pki.serviceAccountPublicKey}`,
-        `--service-account-signing-key-file=${pki.serviceAccountKey}`,
-        '--service-cluster-ip-range=10.0.0.0/24',
-        '--allow-privileged=true',
-        '--disable-admission-plugins=ServiceAccount',
-        // 1.37 refuses a loopback advertise address for the kubernetes Service endpoints; there is no Service
-        // network here, so nothing needs them.
-        '--endpoint-reconciler-type=none',
-        '--v=0',
-      ],
+    const apiserver = await startComponent(
+      {
+        name: 'kube-apiserver',
+        command: binaries.kubeApiserver,
+        args: [
+          `--etcd-servers=${etcdUrl}`,
+          '--bind-address=127.0.0.1',
+          '--advertise-address=127.0.0.1',
+          `--secure-port=${apiPort}`,
+          `--tls-cert-file=${pki.servingCert}`,
+          `--tls-private-key-file=${pki.servingKey}`,
+          `--client-ca-file=${pki.caCert}`,
+          '--authorization-mode=RBAC',
+          `--service-account-issuer=${server}/`,
+          `--service-account-key-file=${pki.serviceAccountPublicKey}`,
+          `--service-account-signing-key-file=${pki.serviceAccountKey}`,
+          '--service-cluster-ip-range=10.0.0.0/24',
+          '--allow-privileged=true',
+          '--disable-admission-plugins=ServiceAccount',
+          // 1.37 refuses a loopback advertise address for the kubernetes Service endpoints; there is no Service
+          // network here, so nothing needs them.
+          '--endpoint-reconciler-type=none',
+          '--v=0',
+        ],
+        ready: () => httpsOk(`${server}/readyz`, ca),
+        readyTimeoutMs: 90_000,
+      },
       { logDir: dir, runs },
     );
     processes.push(apiserver);
-    const ca = await readFile(pki.caCert, 'utf8');
-    await waitFor('kube-apiserver', 90_000, () => httpsOk(`${server}/readyz`, ca), apiserver.exited);
 
     const admin = await issueClientCertificate(pki, 'admin', ['system:masters']);
     const adminKubeconfig = await writeKubeconfig(path.join(dir, 'admin.kubeconfig'), server, ca, 'admin', admin);
@@ -180,11 +167,11 @@ export async function startControlPlane(options: StartOptions = {}): Promise<Con
       // In system:masters because with one identity for all controllers, the garbage collector must reach every kind.
       await issueClientCertificate(pki, 'system:kube-controller-manager', ['system:masters']),
     );
-    processes.push(
-      await startSupervised(
-        'kube-controller-manager',
-        binaries.kubeControllerManager,
-        [
+    const controllerManager = await startComponent(
+      {
+        name: 'kube-controller-manager',
+        command: binaries.kubeControllerManager,
+        args: [
           `--kubeconfig=${managerKubeconfig}`,
           `--authentication-kubeconfig=${managerKubeconfig}`,
           `--authorization-kubeconfig=${managerKubeconfig}`,
@@ -197,9 +184,10 @@ export async function startControlPlane(options: StartOptions = {}): Promise<Con
           `--root-ca-file=${pki.caCert}`,
           '--use-service-account-credentials=false',
         ],
-        { logDir: dir, runs },
-      ),
+      },
+      { logDir: dir, runs },
     );
+    processes.push(controllerManager);
     await waitFor('ClusterRole aggregation', 60_000, async () => {
       const res = await getRaw(kc, '/apis/rbac.authorization.k8s.io/v1/clusterroles/view');
       return res.status === 200 && Array.isArray((JSON.parse(res.body) as { rules?: unknown[] }).rules);
@@ -217,6 +205,7 @@ export async function startControlPlane(options: StartOptions = {}): Promise<Con
       pki,
       adminKubeconfig,
       startupSeconds,
+      components: { etcd, kubeApiserver: apiserver, kubeControllerManager: controllerManager },
       async stop() {
         await stopAll();
         if (!options.dir) await rm(dir, { recursive: true, force: true });

@@ -59,7 +59,10 @@ export async function reapStaleRuns(runs: string): Promise<number> {
 
 export interface Supervised {
   name: string;
+  /** The bash watchdog, leader of the process group. */
   child: ChildProcess;
+  /** Pid of the command itself (not its watchdog), for signals aimed at it alone such as SIGSTOP. */
+  pid(): Promise<number>;
   /** Resolves once the process has exited. */
   exited: Promise<number | null>;
   stop(timeoutMs?: number): Promise<void>;
@@ -80,13 +83,17 @@ export async function startSupervised(
   const log = createWriteStream(path.join(options.logDir, `${name}.log`), { flags: 'a' });
   // The watchdog is the group leader: it starts the command, then polls the owner and tears the group down
   // when the owner is gone, because Node offers no parent-death signal.
+  const pidFile = path.join(runDir, `${name}.pid`);
+  await rm(pidFile, { force: true });
   const watchdog = [
+    'pidfile=$1; shift',
     '"$@" & child=$!',
+    'echo $child > "$pidfile"',
     "trap 'kill -TERM $child 2>/dev/null; wait $child; exit' TERM INT",
     `while kill -0 ${process.pid} 2>/dev/null && kill -0 $child 2>/dev/null; do sleep 1; done`,
     'kill -TERM $child 2>/dev/null; sleep 2; kill -KILL $child 2>/dev/null; wait $child',
   ].join('\n');
-  const child = spawn('bash', ['-c', watchdog, name, command, ...args], {
+  const child = spawn('bash', ['-c', watchdog, name, pidFile, command, ...args], {
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -100,9 +107,20 @@ export async function startSupervised(
     name,
     child,
     exited,
+    async pid() {
+      const deadline = Date.now() + 5_000;
+      for (;;) {
+        const pid = Number(await readFile(pidFile, 'utf8').catch(() => ''));
+        if (Number.isInteger(pid) && pid > 0) return pid;
+        if (Date.now() > deadline) throw new Error(`${name}: the watchdog recorded no pid`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
     async stop(timeoutMs = 10_000) {
       if (child.exitCode === null && child.signalCode === null) {
         killGroup(pgid, 'SIGTERM');
+        // A paused (SIGSTOP) command would hold its TERM pending until the SIGKILL below.
+        killGroup(pgid, 'SIGCONT');
         const timer = setTimeout(() => killGroup(pgid, 'SIGKILL'), timeoutMs);
         await exited;
         clearTimeout(timer);
@@ -110,6 +128,7 @@ export async function startSupervised(
       // The group may hold stragglers after the leader exits.
       killGroup(pgid, 'SIGKILL');
       await rm(path.join(runDir, `${name}.pgid`), { force: true });
+      await rm(pidFile, { force: true });
     },
   };
 }
