@@ -19,12 +19,23 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/e2e/**/*.e2e.test.ts', 'test/scale/**'],
+          exclude: ['test/e2e/**/*.e2e.test.ts', 'test/scale/**', 'test/chaos/**'],
           globalSetup: ['test/support/global-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 300_000,
           fileParallelism: true,
           maxWorkers: 2,
+        },
+      },
+      {
+        // Faults against its own control plane (it pauses and restarts it, so it cannot share the integration
+        // suites' one): alone, after the integration suites. See docs/reliability.md.
+        test: {
+          name: 'chaos',
+          include: ['test/chaos/**/*.test.ts'],
+          testTimeout: 600_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
         },
       },
       {
