@@ -6,7 +6,7 @@ import { FaultInjector } from './fault-injector.ts';
 import { describeFault, planFaults } from './fault-schedule.ts';
 import { checkInvariants, formatTable } from './invariants.ts';
 import { Ledger } from './ledger.ts';
-import { ResponseLog } from './response-log.ts';
+import { ResponseLog, summarizeAttempts } from './response-log.ts';
 import { ReplicaSet } from './scim-replicas.ts';
 import { seededRandom } from './seeded-random.ts';
 
@@ -15,7 +15,7 @@ const seed = Number(process.env.CHAOS_SEED ?? 20261205);
 const REPLICAS = 2;
 const CLIENTS = 4;
 const USERS_PER_CLIENT = 6;
-const MAX_OPERATIONS_PER_CLIENT = 60;
+const MAX_OPERATIONS_PER_CLIENT = 400;
 const SETTLE_TIMEOUT_MS = 120_000;
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
@@ -24,7 +24,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function waitUntil(what: string, timeoutMs: number, probe: () => Promise<boolean>): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (await probe().catch(() => false)) return true;
+    if (await probe()) return true;
     await sleep(250);
   }
   say(`[chaos] ${what}: not within ${timeoutMs / 1000} s`);
@@ -62,6 +62,7 @@ describe(`the operator under faults (CHAOS_SEED=${seed})`, () => {
     const set = replicas;
     expect(
       await waitUntil('replicas ready with one leader', 60_000, async () => {
+        if (set.exits.length > 0) throw new Error(`a replica exited during start-up: see ${cluster?.plane.dir}`);
         const ready = await Promise.all(set.replicas.map((r) => set.isReady(r.index)));
         return ready.every(Boolean) && (await set.leaders()).length === 1;
       }),
@@ -142,7 +143,8 @@ describe(`the operator under faults (CHAOS_SEED=${seed})`, () => {
     });
     say(`[chaos] faults injected (seed ${seed}):`);
     for (const f of injector.records) {
-      say(`[chaos]   ${new Date(f.startedAt).toISOString().slice(11, 23)} ${f.description}: ${f.note}`);
+      const during = summarizeAttempts(log.attempts, f.startedAt, f.endedAt);
+      say(`[chaos]   ${new Date(f.startedAt).toISOString().slice(11, 23)} ${f.description}: ${f.note}; ${during}`);
     }
     say(`[chaos] invariants (seed ${seed}):\n${formatTable(rows)}`);
     const failed = rows.filter((r) => r.pass === false).map((r) => r.invariant);

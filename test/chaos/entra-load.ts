@@ -65,13 +65,13 @@ export interface UnexpectedReply {
 
 /**
  * One IdP client's share of the load: it owns a few users and, chosen by its seeded random, creates them, adds
- * them to and removes them from the mapped group, deactivates (`active "False"`) and reactivates them, and deletes
- * some, until the chaos window ends or `maxOperations` is reached. Writes about one user are sequential; writes
+ * them to and removes them from the mapped group, deactivates (`active "False"`) and reactivates them, deletes
+ * some and provisions them again under the same userName, until the chaos window ends or `maxOperations` is
+ * reached. Writes about one user are sequential; writes
  * to the group's membership run concurrently across clients.
  */
 export async function runEntraClient(ctx: LoadContext, unexpected: UnexpectedReply[]): Promise<number> {
   const { client, random, ledger } = ctx;
-  const mine = ledger.usersOf(ctx.index);
   let operations = 0;
   const unexpectedReply = (operation: string, user: UserRecord, reply: ScimReply) =>
     unexpected.push({
@@ -130,9 +130,9 @@ export async function runEntraClient(ctx: LoadContext, unexpected: UnexpectedRep
   };
 
   while (ctx.keepGoing() && operations < ctx.maxOperations) {
-    const live = mine.filter((u) => !(u.exists.certain && !u.exists.value && u.id !== undefined));
-    if (live.length === 0) break;
-    const user = random.pick(live);
+    const picked = random.pick(ledger.usersOf(ctx.index));
+    const gone = picked.exists.certain && !picked.exists.value && picked.id !== undefined;
+    const user = gone ? ledger.reprovision(picked) : picked;
     const roll = random.next();
     operations++;
     if (user.id === undefined) await create(user);
@@ -140,10 +140,10 @@ export async function runEntraClient(ctx: LoadContext, unexpected: UnexpectedRep
     else if (!user.member.value && roll < 0.6) await setMember(user, true);
     else if (roll < 0.3) await setActive(user, !user.active.value);
     else if (roll < 0.55) await setMember(user, !user.member.value);
-    else if (roll < 0.62) await remove(user);
+    else if (roll < 0.6) await remove(user);
     else if (!user.active.value || !user.member.value) await setActive(user, !user.active.value);
     else await setActive(user, false);
-    await new Promise((r) => setTimeout(r, random.int(100, 600)));
+    await new Promise((r) => setTimeout(r, random.int(200, 800)));
   }
   return operations;
 }

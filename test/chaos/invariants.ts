@@ -30,7 +30,8 @@ export interface RunEvidence {
   settledAt: number;
 }
 
-interface Observed {
+/** What the SCIM endpoint reports about one user at the end of a run. */
+export interface Observed {
   exists: boolean;
   active: boolean;
   member: boolean;
@@ -70,9 +71,10 @@ async function observe(e: RunEvidence): Promise<Map<UserRecord, Observed>> {
   return observed;
 }
 
-function acknowledgedWritesMissing(e: RunEvidence, observed: Map<UserRecord, Observed>): string[] {
+/** Acknowledged values the server does not hold; a deleted-and-reprovisioned user's old id must stay gone. */
+export function acknowledgedWritesMissing(ledger: Ledger, observed: Map<UserRecord, Observed>): string[] {
   const missing: string[] = [];
-  for (const user of e.ledger.users) {
+  for (const user of ledger.users) {
     const seen = observed.get(user);
     if (!seen) continue;
     if (user.exists.certain && seen.exists !== user.exists.value) {
@@ -91,9 +93,9 @@ function acknowledgedWritesMissing(e: RunEvidence, observed: Map<UserRecord, Obs
 }
 
 /** Users who should hold the mapping's role: acknowledged values where certain, else what the server holds. */
-function expectedSubjects(e: RunEvidence, observed: Map<UserRecord, Observed>): Set<string> {
+export function expectedSubjects(ledger: Ledger, observed: Map<UserRecord, Observed>): Set<string> {
   const expected = new Set<string>();
-  for (const user of e.ledger.users) {
+  for (const user of ledger.current()) {
     const seen = observed.get(user);
     if (!seen) continue;
     const value = (attribute: keyof Observed) => (user[attribute].certain ? user[attribute].value : seen[attribute]);
@@ -115,10 +117,10 @@ async function boundSubjects(e: RunEvidence): Promise<Set<string>> {
 }
 
 /** A 401 is legitimate only while the Secret was gone and the replica had seen it go (its token gauge at 0). */
-function legitimate401(a: Attempt, e: RunEvidence): boolean {
-  const gap = e.secretGaps.find((g) => a.startedAt <= g.recreatedAt + 15_000 && a.endedAt >= g.deletedAt);
+export function legitimate401(a: Attempt, secretGaps: SecretGap[], tokenSamples: TokenSample[]): boolean {
+  const gap = secretGaps.find((g) => a.startedAt <= g.recreatedAt + 15_000 && a.endedAt >= g.deletedAt);
   if (!gap) return false;
-  return e.tokenSamples.some(
+  return tokenSamples.some(
     (s) => s.replica === a.replica && !s.knowsToken && s.at >= gap.deletedAt && s.at <= a.endedAt + 250,
   );
 }
@@ -130,7 +132,7 @@ export async function checkInvariants(e: RunEvidence): Promise<InvariantRow[]> {
   let observed = new Map<UserRecord, Observed>();
   const present = await until(e.settledAt + 10_000, async () => {
     observed = await observe(e);
-    return acknowledgedWritesMissing(e, observed);
+    return acknowledgedWritesMissing(e.ledger, observed);
   });
   const certain = e.ledger.users.filter((u) => u.id !== undefined && u.exists.certain).length;
   rows.push({
@@ -140,9 +142,9 @@ export async function checkInvariants(e: RunEvidence): Promise<InvariantRow[]> {
       present.failures.length === 0 ? `${certain} users checked (${seconds(present.at)})` : list(present.failures),
   });
 
-  const revoked = e.ledger.users.filter(
-    (u) => u.exists.certain && (!u.exists.value || (u.active.certain && !u.active.value)),
-  );
+  const revoked = e.ledger
+    .current()
+    .filter((u) => u.exists.certain && (!u.exists.value || (u.active.certain && !u.active.value)));
   const denied = await until(e.settledAt + 5_000, async () => {
     const allowed: string[] = [];
     for (const u of revoked) {
@@ -177,7 +179,7 @@ export async function checkInvariants(e: RunEvidence): Promise<InvariantRow[]> {
   });
 
   const bindings = await until(e.settledAt + 10_000, async () => {
-    const expected = expectedSubjects(e, observed);
+    const expected = expectedSubjects(e.ledger, observed);
     const actual = await boundSubjects(e);
     return [
       ...[...expected].filter((s) => !actual.has(s)).map((s) => `missing ${s}`),
@@ -189,7 +191,7 @@ export async function checkInvariants(e: RunEvidence): Promise<InvariantRow[]> {
     pass: bindings.failures.length === 0,
     detail:
       bindings.failures.length === 0
-        ? `${expectedSubjects(e, observed).size} subjects (${seconds(bindings.at)})`
+        ? `${expectedSubjects(e.ledger, observed).size} subjects (${seconds(bindings.at)})`
         : list(bindings.failures),
   });
 
@@ -213,7 +215,7 @@ export async function checkInvariants(e: RunEvidence): Promise<InvariantRow[]> {
   });
 
   const unauthorized = e.log.withStatus((s) => s === 401);
-  const wrong401 = unauthorized.filter((a) => !legitimate401(a, e));
+  const wrong401 = unauthorized.filter((a) => !legitimate401(a, e.secretGaps, e.tokenSamples));
   rows.push({
     invariant: 'no 401 while the token Secret existed',
     pass: wrong401.length === 0,

@@ -17,6 +17,8 @@ export interface UserRecord {
   exists: Known<boolean>;
   active: Known<boolean>;
   member: Known<boolean>;
+  /** Set when the user was deleted and provisioned again under the same userName: a newer record speaks for it. */
+  supersededBy?: UserRecord;
 }
 
 export type Attribute = 'exists' | 'active' | 'member';
@@ -45,7 +47,23 @@ export class Ledger {
     user[attribute] = { value, certain: true };
   }
 
+  /**
+   * After an acknowledged deletion, the IdP assigns the same person again: a new user with the same userName and a
+   * new id. The old record stays, so the suite still checks that its id is gone.
+   */
+  reprovision(user: UserRecord): UserRecord {
+    const next = this.addUser(user.userName, user.client);
+    user.supersededBy = next;
+    return next;
+  }
+
+  /** The current record of each userName this client owns. */
   usersOf(client: number): UserRecord[] {
-    return this.users.filter((u) => u.client === client);
+    return this.current().filter((u) => u.client === client);
+  }
+
+  /** The newest record of every userName. */
+  current(): UserRecord[] {
+    return this.users.filter((u) => u.supersededBy === undefined);
   }
 }

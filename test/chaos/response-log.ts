@@ -33,3 +33,15 @@ export class ResponseLog {
     return this.attempts.filter((a) => a.outcome.kind === kind).length;
   }
 }
+
+/** `7 attempts: 201×2 204×3 503×1 connection×1`, for the attempts that ended in [from, to]. */
+export function summarizeAttempts(attempts: Attempt[], from: number, to: number): string {
+  const counts = new Map<string, number>();
+  const within = attempts.filter((a) => a.endedAt >= from && a.endedAt <= to);
+  for (const a of within) {
+    const key = a.outcome.kind === 'status' ? String(a.outcome.status) : a.outcome.kind;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  const parts = [...counts].sort(([a], [b]) => a.localeCompare(b)).map(([k, n]) => `${k}×${n}`);
+  return `${within.length} attempts${parts.length > 0 ? `: ${parts.join(' ')}` : ''}`;
+}

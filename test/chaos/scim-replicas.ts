@@ -91,7 +91,7 @@ export class ReplicaSet {
         `--metrics-address=127.0.0.1:${metricsPort}`,
         `--token-secret=${options.tokenSecret}`,
         `--config=${options.configFile}`,
-        `--request-timeout-ms=${options.requestTimeoutMs}`,
+        `--request-timeout=${options.requestTimeoutMs}`,
         '--log-level=info',
       ],
       { stdio: ['ignore', log, log] },
