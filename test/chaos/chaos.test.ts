@@ -6,15 +6,15 @@ import { FaultInjector } from './fault-injector.ts';
 import { describeFault, planFaults } from './fault-schedule.ts';
 import { checkInvariants, formatTable } from './invariants.ts';
 import { Ledger } from './ledger.ts';
-import { ResponseLog, summarizeAttempts } from './response-log.ts';
+import { ResponseLog, summarizeAttempts, traceOf } from './response-log.ts';
 import { ReplicaSet } from './scim-replicas.ts';
 import { seededRandom } from './seeded-random.ts';
 
 /** `CHAOS_SEED=<n> npx vitest run --project chaos` replays a run's fault schedule and every client's choices. */
 const seed = Number(process.env.CHAOS_SEED ?? 20261205);
 const REPLICAS = 2;
-const CLIENTS = 4;
-const USERS_PER_CLIENT = 6;
+const CLIENTS = 6;
+const USERS_PER_CLIENT = 5;
 const MAX_OPERATIONS_PER_CLIENT = 400;
 const SETTLE_TIMEOUT_MS = 120_000;
 
@@ -147,6 +147,9 @@ describe(`the operator under faults (CHAOS_SEED=${seed})`, () => {
       say(`[chaos]   ${new Date(f.startedAt).toISOString().slice(11, 23)} ${f.description}: ${f.note}; ${during}`);
     }
     say(`[chaos] invariants (seed ${seed}):\n${formatTable(rows)}`);
+    for (const userName of new Set(unexpected.map((u) => u.userName))) {
+      say(`[chaos] history of ${userName}:\n${traceOf(log.attempts, userName).join('\n')}`);
+    }
     const failed = rows.filter((r) => r.pass === false).map((r) => r.invariant);
     expect(failed, `chaos invariants failed; reproduce with CHAOS_SEED=${seed}`).toEqual([]);
     passed = true;

@@ -44,7 +44,12 @@ export class EntraClient {
     this.next = options.index;
   }
 
-  async send(method: string, path: string, body?: unknown): Promise<ScimReply | undefined> {
+  async send(
+    method: string,
+    path: string,
+    body?: unknown,
+    label = `${method} ${path}`,
+  ): Promise<ScimReply | undefined> {
     const { replicaUrls, token, log, index, attemptTimeoutMs, maxAttempts, operationDeadlineMs, maxRetryAfterMs } =
       this.options;
     const deadline = Date.now() + operationDeadlineMs;
@@ -63,6 +68,7 @@ export class EntraClient {
         const retryAfter = res.headers.get('retry-after') ?? undefined;
         log.record({
           client: index,
+          label,
           replica,
           method,
           path,
@@ -83,6 +89,7 @@ export class EntraClient {
         const code = String((err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name);
         log.record({
           client: index,
+          label,
           replica,
           method,
           path,

@@ -84,7 +84,12 @@ export async function runEntraClient(ctx: LoadContext, unexpected: UnexpectedRep
 
   const create = async (user: UserRecord) => {
     ledger.intend(user, 'exists', true);
-    const reply = await client.send('POST', '/Users', entraRequests.createUser(user.userName, crypto.randomUUID()));
+    const reply = await client.send(
+      'POST',
+      '/Users',
+      entraRequests.createUser(user.userName, crypto.randomUUID()),
+      `create ${user.userName}`,
+    );
     if (reply?.status === 201) {
       user.id = reply.body.id;
       ledger.acknowledge(user, 'exists', true);
@@ -94,7 +99,7 @@ export async function runEntraClient(ctx: LoadContext, unexpected: UnexpectedRep
     if (reply?.status === 409) {
       // An earlier attempt whose reply was lost created it: match it by userName, as Entra does before creating.
       const filter = encodeURIComponent(`userName eq "${user.userName}"`);
-      const found = await client.send('GET', `/Users?filter=${filter}`);
+      const found = await client.send('GET', `/Users?filter=${filter}`, undefined, `match ${user.userName}`);
       const resource = found?.status === 200 ? found.body.Resources?.[0] : undefined;
       if (resource) {
         user.id = resource.id;
@@ -109,21 +114,23 @@ export async function runEntraClient(ctx: LoadContext, unexpected: UnexpectedRep
   const setMember = async (user: UserRecord, member: boolean) => {
     ledger.intend(user, 'member', member);
     const body = member ? entraRequests.addMember(user.id!) : entraRequests.removeMember(user.id!);
-    const reply = await client.send('PATCH', `/Groups/${ctx.groupId}`, body);
+    const label = `${member ? 'add' : 'remove'} member ${user.userName}`;
+    const reply = await client.send('PATCH', `/Groups/${ctx.groupId}`, body, label);
     if (ok(reply)) ledger.acknowledge(user, 'member', member);
     else if (reply) unexpectedReply(member ? 'add member' : 'remove member', user, reply);
   };
 
   const setActive = async (user: UserRecord, active: boolean) => {
     ledger.intend(user, 'active', active);
-    const reply = await client.send('PATCH', `/Users/${user.id}`, entraRequests.setActive(active));
+    const label = `${active ? 'reactivate' : 'deactivate'} ${user.userName}`;
+    const reply = await client.send('PATCH', `/Users/${user.id}`, entraRequests.setActive(active), label);
     if (ok(reply)) ledger.acknowledge(user, 'active', active);
     else if (reply) unexpectedReply(active ? 'reactivate' : 'deactivate', user, reply);
   };
 
   const remove = async (user: UserRecord) => {
     ledger.intend(user, 'exists', false);
-    const reply = await client.send('DELETE', `/Users/${user.id}`);
+    const reply = await client.send('DELETE', `/Users/${user.id}`, undefined, `delete ${user.userName}`);
     // 404 after an attempt whose reply was lost: the user is gone, which is what was asked.
     if (ok(reply) || reply?.status === 404) ledger.acknowledge(user, 'exists', false);
     else if (reply) unexpectedReply('delete', user, reply);
@@ -143,7 +150,7 @@ export async function runEntraClient(ctx: LoadContext, unexpected: UnexpectedRep
     else if (roll < 0.6) await remove(user);
     else if (!user.active.value || !user.member.value) await setActive(user, !user.active.value);
     else await setActive(user, false);
-    await new Promise((r) => setTimeout(r, random.int(200, 800)));
+    await new Promise((r) => setTimeout(r, random.int(100, 600)));
   }
   return operations;
 }

@@ -54,6 +54,7 @@ describe('the chaos invariants', () => {
   it('accept a 401 only while the Secret was gone and the replica had seen it go', () => {
     const attempt = (at: number, replica = 0): Attempt => ({
       client: 0,
+      label: 'list users',
       replica,
       method: 'GET',
       path: '/Users',

@@ -6,6 +6,8 @@ export type Outcome =
 
 export interface Attempt {
   client: number;
+  /** What the client was doing, e.g. `create ada@example.com`, to trace one user's history. */
+  label: string;
   replica: number;
   method: string;
   path: string;
@@ -44,4 +46,15 @@ export function summarizeAttempts(attempts: Attempt[], from: number, to: number)
   }
   const parts = [...counts].sort(([a], [b]) => a.localeCompare(b)).map(([k, n]) => `${k}×${n}`);
   return `${within.length} attempts${parts.length > 0 ? `: ${parts.join(' ')}` : ''}`;
+}
+
+/** One line per attempt with `label`, for the diagnosis of a failed invariant. */
+export function traceOf(attempts: Attempt[], label: string): string[] {
+  return attempts
+    .filter((a) => a.label.endsWith(` ${label}`))
+    .map((a) => {
+      const outcome = a.outcome.kind === 'status' ? String(a.outcome.status) : a.outcome.kind;
+      const time = (at: number) => new Date(at).toISOString().slice(11, 23);
+      return `${time(a.startedAt)}–${time(a.endedAt)} replica ${a.replica} ${a.label}: ${outcome}`;
+    });
 }

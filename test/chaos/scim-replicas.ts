@@ -5,6 +5,7 @@ import { freePort } from '../../src/control-plane/control-plane.ts';
 import type { TcpProxy } from '../support/tcp-proxy.ts';
 
 const cli = path.resolve(import.meta.dirname, '../../src/cli.ts');
+const CRASH_RESTART_MS = 2_000;
 
 export interface Replica {
   index: number;
@@ -45,7 +46,7 @@ export interface ReplicaSetOptions {
 /**
  * Operator replicas as separate OS processes (`node src/cli.ts run`), each on fixed ports so that a restarted
  * replica is reachable where the old one was, each talking to the API server through its own proxy. Records every
- * exit, and samples each replica's token knowledge and leadership from its /metrics.
+ * exit, restarts a replica that exited on its own after 2 s, and samples each replica's token knowledge and leadership from its /metrics.
  */
 export class ReplicaSet {
   readonly replicas: Replica[] = [];
@@ -54,6 +55,7 @@ export class ReplicaSet {
   private readonly killing = new Set<ChildProcess>();
   private sampling: NodeJS.Timeout | undefined;
   private sampled = false;
+  private restarting = true;
   private readonly options: ReplicaSetOptions;
 
   private constructor(options: ReplicaSetOptions) {
@@ -75,7 +77,9 @@ export class ReplicaSet {
     return set;
   }
 
+  /** Starts the replica unless it is running. */
   start(index: number): void {
+    if (this.running(index)) return;
     const replica = this.replica(index);
     const { options } = this;
     const scimPort = new URL(replica.scimUrl).port;
@@ -97,7 +101,10 @@ export class ReplicaSet {
       { stdio: ['ignore', log, log] },
     );
     child.on('exit', (code, signal) => {
-      this.exits.push({ replica: index, code, signal, at: Date.now(), killed: this.killing.has(child) });
+      const killed = this.killing.has(child);
+      this.exits.push({ replica: index, code, signal, at: Date.now(), killed });
+      // As the kubelet restarts a crashed container (without its back-off): the exit is recorded, the run goes on.
+      if (!killed && this.restarting) setTimeout(() => this.restarting && this.start(index), CRASH_RESTART_MS);
     });
     replica.child = child;
   }
@@ -166,6 +173,7 @@ export class ReplicaSet {
   }
 
   async stopAll(): Promise<void> {
+    this.restarting = false;
     this.stopSampling();
     for (const r of this.replicas) {
       const child = r.child;
