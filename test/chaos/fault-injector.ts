@@ -2,6 +2,7 @@ import type { ChaosCluster } from './chaos-cluster.ts';
 import { describeFault, type Fault, type ScheduledFault } from './fault-schedule.ts';
 import type { ReplicaSet } from './scim-replicas.ts';
 
+const LEADER_WAIT_MS = 25_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export interface FaultRecord {
@@ -66,7 +67,8 @@ export class FaultInjector {
     switch (fault.kind) {
       case 'kill-leader': {
         let leaders: number[] = [];
-        const deadline = Date.now() + 10_000;
+        // Longer than the Lease (15 s): after a kill of the leader, the standby leads only once the Lease expires.
+        const deadline = Date.now() + LEADER_WAIT_MS;
         while (leaders.length === 0 && Date.now() < deadline) {
           leaders = await this.replicas.leaders();
           if (leaders.length === 0) await sleep(250);
@@ -75,7 +77,7 @@ export class FaultInjector {
         await this.replicas.kill(victim);
         await sleep(fault.restartAfterMs);
         this.replicas.start(victim);
-        return leaders.length > 0 ? `killed leader ${victim}` : `no leader within 10 s; killed replica ${victim}`;
+        return leaders.length > 0 ? `killed leader ${victim}` : `no leader within ${LEADER_WAIT_MS / 1000} s; killed replica ${victim}`;
       }
       case 'pause-apiserver': {
         await components.kubeApiserver.pause();
