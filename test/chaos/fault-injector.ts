@@ -77,7 +77,9 @@ export class FaultInjector {
         await this.replicas.kill(victim);
         await sleep(fault.restartAfterMs);
         this.replicas.start(victim);
-        return leaders.length > 0 ? `killed leader ${victim}` : `no leader within ${LEADER_WAIT_MS / 1000} s; killed replica ${victim}`;
+        return leaders.length > 0
+          ? `killed leader ${victim}`
+          : `no leader within ${LEADER_WAIT_MS / 1000} s; killed replica ${victim}`;
       }
       case 'pause-apiserver': {
         await components.kubeApiserver.pause();
