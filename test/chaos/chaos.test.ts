@@ -59,7 +59,7 @@ describe(`the operator under faults (CHAOS_SEED=${seed})`, () => {
       logDir: cluster.plane.dir,
       requestTimeoutMs: 10_000,
     });
-    for (let i = 0; i < REPLICAS; i++) replicas.start(i);
+    for (let i = 0; i < REPLICAS; i++) await replicas.start(i);
     const set = replicas;
     expect(
       await waitUntil('replicas ready with one leader', 60_000, async () => {
@@ -115,7 +115,7 @@ describe(`the operator under faults (CHAOS_SEED=${seed})`, () => {
     );
 
     // Settle: every replica running (one that died on its own is restarted, and counted below), ready, one leader.
-    for (let i = 0; i < REPLICAS; i++) if (!replicas.running(i)) replicas.start(i);
+    for (let i = 0; i < REPLICAS; i++) await replicas.start(i);
     const settled = await waitUntil('system settles', SETTLE_TIMEOUT_MS, async () => {
       const ready = await Promise.all(set.replicas.map((r) => set.isReady(r.index)));
       return ready.every(Boolean) && (await set.leaders()).length === 1;

@@ -76,7 +76,7 @@ export class FaultInjector {
         const victim = leaders[0] ?? 0;
         await this.replicas.kill(victim);
         await sleep(fault.restartAfterMs);
-        this.replicas.start(victim);
+        await this.replicas.start(victim);
         return leaders.length > 0
           ? `killed leader ${victim}`
           : `no leader within ${LEADER_WAIT_MS / 1000} s; killed replica ${victim}`;

@@ -203,7 +203,7 @@ export async function checkInvariants(e: RunEvidence): Promise<InvariantRow[]> {
       `${e.exits.filter((x) => x.killed).length} killed; ` +
       (unexpectedExits.length === 0
         ? 'no other exit'
-        : list(unexpectedExits.map((x) => `replica ${x.replica} exited code=${x.code} signal=${x.signal}`))),
+        : list(unexpectedExits.map((x) => `replica ${x.replica} exited with status ${x.code}`))),
   });
 
   const errors = e.log.withStatus((s) => s >= 500 || s === 429);

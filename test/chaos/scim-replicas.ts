@@ -1,7 +1,6 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { openSync } from 'node:fs';
 import path from 'node:path';
 import { freePort } from '../../src/control-plane/control-plane.ts';
+import { runsDirectory, type Supervised, startSupervised } from '../../src/control-plane/processes.ts';
 import type { TcpProxy } from '../support/tcp-proxy.ts';
 
 const cli = path.resolve(import.meta.dirname, '../../src/cli.ts');
@@ -14,13 +13,15 @@ export interface Replica {
   readyzUrl: string;
   /** Between this replica and the API server. */
   proxy: TcpProxy;
-  child?: ChildProcess;
+  /** Behind the control plane's watchdog, so that no replica outlives the test process, even on SIGKILL. */
+  process?: Supervised;
+  alive: boolean;
 }
 
 export interface ReplicaExit {
   replica: number;
+  /** The exit status as the watchdog's shell reports it: 128 + n after signal n (137 after SIGKILL). */
   code: number | null;
-  signal: NodeJS.Signals | null;
   at: number;
   /** True when the suite killed it. */
   killed: boolean;
@@ -52,7 +53,7 @@ export class ReplicaSet {
   readonly replicas: Replica[] = [];
   readonly exits: ReplicaExit[] = [];
   readonly tokenSamples: TokenSample[] = [];
-  private readonly killing = new Set<ChildProcess>();
+  private readonly killing = new Set<Supervised>();
   private sampling: NodeJS.Timeout | undefined;
   private sampled = false;
   private restarting = true;
@@ -72,20 +73,22 @@ export class ReplicaSet {
         scimUrl: `http://127.0.0.1:${scimPort}/scim/v2`,
         metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
         readyzUrl: `http://127.0.0.1:${metricsPort}/readyz`,
+        alive: false,
       });
     }
     return set;
   }
 
   /** Starts the replica unless it is running. */
-  start(index: number): void {
-    if (this.running(index)) return;
+  async start(index: number): Promise<void> {
     const replica = this.replica(index);
+    if (replica.alive) return;
+    replica.alive = true;
     const { options } = this;
     const scimPort = new URL(replica.scimUrl).port;
     const metricsPort = new URL(replica.metricsUrl).port;
-    const log = openSync(path.join(options.logDir, `replica-${index}.log`), 'a');
-    const child = spawn(
+    const supervised = await startSupervised(
+      `replica-${index}`,
       process.execPath,
       [
         cli,
@@ -98,30 +101,34 @@ export class ReplicaSet {
         `--request-timeout=${options.requestTimeoutMs}`,
         '--log-level=info',
       ],
-      { stdio: ['ignore', log, log] },
+      { logDir: options.logDir, runs: runsDirectory() },
     );
-    child.on('exit', (code, signal) => {
-      const killed = this.killing.has(child);
-      this.exits.push({ replica: index, code, signal, at: Date.now(), killed });
+    replica.process = supervised;
+    void supervised.exited.then(async (code) => {
+      replica.alive = false;
+      const killed = this.killing.has(supervised);
+      this.exits.push({ replica: index, code, at: Date.now(), killed });
+      await supervised.stop();
       // As the kubelet restarts a crashed container (without its back-off): the exit is recorded, the run goes on.
-      if (!killed && this.restarting) setTimeout(() => this.restarting && this.start(index), CRASH_RESTART_MS);
+      if (!killed && this.restarting) {
+        setTimeout(() => {
+          if (this.restarting) void this.start(index);
+        }, CRASH_RESTART_MS);
+      }
     });
-    replica.child = child;
   }
 
-  /** SIGKILL, as a node failure or OOM kill would; resolves once the process is gone. */
+  /** SIGKILL to the operator process itself, as a node failure or OOM kill would; resolves once it is gone. */
   async kill(index: number): Promise<void> {
-    const child = this.replica(index).child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    this.killing.add(child);
-    const gone = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGKILL');
-    await gone;
+    const supervised = this.replica(index).process;
+    if (!supervised || !this.replica(index).alive) return;
+    this.killing.add(supervised);
+    process.kill(await supervised.pid(), 'SIGKILL');
+    await supervised.exited;
   }
 
   running(index: number): boolean {
-    const child = this.replica(index).child;
-    return child !== undefined && child.exitCode === null && child.signalCode === null;
+    return this.replica(index).alive;
   }
 
   async metrics(index: number): Promise<string | undefined> {
@@ -176,14 +183,9 @@ export class ReplicaSet {
     this.restarting = false;
     this.stopSampling();
     for (const r of this.replicas) {
-      const child = r.child;
-      if (!child || child.exitCode !== null || child.signalCode !== null) continue;
-      this.killing.add(child);
-      const gone = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await gone;
-      clearTimeout(timer);
+      if (!r.process || !r.alive) continue;
+      this.killing.add(r.process);
+      await r.process.stop();
     }
   }
 
