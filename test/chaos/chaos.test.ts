@@ -149,7 +149,8 @@ describe(`the operator under faults (CHAOS_SEED=${seed})`, () => {
     }
     say(`[chaos] invariants (seed ${seed}):\n${formatTable(rows)}`);
     for (const userName of new Set(unexpected.map((u) => u.userName))) {
-      say(`[chaos] history of ${userName}:\n${traceOf(log.attempts, userName).join('\n')}`);
+      say(`[chaos] history of ${userName}:`);
+      for (const line of traceOf(log.attempts, userName)) say(`[chaos]   ${line}`);
     }
     const failed = rows.filter((r) => r.pass === false).map((r) => r.invariant);
     expect(failed, `chaos invariants failed; reproduce with CHAOS_SEED=${seed}`).toEqual([]);
