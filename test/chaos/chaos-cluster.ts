@@ -52,6 +52,8 @@ export async function startChaosCluster(options: { replicas: number; seed: numbe
 
     const user = 'scim-operator-chaos';
     const connection = 'entra';
+    // As an installation declares it: the connection is reconciled (and revoked) whether or not its token exists.
+    const settingsYaml = `connections: [${connection}]\nleaderElection: { namespace: ${operatorNamespace} }\n`;
     const token = randomBytes(24).toString('base64url');
     const tokenSecret = { namespace: operatorNamespace, name: 'scim-tokens' };
     await grantOperatorIdentity(admin, {
@@ -59,7 +61,7 @@ export async function startChaosCluster(options: { replicas: number; seed: numbe
       user,
       connection,
       token,
-      settings: parseSettings(''),
+      settings: parseSettings(settingsYaml),
     });
 
     const apiPort = Number(new URL(plane.server).port);
@@ -73,7 +75,7 @@ export async function startChaosCluster(options: { replicas: number; seed: numbe
       kubeconfigs.push(await writeKubeconfig(file, `https://127.0.0.1:${proxy.port}`, ca, user, cert));
     }
     const configFile = path.join(plane.dir, 'operator-settings.yaml');
-    await writeFile(configFile, `leaderElection: { namespace: ${operatorNamespace} }\n`);
+    await writeFile(configFile, settingsYaml);
 
     const groupName = `chaos-team-${options.seed}`;
     const mappingName = 'chaos-edit';
