@@ -72,7 +72,14 @@ describe('toScimError', () => {
     expect(error.message).not.toMatch(/properties|array/);
   });
 
-  it.each([401, 403, 404])('answers a %i from the API server (our RBAC or a missed 404) with 500', (code) => {
+  it.each([401, 403])('answers a %i from the API server (restarting authorizer, or our RBAC) with 503', (code) => {
+    expect(toScimError(apiError(code, { code, reason: 'Forbidden' }))).toMatchObject({
+      status: 503,
+      retryAfterSeconds: 5,
+    });
+  });
+
+  it.each([404])('answers a %i from the API server (a 404 the caller missed) with 500', (code) => {
     expect(toScimError(apiError(code))).toMatchObject({ status: 500, retryAfterSeconds: undefined });
   });
 });

@@ -73,8 +73,11 @@ export function isUnreachable(err: unknown): boolean {
  * - 413 is 413;
  * - real unavailability — unreachable, timed out, 429, 5xx, or a conflict still lost at the deadline — is 503 with
  *   Retry-After;
- * - anything else is a 500 without Retry-After: another Kubernetes status (401/403 is the operator's RBAC, 404 is
- *   decided by the caller), or a non-Kubernetes exception, which is a bug that retrying will not fix.
+ * - 401/403 is 503 with Retry-After too: a kube-apiserver that has just restarted denies requests until its RBAC
+ *   authorizer has caught up (seen by the chaos suite), and a replica whose own RBAC is really wrong is also
+ *   unready, since its informers cannot list; either way the IdP should come back later, and the log says which;
+ * - anything else is a 500 without Retry-After: another Kubernetes status (404 is decided by the caller), or a
+ *   non-Kubernetes exception, which is a bug that retrying will not fix.
  */
 export function toScimError(err: unknown): ScimError {
   if (err instanceof ScimError) return err;
@@ -92,6 +95,11 @@ export function toScimError(err: unknown): ScimError {
   if (status.code === 413) return new ScimError(413, 'The resource is too large to store');
   if (status.code === 429 || status.code >= 500 || status.code === 409) {
     return unavailable('The Kubernetes API server is busy or unavailable; retry later');
+  }
+  if (status.code === 401 || status.code === 403) {
+    return unavailable(
+      'The Kubernetes API server refused the operator for now; retry later (the operator log says why)',
+    );
   }
   return new ScimError(500, 'The operator could not store the resource; see the operator log');
 }

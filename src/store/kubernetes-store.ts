@@ -340,9 +340,12 @@ export class KubernetesScimStore implements ScimStore {
       );
       this.cache.expectDeleted(type, id);
       const unique = String((toStored(type, current).attributes[uniqueAttribute(type)] as string | undefined) ?? '');
-      await this.claims
-        .release(ctx.connection, type, unique, id)
-        .catch((err) => this.onUnexpectedError(err, 'release'));
+      // A lost release leaves the value claimed by nobody; a create of it would have to wait out the grace period.
+      await retryConflicts(() => this.claims.release(ctx.connection, type, unique, id), {
+        deadline: this.deadline(),
+        retryable: (err) => toScimError(err).status === 503,
+        subject: `the claim of ${type} ${id}`,
+      }).catch((err) => this.onUnexpectedError(err, 'release'));
       if (type === 'Group') {
         // Owner references make the garbage collector remove shards too; deleting them here makes it immediate.
         for (const shard of await this.shards.list(`${labels.group}=${id}`)) {

@@ -1,5 +1,5 @@
 import type { ScimClaim } from '../api/scim-claim.ts';
-import { uniqueness } from '../scim/errors.ts';
+import { unavailable, uniqueness } from '../scim/errors.ts';
 import type { ResourceTypeName } from '../scim/schemas.ts';
 import { isAlreadyExists, isNotFound } from './api-errors.ts';
 import type { ResourceClient } from './kube-client.ts';
@@ -7,6 +7,8 @@ import { indexHash } from './resource-mapping.ts';
 
 /** A claim younger than this whose owner does not exist yet may belong to a create still in flight elsewhere. */
 const IN_FLIGHT_GRACE_MS = 30_000;
+/** How long a create waits for the holder of a young claim to appear: a create in flight finishes within this. */
+const OWNER_WAIT_MS = 2_000;
 
 export const uniqueAttribute = (type: ResourceTypeName) => (type === 'User' ? 'userName' : 'displayName');
 
@@ -51,8 +53,16 @@ export class UniquenessClaims {
       if (!existing) continue;
       if (existing.spec.owner === owner) return;
       const age = now.getTime() - new Date(String(existing.metadata.creationTimestamp)).getTime();
-      if (age < IN_FLIGHT_GRACE_MS || (await this.ownerExists(type, existing.spec.owner))) {
+      if (await this.ownerAppears(type, existing.spec.owner, age < IN_FLIGHT_GRACE_MS ? OWNER_WAIT_MS : 0)) {
         throw uniqueness(`A ${type} with ${attribute} "${value}" already exists`);
+      }
+      if (age < IN_FLIGHT_GRACE_MS) {
+        // The holder may be a create still in flight on another replica, or a delete whose release was lost: only
+        // time tells, so the client is asked to come back rather than told, perhaps wrongly, that the value is taken.
+        throw unavailable(
+          `The ${attribute} "${value}" is being created or released elsewhere; retry`,
+          Math.max(1, Math.ceil((IN_FLIGHT_GRACE_MS - age) / 1000)),
+        );
       }
       await this.claims
         .delete(name, { uid: existing.metadata.uid, resourceVersion: existing.metadata.resourceVersion })
@@ -61,6 +71,16 @@ export class UniquenessClaims {
         });
     }
     throw uniqueness(`A ${type} with ${attribute} "${value}" already exists`);
+  }
+
+  /** Whether the owner exists, or comes to exist within `waitMs` (polled). */
+  private async ownerAppears(type: ResourceTypeName, owner: string, waitMs: number): Promise<boolean> {
+    const until = Date.now() + waitMs;
+    for (;;) {
+      if (await this.ownerExists(type, owner)) return true;
+      if (Date.now() >= until) return false;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
   }
 
   /** The id holding `value`, read from its claim; undefined when nothing claims it. */
