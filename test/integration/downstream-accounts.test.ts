@@ -334,6 +334,7 @@ describe('DownstreamApps provision assigned users into scim2-server', () => {
     await eventually(async () => (await appEntry(secondId, app)) === undefined, 20_000, 'second entry dropped');
     expect((await remoteUsers(first))[0]).toMatchObject({ id: account, active: true });
     expect(proxy.requests.filter((r) => r.method !== 'GET' && r.path.includes(account!))).toEqual([]);
-    expect((await appEntry(firstId, app))?.state).toBe('Provisioned');
+    // The whole entry, so that a failure shows the first user's lastError.
+    expect(await appEntry(firstId, app)).toMatchObject({ state: 'Provisioned', remoteId: account });
   });
 });
