@@ -8,7 +8,7 @@
  */
 
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ScimError } from '../../src/scim/errors.ts';
 import type { ScimStore, StoreContext, StoredResource } from '../../src/scim/store.ts';
 
@@ -56,7 +56,9 @@ export function scimStoreContract(
           await b().query(ctx, 'User', { kind: 'eq', attribute: 'userName', value: String(user.attributes.userName) }),
         ),
       ).toContain(user.id);
-      await eventually(async () => ids(await b().query(ctx, 'User', { kind: 'all' })).includes(user.id));
+      await vi.waitFor(async () => expect(ids(await b().query(ctx, 'User', { kind: 'all' }))).toContain(user.id), {
+        timeout: 5_000,
+      });
 
       const email = `${unique('mail')}@example.com`;
       const mailed = await a().create(ctx, 'User', {
@@ -127,7 +129,9 @@ export function scimStoreContract(
       expectUniqueness(rejected?.reason);
       // The winner may be either instance; full listings converge across instances (rule 1).
       for (const store of [a(), b()]) {
-        await eventually(async () => (await store.query(ctx, 'User', { kind: 'all' })).length === 1);
+        await vi.waitFor(async () => expect(await store.query(ctx, 'User', { kind: 'all' })).toHaveLength(1), {
+          timeout: 5_000,
+        });
         expect(await store.query(ctx, 'User', { kind: 'all' })).toHaveLength(1);
       }
     });
@@ -273,7 +277,9 @@ export function scimStoreContract(
     it('rule 8: query returns every possible match in a stable order by created, then id', async () => {
       const ctx = connection();
       const users = await createUsers(a(), ctx, 5, { withEmail: true });
-      await eventually(async () => (await b().query(ctx, 'User', { kind: 'all' })).length === users.length);
+      await vi.waitFor(async () => expect(await b().query(ctx, 'User', { kind: 'all' })).toHaveLength(users.length), {
+        timeout: 5_000,
+      });
       const all = await b().query(ctx, 'User', { kind: 'all' });
       expect(new Set(ids(all))).toEqual(new Set(ids(users)));
       expect(ids(all)).toEqual(ids([...all].sort(byCreatedThenId)));
@@ -345,13 +351,4 @@ function expectUniqueness(error: unknown): void {
   expect(error).toBeInstanceOf(ScimError);
   expect((error as ScimError).status).toBe(409);
   expect((error as ScimError).scimType).toBe('uniqueness');
-}
-
-/** For the reads rule 1 lets converge across instances: polls up to five seconds. */
-async function eventually(probe: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`did not converge within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }

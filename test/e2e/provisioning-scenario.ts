@@ -1,6 +1,6 @@
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
-import { expect } from 'vitest';
-import { createNamespace, createOurs, eventually, subjectCan, uniqueName } from '../support/cluster.ts';
+import { expect, vi } from 'vitest';
+import { createNamespace, createOurs, subjectCan, uniqueName } from '../support/cluster.ts';
 
 /**
  * The end-to-end scenario, one code path for every target: the local control plane with the chart installed
@@ -87,16 +87,18 @@ export async function provisioningScenario(target: E2eTarget): Promise<void> {
     ...(downstream ? { apps: [{ name: appName }] } : {}),
   });
   const attributes = { namespace, verb: 'create', group: 'apps', resource: 'deployments' };
-  await eventually(
-    () => subjectCan(target.admin, { user: userName }, attributes),
-    20_000,
-    'the provisioned user is allowed',
+  await vi.waitFor(
+    async () =>
+      expect(await subjectCan(target.admin, { user: userName }, attributes), 'the provisioned user is allowed').toBe(
+        true,
+      ),
+    { timeout: 20_000 },
   );
   if (downstream) {
-    await eventually(
-      async () => (await downstream.account(userName))?.active === true,
-      20_000,
-      'an active account created downstream',
+    await vi.waitFor(
+      async () =>
+        expect((await downstream.account(userName))?.active, 'an active account created downstream').toBe(true),
+      { timeout: 20_000 },
     );
   }
 
@@ -105,16 +107,15 @@ export async function provisioningScenario(target: E2eTarget): Promise<void> {
     Operations: [{ op: 'Replace', path: 'active', value: 'False' }],
   });
   expect(disabled.status).toBe(200);
-  await eventually(
-    async () => !(await subjectCan(target.admin, { user: userName }, attributes)),
-    5_000,
-    'deactivated user denied',
+  await vi.waitFor(
+    async () =>
+      expect(await subjectCan(target.admin, { user: userName }, attributes), 'deactivated user denied').toBe(false),
+    { timeout: 5_000 },
   );
   if (downstream) {
-    await eventually(
-      async () => (await downstream.account(userName))?.active === false,
-      20_000,
-      'account disabled downstream',
+    await vi.waitFor(
+      async () => expect((await downstream.account(userName))?.active, 'account disabled downstream').toBe(false),
+      { timeout: 20_000 },
     );
   }
 }

@@ -6,16 +6,9 @@ import {
   type KubernetesObject,
   RbacAuthorizationV1Api,
 } from '@kubernetes/client-node';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { createInformer } from '../../src/runtime/informer.ts';
-import {
-  adminKubeConfig,
-  createNamespace,
-  eventually,
-  kubeConfigFor,
-  subjectCan,
-  uniqueName,
-} from '../support/cluster.ts';
+import { adminKubeConfig, createNamespace, kubeConfigFor, subjectCan, uniqueName } from '../support/cluster.ts';
 
 const group = 'scim-operator.dev';
 const version = 'v1alpha1';
@@ -99,7 +92,11 @@ describe('the test control plane', () => {
         subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'alice' }],
       },
     });
-    await eventually(() => subjectCan(admin, { user: 'alice' }, attributes), 10_000, 'SubjectAccessReview allows');
+    await vi.waitFor(
+      async () =>
+        expect(await subjectCan(admin, { user: 'alice' }, attributes), 'SubjectAccessReview allows').toBe(true),
+      { timeout: 10_000 },
+    );
     await expect(listAsAlice()).resolves.toBeDefined();
   });
 
@@ -132,15 +129,17 @@ describe('the test control plane', () => {
           subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'mallory' }],
         },
       });
-    await eventually(
-      () =>
-        subjectCan(
-          admin,
-          { user: binder },
-          { namespace: ns, verb: 'create', resource: 'rolebindings', group: 'rbac.authorization.k8s.io' },
-        ),
-      10_000,
-      'binder may create rolebindings',
+    await vi.waitFor(
+      async () =>
+        expect(
+          await subjectCan(
+            admin,
+            { user: binder },
+            { namespace: ns, verb: 'create', resource: 'rolebindings', group: 'rbac.authorization.k8s.io' },
+          ),
+          'binder may create rolebindings',
+        ).toBe(true),
+      { timeout: 10_000 },
     );
     await expect(bindAdmin('attempt-1')).rejects.toSatisfy(
       (e) =>
@@ -169,20 +168,22 @@ describe('the test control plane', () => {
         subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: binder }],
       },
     });
-    await eventually(
-      () =>
-        subjectCan(
-          admin,
-          { user: binder },
-          {
-            verb: 'bind',
-            resource: 'clusterroles',
-            group: 'rbac.authorization.k8s.io',
-            name: 'admin',
-          },
-        ),
-      10_000,
-      'binder may bind admin',
+    await vi.waitFor(
+      async () =>
+        expect(
+          await subjectCan(
+            admin,
+            { user: binder },
+            {
+              verb: 'bind',
+              resource: 'clusterroles',
+              group: 'rbac.authorization.k8s.io',
+              name: 'admin',
+            },
+          ),
+          'binder may bind admin',
+        ).toBe(true),
+      { timeout: 10_000 },
     );
     await expect(bindAdmin('attempt-2')).resolves.toBeDefined();
   });

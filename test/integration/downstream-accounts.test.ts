@@ -1,6 +1,6 @@
 import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createOurs, eventually, uniqueName } from '../support/cluster.ts';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createOurs, uniqueName } from '../support/cluster.ts';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.ts';
 import { startTestOperator, type TestOperator } from '../support/operator.ts';
 import { grantCredentials } from '../support/our-objects.ts';
@@ -111,7 +111,9 @@ describe('DownstreamApps provision assigned users into scim2-server', () => {
       apps: [{ name: app, attributes: { role: 'admin' } }],
     });
 
-    await eventually(async () => (await appEntry(adaId, app))?.state === 'Provisioned', 20_000, 'provisioned');
+    await vi.waitFor(async () => expect((await appEntry(adaId, app))?.state, 'provisioned').toBe('Provisioned'), {
+      timeout: 20_000,
+    });
     const [account, ...others] = await remoteUsers(ada);
     expect(others).toEqual([]);
     expect(account).toMatchObject({
@@ -129,7 +131,10 @@ describe('DownstreamApps provision assigned users into scim2-server', () => {
 
     const before = proxy.requests.length;
     expect((await patchUser(adaId, 'displayName', 'Ada King')).status).toBe(200);
-    await eventually(async () => (await remoteUsers(ada))[0]?.displayName === 'Ada King', 20_000, 'renamed downstream');
+    await vi.waitFor(
+      async () => expect((await remoteUsers(ada))[0]?.displayName, 'renamed downstream').toBe('Ada King'),
+      { timeout: 20_000 },
+    );
     const patches = proxy.requests.slice(before).filter((r) => r.method === 'PATCH');
     expect(patches).toHaveLength(1);
     expect(JSON.parse(patches[0]!.body).Operations).toEqual([
@@ -137,13 +142,21 @@ describe('DownstreamApps provision assigned users into scim2-server', () => {
     ]);
 
     expect((await patchUser(adaId, 'active', 'False')).status).toBe(200);
-    await eventually(async () => (await remoteUsers(ada))[0]?.active === false, 20_000, 'deactivated downstream');
-    await eventually(async () => (await appEntry(adaId, app))?.state === 'Deprovisioned', 10_000, 'in status');
+    await vi.waitFor(async () => expect((await remoteUsers(ada))[0]?.active, 'deactivated downstream').toBe(false), {
+      timeout: 20_000,
+    });
+    await vi.waitFor(async () => expect((await appEntry(adaId, app))?.state, 'in status').toBe('Deprovisioned'), {
+      timeout: 10_000,
+    });
     expect((await patchUser(adaId, 'active', 'True')).status).toBe(200);
-    await eventually(async () => (await remoteUsers(ada))[0]?.active === true, 20_000, 'reactivated downstream');
+    await vi.waitFor(async () => expect((await remoteUsers(ada))[0]?.active, 'reactivated downstream').toBe(true), {
+      timeout: 20_000,
+    });
 
     await objects.deleteClusterCustomObject({ group, version, plural: 'accessmappings', name: mapping });
-    await eventually(async () => (await remoteUsers(ada))[0]?.active === false, 20_000, 'deactivated on unassign');
+    await vi.waitFor(async () => expect((await remoteUsers(ada))[0]?.active, 'deactivated on unassign').toBe(false), {
+      timeout: 20_000,
+    });
     expect(await remoteUsers(ada)).toHaveLength(1);
   });
 
@@ -153,21 +166,20 @@ describe('DownstreamApps provision assigned users into scim2-server', () => {
     const bob = `${uniqueName('bob')}@example.com`;
     const bobId = await scimUser(bob);
     await createMapping(uniqueName('wiki-users'), { subjects: { users: [{ userName: bob }] }, apps: [{ name: app }] });
-    await eventually(async () => (await remoteUsers(bob)).length === 1, 20_000, 'created');
+    await vi.waitFor(async () => expect((await remoteUsers(bob)).length, 'created').toBe(1), { timeout: 20_000 });
     const user = (await objects.getClusterCustomObject({ group, version, plural: 'scimusers', name: bobId })) as {
       metadata: { finalizers?: string[] };
     };
     expect(user.metadata.finalizers).toContain('scim-operator.dev/downstream-accounts');
 
     expect((await op.scim('DELETE', `/Users/${bobId}`)).status).toBe(204);
-    await eventually(
+    await vi.waitFor(
       async () =>
-        objects
-          .getClusterCustomObject({ group, version, plural: 'scimusers', name: bobId })
-          .then(() => false)
-          .catch((e) => (e as { code?: number }).code === 404),
-      20_000,
-      'ScimUser gone',
+        expect(
+          objects.getClusterCustomObject({ group, version, plural: 'scimusers', name: bobId }),
+          'ScimUser gone',
+        ).rejects.toMatchObject({ code: 404 }),
+      { timeout: 20_000 },
     );
     // The finalizer is released only after the downstream delete: by now the account must be gone.
     expect(await remoteUsers(bob)).toEqual([]);
@@ -181,7 +193,9 @@ describe('DownstreamApps provision assigned users into scim2-server', () => {
     expect(existing.status).toBe(201);
     const carolId = await scimUser(carol, { displayName: 'Carol' });
     await createMapping(uniqueName('erp-users'), { subjects: { users: [{ userName: carol }] }, apps: [{ name: app }] });
-    await eventually(async () => (await appEntry(carolId, app))?.state === 'Provisioned', 20_000, 'adopted');
+    await vi.waitFor(async () => expect((await appEntry(carolId, app))?.state, 'adopted').toBe('Provisioned'), {
+      timeout: 20_000,
+    });
     expect((await appEntry(carolId, app))?.remoteId).toBe(existing.body.id);
     const accounts = await remoteUsers(carol);
     expect(accounts).toHaveLength(1);
@@ -201,7 +215,9 @@ describe('DownstreamApps provision assigned users into scim2-server', () => {
     const dan = `${uniqueName('dan')}@example.com`;
     const danId = await scimUser(dan);
     await createMapping(uniqueName('hr-users'), { subjects: { users: [{ userName: dan }] }, apps: [{ name: app }] });
-    await eventually(async () => (await appEntry(danId, app))?.state === 'Provisioned', 20_000, 'provisioned');
+    await vi.waitFor(async () => expect((await appEntry(danId, app))?.state, 'provisioned').toBe('Provisioned'), {
+      timeout: 20_000,
+    });
     expect(requestsFor(dan).every((r) => r.authorization === 'Bearer token-b')).toBe(true);
 
     await rotate('wrong-token');
@@ -212,13 +228,22 @@ describe('DownstreamApps provision assigned users into scim2-server', () => {
       return obj.status?.conditions?.find((c) => c.type === type);
     };
     expect((await patchUser(danId, 'displayName', 'Dan')).status).toBe(200);
-    await eventually(async () => (await appCondition('Authenticated'))?.status === 'False', 20_000, 'refused');
-    await eventually(async () => (await appEntry(danId, app))?.state === 'Failed', 20_000, 'failure in status');
+    await vi.waitFor(async () => expect((await appCondition('Authenticated'))?.status, 'refused').toBe('False'), {
+      timeout: 20_000,
+    });
+    await vi.waitFor(async () => expect((await appEntry(danId, app))?.state, 'failure in status').toBe('Failed'), {
+      timeout: 20_000,
+    });
     expect((await appEntry(danId, app))?.lastError).toMatch(/^Unauthorized: .* 401/);
 
     await rotate('token-a');
-    await eventually(async () => (await remoteUsers(dan))[0]?.displayName === 'Dan', 30_000, 'synced after rotation');
-    await eventually(async () => (await appCondition('Authenticated'))?.status === 'True', 20_000, 'authenticated');
+    await vi.waitFor(
+      async () => expect((await remoteUsers(dan))[0]?.displayName, 'synced after rotation').toBe('Dan'),
+      { timeout: 30_000 },
+    );
+    await vi.waitFor(async () => expect((await appCondition('Authenticated'))?.status, 'authenticated').toBe('True'), {
+      timeout: 20_000,
+    });
     await rotate('token-a');
   });
 
@@ -246,10 +271,12 @@ describe('DownstreamApps provision assigned users into scim2-server', () => {
     };
     const remoteIds = async () =>
       (await Promise.all(ids.map((id) => appEntry(id, app)))).map((e) => e?.remoteId ?? '').sort();
-    await eventually(
-      async () => JSON.stringify(await remoteMembers()) === JSON.stringify(await remoteIds()),
-      30_000,
-      'group pushed with both members',
+    await vi.waitFor(
+      async () =>
+        expect(JSON.stringify(await remoteMembers()), 'group pushed with both members').toBe(
+          JSON.stringify(await remoteIds()),
+        ),
+      { timeout: 30_000 },
     );
     expect(await remoteMembers()).toHaveLength(2);
 
@@ -259,13 +286,12 @@ describe('DownstreamApps provision assigned users into scim2-server', () => {
       Operations: [{ op: 'Remove', path: 'members', value: [{ value: ids[1] }] }],
     });
     expect(removed.status).toBe(204);
-    await eventually(
+    await vi.waitFor(
       async () => {
         const members = await remoteMembers();
-        return members?.length === 1 && !members.includes(fayRemote ?? '');
+        expect(members?.length === 1 && !members.includes(fayRemote ?? ''), 'member removed downstream').toBe(true);
       },
-      30_000,
-      'member removed downstream',
+      { timeout: 30_000 },
     );
   });
 
@@ -286,7 +312,10 @@ describe('DownstreamApps provision assigned users into scim2-server', () => {
       subjects: { users: [{ userName: first }] },
       apps: [{ name: app }],
     });
-    await eventually(async () => (await appEntry(firstId, app))?.state === 'Provisioned', 20_000, 'first provisioned');
+    await vi.waitFor(
+      async () => expect((await appEntry(firstId, app))?.state, 'first provisioned').toBe('Provisioned'),
+      { timeout: 20_000 },
+    );
     const account = (await appEntry(firstId, app))?.remoteId;
     expect(account).toBeTruthy();
 
@@ -301,14 +330,13 @@ describe('DownstreamApps provision assigned users into scim2-server', () => {
     const second = `${uniqueName('second')}@example.com`;
     const secondUser = { schemas: [USER], userName: second, active: true, emails: [{ value: email, primary: true }] };
     let secondId = '';
-    await eventually(
+    await vi.waitFor(
       async () => {
         const created = await asSecond('POST', '/Users', secondUser);
         secondId = created.body.id;
-        return created.status === 201;
+        expect(created.status, "second connection's token loaded").toBe(201);
       },
-      20_000,
-      "second connection's token loaded",
+      { timeout: 20_000 },
     );
     await createOurs(op.admin, 'AccessMapping', uniqueName('mail-second'), {
       connection: secondConnection,
@@ -316,7 +344,9 @@ describe('DownstreamApps provision assigned users into scim2-server', () => {
       apps: [{ name: app }],
     });
 
-    await eventually(async () => (await appEntry(secondId, app))?.state === 'Failed', 20_000, 'second refused');
+    await vi.waitFor(async () => expect((await appEntry(secondId, app))?.state, 'second refused').toBe('Failed'), {
+      timeout: 20_000,
+    });
     const refused = await appEntry(secondId, app);
     expect(refused?.lastError).toMatch(new RegExp(`^Conflict: account ${account} .*belongs to ScimUser ${first}`));
     expect(refused?.remoteId).toBeUndefined();
@@ -331,7 +361,9 @@ describe('DownstreamApps provision assigned users into scim2-server', () => {
       Operations: [{ op: 'Replace', path: 'active', value: false }],
     });
     expect(deactivated.status).toBe(200);
-    await eventually(async () => (await appEntry(secondId, app)) === undefined, 20_000, 'second entry dropped');
+    await vi.waitFor(async () => expect(await appEntry(secondId, app), 'second entry dropped').toBe(undefined), {
+      timeout: 20_000,
+    });
     expect((await remoteUsers(first))[0]).toMatchObject({ id: account, active: true });
     expect(proxy.requests.filter((r) => r.method !== 'GET' && r.path.includes(account!))).toEqual([]);
     // The whole entry, so that a failure shows the first user's lastError.

@@ -1,6 +1,6 @@
 import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createOurs, eventually, uniqueName } from '../support/cluster.ts';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createOurs, uniqueName } from '../support/cluster.ts';
 import { type Fault, type FaultProxy, startFaultProxy } from '../support/fault-proxy.ts';
 import { startTestOperator, type TestOperator } from '../support/operator.ts';
 import { grantCredentials } from '../support/our-objects.ts';
@@ -78,10 +78,13 @@ describe('downstream provisioning through a faulty network stays consistent and 
   }
 
   const allProvisioned = (users: { id: string }[], app: string) =>
-    eventually(
-      async () => (await Promise.all(users.map((u) => entry(u.id, app)))).every((e) => e?.state === 'Provisioned'),
-      45_000,
-      'all provisioned',
+    vi.waitFor(
+      async () =>
+        expect(
+          (await Promise.all(users.map((u) => entry(u.id, app)))).every((e) => e?.state === 'Provisioned'),
+          'all provisioned',
+        ).toBe(true),
+      { timeout: 45_000 },
     );
 
   async function expectOneAccountEach(users: { userName: string; id: string }[], app: string) {
@@ -123,10 +126,10 @@ describe('downstream provisioning through a faulty network stays consistent and 
     faultFirst(8, { kind: 'status', status: 500 });
     const start = proxy.requests.length;
     await assign(mapping, app, users);
-    await eventually(
-      async () => (await entry(users[0]!.id, app))?.lastError?.startsWith('ServerError') === true,
-      20_000,
-      'error in status',
+    await vi.waitFor(
+      async () =>
+        expect((await entry(users[0]!.id, app))?.lastError?.startsWith('ServerError'), 'error in status').toBe(true),
+      { timeout: 20_000 },
     );
     await allProvisioned(users, app);
     await expectOneAccountEach(users, app);
@@ -167,16 +170,22 @@ describe('downstream provisioning through a faulty network stays consistent and 
     await allProvisioned(users, app);
     faultFirst(4, { kind: 'status', status: 503 });
     await objects.deleteClusterCustomObject({ group, version, plural: 'accessmappings', name: mapping });
-    await eventually(
-      async () => (await Promise.all(users.map((u) => remote(u.userName)))).every((a) => a[0]?.active === false),
-      45_000,
-      'all deactivated',
+    await vi.waitFor(
+      async () =>
+        expect(
+          (await Promise.all(users.map((u) => remote(u.userName)))).every((a) => a[0]?.active === false),
+          'all deactivated',
+        ).toBe(true),
+      { timeout: 45_000 },
     );
     // The status write follows the downstream PATCH, so it may land a moment later.
-    await eventually(
-      async () => (await Promise.all(users.map((u) => entry(u.id, app)))).every((e) => e?.state === 'Deprovisioned'),
-      10_000,
-      'Deprovisioned in status',
+    await vi.waitFor(
+      async () =>
+        expect(
+          (await Promise.all(users.map((u) => entry(u.id, app)))).every((e) => e?.state === 'Deprovisioned'),
+          'Deprovisioned in status',
+        ).toBe(true),
+      { timeout: 10_000 },
     );
   });
 
@@ -192,7 +201,9 @@ describe('downstream provisioning through a faulty network stays consistent and 
       return { kind: 'pass' };
     };
     await assign(mapping, app, users);
-    await eventually(async () => (await remote(users[0]!.userName)).length === 1, 20_000, 'created downstream');
+    await vi.waitFor(async () => expect((await remote(users[0]!.userName)).length, 'created downstream').toBe(1), {
+      timeout: 20_000,
+    });
     expect((await entry(users[0]!.id, app))?.remoteId).toBeUndefined();
     await op.stop();
     expect((await entry(users[0]!.id, app))?.remoteId).toBeUndefined();

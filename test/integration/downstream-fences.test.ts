@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createOurs, eventually, uniqueName } from '../support/cluster.ts';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createOurs, uniqueName } from '../support/cluster.ts';
 import { startTestOperator, type TestOperator } from '../support/operator.ts';
 import { grantCredentials } from '../support/our-objects.ts';
 
@@ -85,11 +85,16 @@ describe('DownstreamApps cannot send credentials to refused destinations', () =>
     const app = uniqueName('metadata');
     await createApp(app, { url: 'http://169.254.169.254/latest/meta-data' });
     const userId = await assignNewUser(app);
-    await eventually(async () => (await condition(app, 'Ready'))?.reason === 'DestinationRefused', 20_000, 'refused');
+    await vi.waitFor(
+      async () => expect((await condition(app, 'Ready'))?.reason, 'refused').toBe('DestinationRefused'),
+      { timeout: 20_000 },
+    );
     const ready = await condition(app, 'Ready');
     expect(ready).toMatchObject({ status: 'False', reason: 'DestinationRefused' });
     expect(ready?.message).toContain('169.254.169.254, a link-local address');
-    await eventually(async () => (await appEntry(userId, app))?.state === 'Failed', 20_000, 'account refused');
+    await vi.waitFor(async () => expect((await appEntry(userId, app))?.state, 'account refused').toBe('Failed'), {
+      timeout: 20_000,
+    });
     expect((await appEntry(userId, app))?.lastError).toMatch(/^DestinationRefused: .*link-local/);
   });
 
@@ -112,8 +117,13 @@ describe('DownstreamApps cannot send credentials to refused destinations', () =>
     );
     const userId = await assignNewUser(app);
     // Both the app's check and the user's account sync have run and been refused before the count is read.
-    await eventually(async () => (await condition(app, 'Ready'))?.reason === 'DestinationRefused', 20_000, 'refused');
-    await eventually(async () => (await appEntry(userId, app))?.state === 'Failed', 20_000, 'account refused');
+    await vi.waitFor(
+      async () => expect((await condition(app, 'Ready'))?.reason, 'refused').toBe('DestinationRefused'),
+      { timeout: 20_000 },
+    );
+    await vi.waitFor(async () => expect((await appEntry(userId, app))?.state, 'account refused').toBe('Failed'), {
+      timeout: 20_000,
+    });
     // The test API server listens on loopback too, so either reason may be named first.
     const refused = /127\.0\.0\.1, (a loopback address|the API server's address)/;
     expect((await appEntry(userId, app))?.lastError).toMatch(new RegExp(`^DestinationRefused: .*${refused.source}`));
@@ -125,13 +135,15 @@ describe('DownstreamApps cannot send credentials to refused destinations', () =>
     const app = uniqueName('ungranted');
     await createApp(app, { url: `${listenerUrl}/v2` }, []);
     const userId = await assignNewUser(app);
-    await eventually(
-      async () => (await condition(app, 'Authenticated'))?.reason === 'CredentialNotAllowed',
-      20_000,
-      'key not granted',
+    await vi.waitFor(
+      async () =>
+        expect((await condition(app, 'Authenticated'))?.reason, 'key not granted').toBe('CredentialNotAllowed'),
+      { timeout: 20_000 },
     );
     expect((await condition(app, 'Authenticated'))?.message).toContain(`Secret ${SECRET} key token is not granted`);
-    await eventually(async () => (await appEntry(userId, app))?.state === 'Failed', 20_000, 'account refused');
+    await vi.waitFor(async () => expect((await appEntry(userId, app))?.state, 'account refused').toBe('Failed'), {
+      timeout: 20_000,
+    });
     expect((await appEntry(userId, app))?.lastError).toMatch(/^(CredentialNotAllowed|DestinationRefused): /);
     expect(connections).toBe(0);
   });

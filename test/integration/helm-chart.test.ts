@@ -11,14 +11,14 @@ import {
   type V1ClusterRole,
 } from '@kubernetes/client-node';
 import { loadAll } from 'js-yaml';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { crds } from '../../src/api/crds.ts';
 import { operatorClusterRole, operatorNamespaceRole } from '../../src/api/operator-rbac.ts';
 import { type RunningOperator, startOperator } from '../../src/main.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { loadSettings, parseSettings } from '../../src/settings.ts';
 import { provisioningScenario } from '../e2e/provisioning-scenario.ts';
-import { adminKubeConfig, controlPlane, eventually, subjectCan, uniqueName } from '../support/cluster.ts';
+import { adminKubeConfig, controlPlane, subjectCan, uniqueName } from '../support/cluster.ts';
 import { chartDir, helm } from '../support/helm.ts';
 import { type Scim2Server, startScim2Server } from '../support/scim2-server.ts';
 
@@ -280,22 +280,18 @@ describe('the Helm chart, installed into the control plane', () => {
       );
     expect(await can('delete')).toBe(true);
     // The policy is enforced once the API server has loaded it; until then a delete would succeed.
-    await eventually(
-      async () => {
-        try {
-          await rbacAsOperator.createNamespacedRoleBinding({
+    await vi.waitFor(
+      () =>
+        expect(
+          rbacAsOperator.createNamespacedRoleBinding({
             namespace,
             body: { ...body, metadata: { name: uniqueName('probe') } },
-          });
-          return false;
-        } catch (err) {
-          return String((err as { body?: unknown }).body).includes(
-            'only the RoleBindings and ClusterRoleBindings it labels',
-          );
-        }
-      },
-      20_000,
-      'admission policy enforced',
+          }),
+          'admission policy enforced',
+        ).rejects.toSatisfy((err) =>
+          String((err as { body?: unknown }).body).includes('only the RoleBindings and ClusterRoleBindings it labels'),
+        ),
+      { timeout: 20_000 },
     );
     await expect(rbacAsOperator.deleteNamespacedRoleBinding({ name, namespace })).rejects.toThrow(
       /only the RoleBindings and ClusterRoleBindings it labels/,

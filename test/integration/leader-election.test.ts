@@ -1,12 +1,12 @@
 import { KubeConfig } from '@kubernetes/client-node';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { getRaw } from '../../src/control-plane/kube-http.ts';
 import {
   type LeaderElection,
   type LeaderElectionOptions,
   startLeaderElection,
 } from '../../src/runtime/leader-election.ts';
-import { adminKubeConfig, controlPlane, createNamespace, eventually, uniqueName } from '../support/cluster.ts';
+import { adminKubeConfig, controlPlane, createNamespace, uniqueName } from '../support/cluster.ts';
 import { startStallingProxy } from '../support/stalling-proxy.ts';
 
 // Short durations so takeovers happen within seconds; the ratios keep client-go's constraints.
@@ -51,7 +51,9 @@ describe('leader election on a real Lease', () => {
     const name = uniqueName('lease');
     const a = elector(name, 'replica-a');
     const b = elector(name, 'replica-b');
-    await eventually(async () => a.election.isLeader() || b.election.isLeader(), 10_000, 'a leader');
+    await vi.waitFor(async () => expect(a.election.isLeader() || b.election.isLeader(), 'a leader').toBe(true), {
+      timeout: 10_000,
+    });
     const samples: number[] = [];
     for (let i = 0; i < 20; i++) {
       samples.push(Number(a.election.isLeader()) + Number(b.election.isLeader()));
@@ -67,7 +69,9 @@ describe('leader election on a real Lease', () => {
     const released = Date.now();
     await leader.election.stop();
     expect(leader.events, 'a requested stop is not a lost election').toEqual(['started']);
-    await eventually(async () => standby.election.isLeader(), 5_000, 'the standby to take over');
+    await vi.waitFor(async () => expect(standby.election.isLeader(), 'the standby to take over').toBe(true), {
+      timeout: 5_000,
+    });
     expect(Date.now() - released).toBeLessThan(durations.leaseDurationMs);
     const { spec } = await rawLease(name);
     expect(spec).toMatchObject({ holderIdentity: standby.election.identity, leaseTransitions: 1 });
@@ -76,7 +80,7 @@ describe('leader election on a real Lease', () => {
   it('takes over from a leader that stopped renewing only after the lease expires', async () => {
     const name = uniqueName('lease');
     const a = elector(name, 'replica-a', { releaseOnStop: false });
-    await eventually(async () => a.election.isLeader(), 10_000, 'the first leader');
+    await vi.waitFor(async () => expect(a.election.isLeader(), 'the first leader').toBe(true), { timeout: 10_000 });
     const b = elector(name, 'replica-b');
     await new Promise((r) => setTimeout(r, 1_000));
     expect(b.election.isLeader()).toBe(false);
@@ -84,7 +88,9 @@ describe('leader election on a real Lease', () => {
     const killed = Date.now();
     await a.election.stop();
     expect((await rawLease(name)).spec.holderIdentity, 'not released').toBe('replica-a');
-    await eventually(async () => b.election.isLeader(), 10_000, 'the standby to take over');
+    await vi.waitFor(async () => expect(b.election.isLeader(), 'the standby to take over').toBe(true), {
+      timeout: 10_000,
+    });
     const tookMs = Date.now() - killed;
     // b judges expiry from when it first saw a's last record: that renewal came at most one retry period (plus a
     // request) before the kill, and b, polling every 1-2.2 retry periods, saw it at most one poll after. Expiry is a
@@ -100,7 +106,7 @@ describe('leader election on a real Lease', () => {
   it('writes acquireTime and renewTime as MicroTime with six fractional digits', async () => {
     const name = uniqueName('lease');
     const a = elector(name, 'replica-a');
-    await eventually(async () => a.election.isLeader(), 10_000, 'a leader');
+    await vi.waitFor(async () => expect(a.election.isLeader(), 'a leader').toBe(true), { timeout: 10_000 });
     await new Promise((r) => setTimeout(r, 2 * durations.retryPeriodMs));
     const { text, spec } = await rawLease(name);
     expect(text).toMatch(/"renewTime":\s*"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z"/);
@@ -126,7 +132,7 @@ describe('leader election on a real Lease', () => {
         onStartedLeading: () => void timeline.push('a started'),
         onStoppedLeading: () => void timeline.push('a stopped'),
       });
-      await eventually(async () => a.election.isLeader(), 10_000, 'the first leader');
+      await vi.waitFor(async () => expect(a.election.isLeader(), 'the first leader').toBe(true), { timeout: 10_000 });
       const b = elector(name, 'replica-b', {
         onStartedLeading: () => void timeline.push('b started'),
         onStoppedLeading: () => void timeline.push('b stopped'),
@@ -137,13 +143,17 @@ describe('leader election on a real Lease', () => {
       }, 20);
 
       proxy.stall();
-      await eventually(async () => b.election.isLeader(), 15_000, 'the standby to take over');
+      await vi.waitFor(async () => expect(b.election.isLeader(), 'the standby to take over').toBe(true), {
+        timeout: 15_000,
+      });
       proxy.resume();
       // a contends again, but b renews: a stays standby until b lets go, and then a leads again.
-      await eventually(async () => (await rawLease(name)).spec.holderIdentity === 'replica-b', 5_000, 'b holds');
+      await vi.waitFor(async () => expect((await rawLease(name)).spec.holderIdentity, 'b holds').toBe('replica-b'), {
+        timeout: 5_000,
+      });
       timeline.push('b releases');
       await b.election.stop();
-      await eventually(async () => a.election.isLeader(), 10_000, 'a to lead again');
+      await vi.waitFor(async () => expect(a.election.isLeader(), 'a to lead again').toBe(true), { timeout: 10_000 });
       clearInterval(overlap);
 
       expect(bothLed).toBe(false);

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { KubeConfig, RbacAuthorizationV1Api, Watch } from '@kubernetes/client-node';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { freePort } from '../../src/control-plane/control-plane.ts';
-import { controlPlane, createNamespace, createOurs, eventually, subjectCan, uniqueName } from '../support/cluster.ts';
+import { controlPlane, createNamespace, createOurs, subjectCan, uniqueName } from '../support/cluster.ts';
 import { prepareOperatorIdentity } from '../support/operator.ts';
 import { startStallingProxy } from '../support/stalling-proxy.ts';
 
@@ -51,10 +51,9 @@ async function startReplica(id: Identity, kubeconfig: string, configFile: string
     metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
   };
   replicas.push(replica);
-  await eventually(
-    async () => (await fetch(replica.metricsUrl.replace('/metrics', '/readyz'))).ok,
-    30_000,
-    'replica ready',
+  await vi.waitFor(
+    async () => expect((await fetch(replica.metricsUrl.replace('/metrics', '/readyz'))).ok, 'replica ready').toBe(true),
+    { timeout: 30_000 },
   );
   return replica;
 }
@@ -82,7 +81,7 @@ describe('two operator processes', () => {
     const scim = (replica: Replica, method: string, p: string, body?: unknown) => scimAs(id, replica, method, p, body);
 
     const first = await start();
-    await eventually(() => isLeader(first), 20_000, 'first replica leads');
+    await vi.waitFor(async () => expect(await isLeader(first), 'first replica leads').toBe(true), { timeout: 20_000 });
     const second = await start();
     expect(await isLeader(second)).toBe(false);
 
@@ -99,7 +98,9 @@ describe('two operator processes', () => {
       roleBindings: [{ clusterRole: 'edit', namespaces: [ns] }],
     });
     const attrs = { namespace: ns, verb: 'create', group: 'apps', resource: 'deployments' };
-    await eventually(() => subjectCan(id.admin, { user: ada }, attrs), 10_000, 'ada allowed');
+    await vi.waitFor(async () => expect(await subjectCan(id.admin, { user: ada }, attrs), 'ada allowed').toBe(true), {
+      timeout: 10_000,
+    });
     const bindingName = `scim:${mappingName}:clusterrole:edit`;
     const rbac = id.admin.makeApiClient(RbacAuthorizationV1Api);
     const uidBefore = (await rbac.readNamespacedRoleBinding({ name: bindingName, namespace: ns })).metadata?.uid;
@@ -116,7 +117,9 @@ describe('two operator processes', () => {
 
     first.child.kill('SIGKILL');
     const killedAt = Date.now();
-    await eventually(() => isLeader(second), 20_000, 'second replica takes over');
+    await vi.waitFor(async () => expect(await isLeader(second), 'second replica takes over').toBe(true), {
+      timeout: 20_000,
+    });
     const takeover = (Date.now() - killedAt) / 1000;
     process.stderr.write(`[failover] the standby led ${takeover.toFixed(1)} s after the leader was killed\n`);
     expect(takeover).toBeLessThan(20);
@@ -129,7 +132,10 @@ describe('two operator processes', () => {
       Operations: [{ op: 'add', path: 'members', value: [{ value: bobId }] }],
     });
     expect(added.status).toBe(204);
-    await eventually(() => subjectCan(id.admin, { user: bob }, attrs), 10_000, 'bob allowed via the new leader');
+    await vi.waitFor(
+      async () => expect(await subjectCan(id.admin, { user: bob }, attrs), 'bob allowed via the new leader').toBe(true),
+      { timeout: 10_000 },
+    );
     expect(await subjectCan(id.admin, { user: ada }, attrs)).toBe(true);
 
     watch.abort();
@@ -182,7 +188,10 @@ describe('an operator process whose API server stalls longer than the renew dead
       };
       const ada = `${uniqueName('ada')}@example.com`;
       await addMember(ada);
-      await eventually(() => subjectCan(id.admin, { user: ada }, attrs), 10_000, 'ada allowed before the stall');
+      await vi.waitFor(
+        async () => expect(await subjectCan(id.admin, { user: ada }, attrs), 'ada allowed before the stall').toBe(true),
+        { timeout: 10_000 },
+      );
 
       proxy.stall();
       const stalledAt = Date.now();
@@ -218,7 +227,10 @@ describe('an operator process whose API server stalls longer than the renew dead
       process.stderr.write(`[stall] led again ${((Date.now() - resumedAt) / 1000).toFixed(1)} s after the stall\n`);
       const bob = `${uniqueName('bob')}@example.com`;
       await addMember(bob);
-      await eventually(() => subjectCan(id.admin, { user: bob }, attrs), 15_000, 'bob allowed after the stall');
+      await vi.waitFor(
+        async () => expect(await subjectCan(id.admin, { user: bob }, attrs), 'bob allowed after the stall').toBe(true),
+        { timeout: 15_000 },
+      );
       expect(await subjectCan(id.admin, { user: ada }, attrs)).toBe(true);
       expect(replica.child.exitCode).toBeNull();
     } finally {

@@ -5,12 +5,11 @@ import {
   type KubeConfig,
   RbacAuthorizationV1Api,
 } from '@kubernetes/client-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   adminKubeConfig,
   createNamespace,
   createOurs,
-  eventually,
   kubeConfigFor,
   subjectCan,
   uniqueName,
@@ -77,9 +76,13 @@ describe('AccessMappings grant and revoke RBAC access, as decided by the real au
 
   const can = (user: string, namespace: string) => subjectCan(admin, { user }, deployments(namespace));
   const allowedSoon = (user: string, namespace: string, ms = 10_000) =>
-    eventually(() => can(user, namespace), ms, `${user} allowed in ${namespace}`);
+    vi.waitFor(async () => expect(await can(user, namespace), `${user} allowed in ${namespace}`).toBe(true), {
+      timeout: ms,
+    });
   const deniedSoon = (user: string, namespace: string, ms = 10_000) =>
-    eventually(async () => !(await can(user, namespace)), ms, `${user} denied in ${namespace}`);
+    vi.waitFor(async () => expect(await can(user, namespace), `${user} denied in ${namespace}`).toBe(false), {
+      timeout: ms,
+    });
 
   it('gives a group member edit in namespace a, checked with her own certificate and a SubjectAccessReview, and nothing in b', async () => {
     const ada = `${uniqueName('ada')}@example.com`;
@@ -151,7 +154,10 @@ describe('AccessMappings grant and revoke RBAC access, as decided by the real au
       roleBindings: [{ clusterRole: 'view', namespaces: [nsB] }],
     });
     const deploymentsView = { namespace: nsB, verb: 'list', group: 'apps', resource: 'deployments' };
-    await eventually(() => subjectCan(admin, { user: carol }, deploymentsView), 10_000, 'carol can view');
+    await vi.waitFor(
+      async () => expect(await subjectCan(admin, { user: carol }, deploymentsView), 'carol can view').toBe(true),
+      { timeout: 10_000 },
+    );
 
     const rbac = admin.makeApiClient(RbacAuthorizationV1Api);
     const bindingName = `scim:${name}:clusterrole:view`;
@@ -160,26 +166,30 @@ describe('AccessMappings grant and revoke RBAC access, as decided by the real au
     expect(binding.metadata?.labels?.['app.kubernetes.io/managed-by']).toBe('scim-operator');
 
     await rbac.replaceNamespacedRoleBinding({ name: bindingName, namespace: nsB, body: { ...binding, subjects: [] } });
-    await eventually(
+    await vi.waitFor(
       async () => {
         const restored = await rbac.readNamespacedRoleBinding({ name: bindingName, namespace: nsB });
-        return restored.subjects?.some((s) => s.name === carol) === true;
+        expect(
+          restored.subjects?.some((s) => s.name === carol),
+          'edited binding restored',
+        ).toBe(true);
       },
-      10_000,
-      'edited binding restored',
+      { timeout: 10_000 },
     );
     await rbac.deleteNamespacedRoleBinding({ name: bindingName, namespace: nsB });
-    await eventually(
-      async () => (await rbac.readNamespacedRoleBinding({ name: bindingName, namespace: nsB })).subjects?.length === 1,
-      10_000,
-      'deleted binding recreated',
+    await vi.waitFor(
+      async () =>
+        expect(
+          (await rbac.readNamespacedRoleBinding({ name: bindingName, namespace: nsB })).subjects?.length,
+          'deleted binding recreated',
+        ).toBe(1),
+      { timeout: 10_000 },
     );
 
     await objects.deleteClusterCustomObject({ group, version, plural: 'accessmappings', name });
-    await eventually(
-      async () => !(await subjectCan(admin, { user: carol }, deploymentsView)),
-      10_000,
-      'carol lost view',
+    await vi.waitFor(
+      async () => expect(await subjectCan(admin, { user: carol }, deploymentsView), 'carol lost view').toBe(false),
+      { timeout: 10_000 },
     );
     await expect(rbac.readNamespacedRoleBinding({ name: bindingName, namespace: nsB })).rejects.toSatisfy(
       (e) => e instanceof ApiException && e.code === 404,
@@ -201,7 +211,10 @@ describe('AccessMappings grant and revoke RBAC access, as decided by the real au
     });
     await allowedSoon(dan, nsA);
     // Bindings are written before status: wait for the status of this reconcile.
-    await eventually(async () => (await mappingStatus(name))?.failures !== undefined, 10_000, 'failures reported');
+    await vi.waitFor(
+      async () => expect((await mappingStatus(name))?.failures, 'failures reported').not.toBe(undefined),
+      { timeout: 10_000 },
+    );
     const status = await mappingStatus(name);
     expect(status?.failures).toEqual([expect.objectContaining({ namespace: missing, reason: 'NamespaceNotFound' })]);
     expect(status?.conditions?.find((c) => c.type === 'Ready')).toMatchObject({
@@ -215,10 +228,10 @@ describe('AccessMappings grant and revoke RBAC access, as decided by the real au
     expect(await can(dan, nsB)).toBe(false);
     await createNamespace(admin, missing);
     await allowedSoon(dan, missing);
-    await eventually(
-      async () => (await mappingStatus(name))?.conditions?.find((c) => c.type === 'Ready')?.status === 'True',
-      10_000,
-      'Ready',
+    await vi.waitFor(
+      async () =>
+        expect((await mappingStatus(name))?.conditions?.find((c) => c.type === 'Ready')?.status, 'Ready').toBe('True'),
+      { timeout: 10_000 },
     );
   });
 
@@ -230,10 +243,9 @@ describe('AccessMappings grant and revoke RBAC access, as decided by the real au
       subjects: { users: [{ userName: erin }] },
       clusterRoleBindings: [{ clusterRole: 'cluster-admin' }],
     });
-    await eventually(
-      async () => (await mappingStatus(name))?.conditions?.[0]?.reason === 'RoleNotAllowed',
-      10_000,
-      'RoleNotAllowed',
+    await vi.waitFor(
+      async () => expect((await mappingStatus(name))?.conditions?.[0]?.reason, 'RoleNotAllowed').toBe('RoleNotAllowed'),
+      { timeout: 10_000 },
     );
     expect(await subjectCan(admin, { user: erin }, { verb: 'list', resource: 'secrets' })).toBe(false);
   });
@@ -270,11 +282,13 @@ describe('AccessMappings grant and revoke RBAC access, as decided by the real au
           status?: { conditions?: { type: string; reason: string }[] };
         }
       ).status?.conditions?.find((c) => c.type === 'Ready')?.reason;
-    await eventually(
+    await vi.waitFor(
       async () =>
-        (await readyReason(twinA)) === 'DuplicateSubject' && (await readyReason(twinB)) === 'DuplicateSubject',
-      10_000,
-      'both refused',
+        expect(
+          (await readyReason(twinA)) === 'DuplicateSubject' && (await readyReason(twinB)) === 'DuplicateSubject',
+          'both refused',
+        ).toBe(true),
+      { timeout: 10_000 },
     );
     expect(await readyReason(sysId)).toBe('ReservedSubject');
     expect(await subjectCan(admin, { user: twin }, { namespace: nsA, verb: 'list', resource: 'pods' })).toBe(false);
@@ -293,10 +307,13 @@ describe('AccessMappings grant and revoke RBAC access, as decided by the real au
         (await import('@kubernetes/client-node')).PatchStrategy.MergePatch,
       ),
     );
-    await eventually(
-      () => subjectCan(admin, { user: twin }, { namespace: nsA, verb: 'list', resource: 'pods' }),
-      10_000,
-      'unique again',
+    await vi.waitFor(
+      async () =>
+        expect(
+          await subjectCan(admin, { user: twin }, { namespace: nsA, verb: 'list', resource: 'pods' }),
+          'unique again',
+        ).toBe(true),
+      { timeout: 10_000 },
     );
   });
 
@@ -345,6 +362,9 @@ describe('AccessMappings grant and revoke RBAC access, as decided by the real au
     });
     await allowedSoon(gus, nsB);
     await deniedSoon(gus, nsB, 10_000);
-    await eventually(async () => (await mappingStatus(name))?.conditions?.[0]?.reason === 'Expired', 10_000, 'Expired');
+    await vi.waitFor(
+      async () => expect((await mappingStatus(name))?.conditions?.[0]?.reason, 'Expired').toBe('Expired'),
+      { timeout: 10_000 },
+    );
   });
 });

@@ -6,15 +6,8 @@ import {
   RbacAuthorizationV1Api,
   setHeaderOptions,
 } from '@kubernetes/client-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  adminKubeConfig,
-  createNamespace,
-  createOurs,
-  eventually,
-  subjectCan,
-  uniqueName,
-} from '../support/cluster.ts';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { adminKubeConfig, createNamespace, createOurs, subjectCan, uniqueName } from '../support/cluster.ts';
 import { startTestOperator, type TestOperator } from '../support/operator.ts';
 
 const group = 'scim-operator.dev';
@@ -57,17 +50,16 @@ describe('AccessMappings stay inside their fences', () => {
   async function scimAs(token: string, userName: string, extra: object = {}): Promise<string> {
     let res: Response | undefined;
     // The second connection's token is loaded from the watched Secret within moments.
-    await eventually(
+    await vi.waitFor(
       async () => {
         res = await fetch(`${op.operator.scimUrl}/Users`, {
           method: 'POST',
           headers: { authorization: `Bearer ${token}`, 'content-type': 'application/scim+json' },
           body: JSON.stringify({ schemas: [USER], userName, active: true, ...extra }),
         });
-        return res.status === 201;
+        expect(res.status, `user ${userName} created`).toBe(201);
       },
-      20_000,
-      `user ${userName} created`,
+      { timeout: 20_000 },
     );
     return ((await res!.json()) as { id: string }).id;
   }
@@ -97,10 +89,9 @@ describe('AccessMappings stay inside their fences', () => {
         },
       ],
     });
-    await eventually(
-      async () => (await ready('accessmappings', name))?.reason === 'NamespaceProtected',
-      10_000,
-      'status',
+    await vi.waitFor(
+      async () => expect((await ready('accessmappings', name))?.reason, 'status').toBe('NamespaceProtected'),
+      { timeout: 10_000 },
     );
     const failures = (await status('accessmappings', name))?.failures ?? [];
     expect(failures.map((f) => `${f.reason} ${f.namespace}`).sort()).toEqual([
@@ -108,7 +99,11 @@ describe('AccessMappings stay inside their fences', () => {
       'NamespaceProtected kube-system',
       `NamespaceProtected ${op.namespace}`,
     ]);
-    await eventually(() => subjectCan(admin, { user: ada }, { namespace: ns, verb: 'list', resource: 'pods' }), 10_000);
+    await vi.waitFor(
+      async () =>
+        expect(await subjectCan(admin, { user: ada }, { namespace: ns, verb: 'list', resource: 'pods' })).toBe(true),
+      { timeout: 10_000 },
+    );
     for (const protectedNs of [op.namespace, 'kube-system', 'kube-node-lease']) {
       expect(await subjectCan(admin, { user: ada }, { namespace: protectedNs, verb: 'list', resource: 'pods' })).toBe(
         false,
@@ -129,7 +124,9 @@ describe('AccessMappings stay inside their fences', () => {
       subjects: { users: [{ userName: bob }] },
       roleBindings: [{ clusterRole: 'edit', namespaces: [ns] }],
     });
-    await eventually(async () => (await ready('accessmappings', name))?.reason === 'ConnectionRequired', 10_000);
+    await vi.waitFor(async () => expect((await ready('accessmappings', name))?.reason).toBe('ConnectionRequired'), {
+      timeout: 10_000,
+    });
     expect((await ready('accessmappings', name))?.message).toContain('spec.connection is required');
     expect(await can(bob, ns)).toBe(false);
   });
@@ -143,9 +140,11 @@ describe('AccessMappings stay inside their fences', () => {
       subjects: { users: [{ userName: cleo }] },
       roleBindings: [{ clusterRole: 'edit', namespaces: [ns] }],
     });
-    await eventually(() => can(cleo, ns), 10_000, 'cleo allowed');
+    await vi.waitFor(async () => expect(await can(cleo, ns), 'cleo allowed').toBe(true), { timeout: 10_000 });
     const impostorId = await scimAs(secondToken, cleo);
-    await eventually(async () => (await ready('scimusers', impostorId))?.reason === 'Provisioned', 10_000);
+    await vi.waitFor(async () => expect((await ready('scimusers', impostorId))?.reason).toBe('Provisioned'), {
+      timeout: 10_000,
+    });
     // Every reconcile triggered by the impostor has run once its status is written; cleo keeps her access.
     expect((await ready('scimusers', cleoId))?.reason).toBe('Provisioned');
     expect(await can(cleo, ns)).toBe(true);
@@ -164,7 +163,9 @@ describe('AccessMappings stay inside their fences', () => {
       },
       mergePatch,
     );
-    await eventually(async () => (await ready('scimusers', doraId))?.reason === 'ReservedSubject', 10_000);
+    await vi.waitFor(async () => expect((await ready('scimusers', doraId))?.reason).toBe('ReservedSubject'), {
+      timeout: 10_000,
+    });
   });
 
   it("writes Events about users in the operator's namespace, naming the ScimUser, and holds RBAC for no other", async () => {
@@ -177,7 +178,10 @@ describe('AccessMappings stay inside their fences', () => {
     });
     const events = (namespace: string) =>
       core.listNamespacedEvent({ namespace, fieldSelector: `involvedObject.name=${eliId}` });
-    await eventually(async () => (await events(op.namespace)).items.some((e) => e.reason === 'AccessGranted'), 10_000);
+    await vi.waitFor(
+      async () => expect((await events(op.namespace)).items.some((e) => e.reason === 'AccessGranted')).toBe(true),
+      { timeout: 10_000 },
+    );
     const granted = (await events(op.namespace)).items.find((e) => e.reason === 'AccessGranted');
     expect(granted?.involvedObject).toMatchObject({ kind: 'ScimUser', name: eliId });
     expect((await events('default')).items).toEqual([]);
@@ -200,7 +204,7 @@ describe('AccessMappings stay inside their fences', () => {
       subjects: { users: [{ userName: fay }] },
       roleBindings: [{ clusterRole: 'edit', namespaces: [ns] }],
     });
-    await eventually(() => can(fay, ns), 10_000, 'fay allowed');
+    await vi.waitFor(async () => expect(await can(fay, ns), 'fay allowed').toBe(true), { timeout: 10_000 });
 
     // docs/token-rotation.md: a leaked key is deleted first. Replace the Secret so that key is gone.
     const secret = await core.readNamespacedSecret({ name: 'scim-tokens', namespace: op.namespace });
@@ -210,10 +214,10 @@ describe('AccessMappings stay inside their fences', () => {
       namespace: op.namespace,
       body: { metadata: { name: 'scim-tokens' }, data: { ...rest, [`${uniqueName('other')}`]: 'bmV3LXRva2Vu' } },
     });
-    await eventually(
-      async () => (await op.scim('GET', `/Users/${fayId}`)).status === 401,
-      10_000,
-      'the deleted key no longer authenticates',
+    await vi.waitFor(
+      async () =>
+        expect((await op.scim('GET', `/Users/${fayId}`)).status, 'the deleted key no longer authenticates').toBe(401),
+      { timeout: 10_000 },
     );
 
     await objects.patchClusterCustomObject(
@@ -226,6 +230,8 @@ describe('AccessMappings stay inside their fences', () => {
       },
       mergePatch,
     );
-    await eventually(async () => !(await can(fay, ns)), 8_000, 'fay denied after suspension');
+    await vi.waitFor(async () => expect(await can(fay, ns), 'fay denied after suspension').toBe(false), {
+      timeout: 8_000,
+    });
   });
 });

@@ -6,8 +6,8 @@
  */
 
 import { KubeConfig } from '@kubernetes/client-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminKubeConfig, eventually, uniqueName } from '../support/cluster.ts';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { adminKubeConfig, uniqueName } from '../support/cluster.ts';
 import {
   ClusterView,
   filterQuery,
@@ -86,10 +86,12 @@ describe('two replicas of the SCIM endpoint', () => {
     for (let round = 0; round < 10; round++) {
       const user = await createUser(a);
       expect(ids((await a.call('GET', '/Users?count=1000')).body.Resources)).toContain(user.id);
-      await eventually(
-        async () => ids((await b.call('GET', '/Users?count=1000')).body.Resources).includes(user.id),
-        5000,
-        'listed on B',
+      await vi.waitFor(
+        async () =>
+          expect(ids((await b.call('GET', '/Users?count=1000')).body.Resources).includes(user.id), 'listed on B').toBe(
+            true,
+          ),
+        { timeout: 5000 },
       );
       const marker = uniqueName('marker');
       await a.call('PATCH', `/Users/${user.id}`, {
@@ -97,12 +99,13 @@ describe('two replicas of the SCIM endpoint', () => {
       });
       const onA = await a.call('GET', `/Users?${filterQuery(`displayName eq "${marker}"`)}`);
       expect(ids(onA.body.Resources)).toEqual([user.id]);
-      await eventually(
+      await vi.waitFor(
         async () =>
-          ids((await b.call('GET', `/Users?${filterQuery(`displayName eq "${marker}"`)}`)).body.Resources).join() ===
-          user.id,
-        5000,
-        'filtered on B',
+          expect(
+            ids((await b.call('GET', `/Users?${filterQuery(`displayName eq "${marker}"`)}`)).body.Resources).join(),
+            'filtered on B',
+          ).toBe(user.id),
+        { timeout: 5000 },
       );
     }
   });
@@ -169,10 +172,13 @@ describe('two replicas of the SCIM endpoint', () => {
     expect(await memberIds(a, group.id)).toEqual(expected);
     expect(await memberIds(b, group.id)).toEqual(expected);
     expect(await cluster.memberIds(group.id)).toEqual(expected);
-    await eventually(
-      async () => statusOf(await cluster.get('scimgroups', group.id))?.memberCount === 50,
-      30_000,
-      'the controllers count 50 members',
+    await vi.waitFor(
+      async () =>
+        expect(
+          statusOf(await cluster.get('scimgroups', group.id))?.memberCount,
+          'the controllers count 50 members',
+        ).toBe(50),
+      { timeout: 30_000 },
     );
     expect(replicas.statusWrites()).toContain(`scimgroups/${group.id}`);
   });
@@ -190,13 +196,14 @@ describe('two replicas of the SCIM endpoint', () => {
       expect(first.status, `${path} first PUT`).toBe(200);
       const etag = first.headers.get('etag')!;
       // The status acknowledging the generation this PUT made can only have been written after its ETag was issued.
-      await eventually(
+      await vi.waitFor(
         async () => {
           const now = await cluster.get(plural, id);
-          return statusOf(now)?.observedGeneration === generationOf(now);
+          expect(statusOf(now)?.observedGeneration, `the controllers write the status of ${path}`).toBe(
+            generationOf(now),
+          );
         },
-        30_000,
-        `the controllers write the status of ${path}`,
+        { timeout: 30_000 },
       );
       expect(await etagOf(b, path), 'status writes leave the ETag alone').toBe(etag);
 

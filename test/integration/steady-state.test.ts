@@ -1,6 +1,6 @@
 import { CustomObjectsApi } from '@kubernetes/client-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createNamespace, createOurs, eventually, uniqueName } from '../support/cluster.ts';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createNamespace, createOurs, uniqueName } from '../support/cluster.ts';
 import { startTestOperator, type TestOperator } from '../support/operator.ts';
 
 const USERS = 1000;
@@ -67,7 +67,7 @@ describe('a converged operator', () => {
         (w) => ours.has(w.target) || mappingNames.some((n) => w.target.includes(`scim:${n}:`)),
       ).length;
     // Converged: every mapping Ready and nothing of ours written for two seconds.
-    await eventually(
+    await vi.waitFor(
       async () => {
         const list = (await objects.listClusterCustomObject({
           group: 'scim-operator.dev',
@@ -80,25 +80,24 @@ describe('a converged operator', () => {
           }[];
         };
         const mine = list.items.filter((m) => mappingNames.includes(m.metadata.name));
-        return (
+        expect(
           mine.length === MAPPINGS &&
-          mine.every((m) => m.status?.conditions?.[0]?.status === 'True' && m.status.bindingCount === 1)
-        );
+            mine.every((m) => m.status?.conditions?.[0]?.status === 'True' && m.status.bindingCount === 1),
+          'all mappings Ready',
+        ).toBe(true);
       },
-      120_000,
-      'all mappings Ready',
+      { timeout: 120_000 },
     );
     let last = -1;
-    await eventually(
+    await vi.waitFor(
       async () => {
         const now = ourWrites();
         const quiet = now === last;
         last = now;
         await new Promise((r) => setTimeout(r, 2000));
-        return quiet && ourWrites() === now;
+        expect(quiet && ourWrites() === now, 'writes settle').toBe(true);
       },
-      120_000,
-      'writes settle',
+      { timeout: 120_000 },
     );
 
     const before = ourWrites();

@@ -63,16 +63,6 @@ export async function subjectCan(
   return review.status?.allowed === true;
 }
 
-/** Polls `probe` until it returns true; the RBAC authorizer reads from informers, so grants land within ms. */
-export async function eventually(probe: () => Promise<boolean>, timeoutMs = 10_000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await probe().catch(() => false)) return;
-    if (Date.now() > deadline) throw new Error(`${what} did not hold within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 export const rbac = (kc: KubeConfig) => kc.makeApiClient(RbacAuthorizationV1Api);
 
 export { createOurs } from './our-objects.ts';

@@ -7,7 +7,8 @@
 
 import { randomBytes } from 'node:crypto';
 import { CoreV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
-import { eventually, uniqueName } from './cluster.ts';
+import { expect, vi } from 'vitest';
+import { uniqueName } from './cluster.ts';
 import type { Connections } from './kubernetes-scim-server.ts';
 import { startTestOperator, type TestOperator } from './operator.ts';
 import type { ScimReply, TestServer } from './scim-test-server.ts';
@@ -98,13 +99,20 @@ async function startOperators(
 
   // The Secret is watched: both replicas accept the new token within seconds. One replica must lead.
   for (const r of replicas) {
-    await eventually(
-      async () => (await r.call('GET', '/Users?count=0', { token: 'token-b' })).status === 200,
-      30_000,
-      'token-b accepted',
+    await vi.waitFor(
+      async () =>
+        expect((await r.call('GET', '/Users?count=0', { token: 'token-b' })).status, 'token-b accepted').toBe(200),
+      { timeout: 30_000 },
     );
   }
-  await eventually(async () => all.some((op) => op.operator.isLeader()), 30_000, 'a leader');
+  await vi.waitFor(
+    async () =>
+      expect(
+        all.some((op) => op.operator.isLeader()),
+        'a leader',
+      ).toBe(true),
+    { timeout: 30_000 },
+  );
 
   return {
     replicas,
