@@ -2,6 +2,7 @@ import { CustomObjectsApi } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createNamespace, createOurs, uniqueName } from '../support/cluster.ts';
 import { startTestOperator, type TestOperator } from '../support/operator.ts';
+import { queuesDrained, reconciles, scrapeMetrics } from '../support/operator-metrics.ts';
 
 const USERS = 1000;
 const GROUPS = 100;
@@ -66,7 +67,7 @@ describe('a converged operator', () => {
       op.operator.controllers.writes.filter(
         (w) => ours.has(w.target) || mappingNames.some((n) => w.target.includes(`scim:${n}:`)),
       ).length;
-    // Converged: every mapping Ready and nothing of ours written for two seconds.
+    // Converged: every mapping Ready.
     await vi.waitFor(
       async () => {
         const list = (await objects.listClusterCustomObject({
@@ -88,22 +89,34 @@ describe('a converged operator', () => {
       },
       { timeout: 120_000 },
     );
-    let last = -1;
+    // Settled: the queues are drained and stay so between two scrapes with no reconcile and no write in between.
+    let previous = '';
     await vi.waitFor(
       async () => {
-        const now = ourWrites();
-        const quiet = now === last;
-        last = now;
-        await new Promise((r) => setTimeout(r, 2000));
-        expect(quiet && ourWrites() === now, 'writes settle').toBe(true);
+        const samples = await scrapeMetrics(op.operator.metricsUrl);
+        const snapshot = `${reconciles(samples)} reconciles, ${op.operator.controllers.writes.length} writes`;
+        const settled = queuesDrained(samples) && snapshot === previous;
+        previous = snapshot;
+        expect(settled, `controllers settled (${snapshot})`).toBe(true);
       },
-      { timeout: 120_000 },
+      { timeout: 120_000, interval: 500 },
     );
 
     const before = ourWrites();
     const requestsBefore = op.operator.controllers.writes.length;
+    const reconcilesBefore = reconciles(await scrapeMetrics(op.operator.metricsUrl));
     op.operator.controllers.resync();
-    await new Promise((r) => setTimeout(r, 5000));
+    // The resync enqueues every mapping, user and group: wait until each has been reconciled and the queues drained.
+    await vi.waitFor(
+      async () => {
+        const samples = await scrapeMetrics(op.operator.metricsUrl);
+        expect(reconciles(samples) - reconcilesBefore, 'reconciles since the resync').toBeGreaterThanOrEqual(
+          MAPPINGS + USERS + GROUPS,
+        );
+        expect(queuesDrained(samples), 'queues drained after the resync').toBe(true);
+      },
+      { timeout: 120_000, interval: 200 },
+    );
     const written = op.operator.controllers.writes
       .slice(requestsBefore)
       .filter((w) => ours.has(w.target) || mappingNames.some((n) => w.target.includes(`scim:${n}:`)));
