@@ -13,6 +13,7 @@ const benchmarks = [
   'deprovision-latency',
   'convergence',
   'worst-requests',
+  'leader-failover',
 ];
 
 const wanted = process.argv.slice(2);
