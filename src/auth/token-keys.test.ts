@@ -17,6 +17,10 @@ describe('token keys', () => {
     expect(tokensOf(secretOf({ entra: '  \n' }))).toEqual({ tokens: [], problems: [] });
   });
 
+  it('accepts a 32-byte random token that happens to hold no digit and no - or _', () => {
+    expect(tokensOf(secretOf({ a: 'AbCdEfGhIjKlMnOpQrStUvWxYzaBcDeFgHiJkLmNoPq' })).problems).toEqual([]);
+  });
+
   it('accepts a 32-byte random token, in base64url or hex, without a warning', () => {
     for (let i = 0; i < 50; i++) {
       const { problems } = tokensOf(

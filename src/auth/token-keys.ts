@@ -33,6 +33,10 @@ export function estimateEntropyBits(token: string): number {
   const distinct = new Set(token).size;
   if (distinct < 8) return Math.floor(token.length * Math.log2(Math.max(distinct, 2)));
   if (/^[0-9a-f]+$/i.test(token)) return token.length * 4;
+  // Base64 and base64url (what `openssl rand -base64` and the chart generate) draw from 64 symbols, though a given
+  // random token may happen to show no digit or no '-'/'_': judging by the classes it shows would call it weak.
+  const classes = [/[0-9]/, /[a-z]/, /[A-Z]/].filter((c) => c.test(token)).length;
+  if (classes >= 2 && /^(?:[A-Za-z0-9_-]+|[A-Za-z0-9+/]+={0,2})$/.test(token)) return token.length * 6;
   let pool = 0;
   if (/[0-9]/.test(token)) pool += 10;
   if (/[a-z]/.test(token)) pool += 26;
