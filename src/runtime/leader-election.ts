@@ -8,8 +8,8 @@ import {
   V1MicroTime,
 } from '@kubernetes/client-node';
 import { describeError } from '../observability/error-cause.ts';
+import { type Clock, systemClock } from './clock.ts';
 import type { LoggerLike } from './reconciler.ts';
-import { type Clock, systemClock } from './work-queue.ts';
 
 /** Sets `leader_election_master_status`. */
 export interface LeaderElectionMetrics {

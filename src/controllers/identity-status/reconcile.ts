@@ -2,12 +2,14 @@ import type { Condition } from '../../api/crd-builder.ts';
 import { labels } from '../../api/labels.ts';
 import { scimGroupKind } from '../../api/scim-group.ts';
 import { type ScimUser, type ScimUserStatus, scimUserKind } from '../../api/scim-user.ts';
+import type { Clock } from '../../runtime/clock.ts';
 import { setCondition } from '../../runtime/conditions.ts';
 import type { ReconcileResult } from '../../runtime/reconciler.ts';
-import type { BindingIndex } from '../binding-index.ts';
-import type { EventRecorder } from '../event-recorder.ts';
-import type { IdentityCache } from '../identity-cache.ts';
-import type { StatusWriter } from '../status-writer.ts';
+import type { EventRecorder } from '../shared/event-recorder.ts';
+import type { IdentityCache } from '../shared/identity-cache.ts';
+import type { StatusWriter } from '../shared/status-writer.ts';
+import type { BindingIndex } from './binding-index.ts';
+import type { IdentityKey } from './keys.ts';
 
 export interface IdentityStatusDeps {
   identities: IdentityCache;
@@ -16,15 +18,12 @@ export interface IdentityStatusDeps {
   bindings: BindingIndex;
   events: EventRecorder;
   status: StatusWriter;
-  clock?: () => Date;
+  clock: Clock;
 }
 
-export const userKey = (id: string) => `User/${id}`;
-export const groupKey = (id: string) => `Group/${id}`;
-
 /**
- * Owns the status of ScimUsers (subject, groups, bindings, Ready) and ScimGroups (member count, Ready). Keys are
- * `User/<id>` and `Group/<id>`. A refused subject (duplicate, reserved, missing) makes Ready False with that reason
+ * Owns the status of ScimUsers (subject, groups, bindings, Ready) and ScimGroups (member count, Ready), one
+ * identity per key (keys.ts). A refused subject (duplicate, reserved, missing) makes Ready False with that reason
  * and a Warning Event on the user, once per transition.
  */
 export class IdentityStatusReconciler {
@@ -33,13 +32,12 @@ export class IdentityStatusReconciler {
 
   constructor(deps: IdentityStatusDeps) {
     this.deps = deps;
-    this.clock = deps.clock ?? (() => new Date());
+    this.clock = () => deps.clock.date();
   }
 
-  reconcile = async (key: string): Promise<ReconcileResult> => {
-    const [kind, id] = key.split('/', 2) as [string, string];
-    if (kind === 'Group') return this.group(id);
-    return this.user(id);
+  reconcile = async (key: IdentityKey): Promise<ReconcileResult> => {
+    if (key.kind === 'ScimGroup') return this.group(key.name);
+    return this.user(key.name);
   };
 
   private async group(id: string): Promise<void> {
