@@ -1,7 +1,7 @@
 import { scimGroupKind } from '../../api/scim-group.ts';
 import { type ScimUserStatus, scimUserKind } from '../../api/scim-user.ts';
 import type { Clock } from '../../runtime/clock.ts';
-import { setCondition } from '../../runtime/conditions.ts';
+import { findCondition, setCondition } from '../../runtime/conditions.ts';
 import type { ReconcileResult } from '../../runtime/reconciler.ts';
 import type { EventRecorder } from '../shared/event-recorder.ts';
 import type { IdentityCache } from '../shared/identity-cache.ts';
@@ -71,7 +71,7 @@ export class IdentityStatusReconciler {
       .sort();
     const bindingCount = subject.ok ? this.deps.bindings.count(subject.name) : 0;
     const ready = userReadiness(user, subject, bindingCount);
-    const previous = user.status?.conditions?.find((c) => c.type === 'Ready');
+    const previous = findCondition(user.status?.conditions, 'Ready');
     const conditions = setCondition(user.status?.conditions, { type: 'Ready', ...ready }, generation, this.clock());
     // status.apps belongs to the app-accounts controller: left out of both sides, so this write never carries a
     // stale copy of it (a merge patch leaves absent keys alone).
