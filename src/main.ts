@@ -20,7 +20,7 @@ import path from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { TOKEN_SECRET_STATES, watchTokenSecret } from './auth/token-secret.ts';
 import { type Config, podNamespace } from './config.ts';
-import { OperatorControllers } from './controllers/operator-controllers.ts';
+import { createOperatorControllers, type OperatorControllers } from './controllers/operator-controllers.ts';
 import { createScimApp } from './http/app.ts';
 import { ControllerMetrics } from './observability/controller-metrics.ts';
 import { logInformerFailures, readinessChecks, recoveryLogger } from './observability/informer-reports.ts';
@@ -112,7 +112,7 @@ export async function startOperator(config: Config, options: StartOptions = {}):
 
   let election: LeaderElection | undefined;
   const leads = () => (settings.leaderElection.enabled ? (election?.isLeader() ?? false) : true);
-  const controllers = new OperatorControllers({
+  const controllers = createOperatorControllers({
     kc: fencedKubeConfig(kc, leads),
     cache: store.cache,
     settings,

@@ -1,6 +1,7 @@
 import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Controller } from '../runtime/controller.ts';
+import { stringKeys } from '../runtime/queue-key.ts';
 import { TerminalError } from '../runtime/reconciler.ts';
 import { ControllerMetrics } from './controller-metrics.ts';
 
@@ -63,12 +64,14 @@ describe('ControllerMetrics', () => {
     const metrics = new ControllerMetrics(registry);
     let calls = 0;
     const controller = new Controller({
+      keys: stringKeys,
       name: 'c',
       logger: silent,
       metrics,
       workers: 2,
       clock: {
         now: () => Date.now(),
+        date: () => new Date(),
         setTimeout: (fn, ms) => setTimeout(fn, ms),
         clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
       },

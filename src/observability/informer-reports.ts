@@ -1,4 +1,3 @@
-import type { KubernetesObject } from '@kubernetes/client-node';
 import type { CachedInformer } from '../runtime/informer.ts';
 import type { Logger } from './logger.ts';
 import type { ReadinessCheck } from './probes-server.ts';
@@ -6,7 +5,7 @@ import type { ReadinessCheck } from './probes-server.ts';
 /** /readyz: the token Secret holds a usable token, and every informer has listed; each failing check says why. */
 export function readinessChecks(
   tokens: { state(): string; problem(): string | undefined },
-  informers: CachedInformer<KubernetesObject>[],
+  informers: CachedInformer<unknown>[],
 ): ReadinessCheck[] {
   return [
     { name: 'token-secret', ready: () => tokens.state() === 'ok', reason: () => tokens.problem() },
@@ -19,7 +18,7 @@ export function readinessChecks(
 }
 
 /** Logs an informer's failures (as the informer rate-limits them) with server and cause, and its recovery. */
-export function logInformerFailures(informer: CachedInformer<KubernetesObject>, logger: Logger): void {
+export function logInformerFailures(informer: CachedInformer<unknown>, logger: Logger): void {
   informer.onError(
     (err, restartInMs) =>
       logger.warn({ informer: err.informer, server: err.server, cause: err.reason, restartInMs }, err.message),
@@ -27,6 +26,6 @@ export function logInformerFailures(informer: CachedInformer<KubernetesObject>, 
   );
 }
 
-export function recoveryLogger(informer: CachedInformer<KubernetesObject>, logger: Logger): () => void {
+export function recoveryLogger(informer: CachedInformer<unknown>, logger: Logger): () => void {
   return () => logger.info({ informer: informer.name }, 'list/watch recovered');
 }

@@ -1,11 +1,14 @@
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Clock } from './clock.ts';
 import { Controller, type ControllerMetricsSource, isPanic, type ReconcileMetrics } from './controller.ts';
+import { stringKeys } from './queue-key.ts';
 import { type LoggerLike, type Reconcile, requeueAfter, TerminalError } from './reconciler.ts';
-import type { Clock, WorkQueueMetrics } from './work-queue.ts';
+import type { WorkQueueMetrics } from './work-queue.ts';
 
 const fakeTimerClock: Clock = {
   now: () => Date.now(),
+  date: () => new Date(),
   setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
 };
@@ -70,6 +73,7 @@ describe('Controller', () => {
     const metrics = recordingMetrics();
     const { lines, logger } = recordingLogger();
     const controller = new Controller({
+      keys: stringKeys,
       name: 'test',
       reconcile,
       logger,
@@ -290,6 +294,7 @@ describe('Controller', () => {
     const out: string[] = [];
     const logger = pino({ level: 'debug' }, { write: (line: string) => void out.push(line) });
     const controller = new Controller({
+      keys: stringKeys,
       name: 'pino',
       logger,
       reconcile: async () => undefined,

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { type Clock, systemClock } from './clock.ts';
+import type { KeyCodec } from './queue-key.ts';
 import { isTerminal, type LoggerLike, type Reconcile, type ReconcileResult } from './reconciler.ts';
-import { type Clock, type RateLimiter, systemClock, WorkQueue, type WorkQueueMetrics } from './work-queue.ts';
+import { type RateLimiter, WorkQueue, type WorkQueueMetrics } from './work-queue.ts';
 
 export type ReconcileOutcome = 'success' | 'error' | 'requeue_after';
 
@@ -22,9 +24,11 @@ export interface ControllerMetricsSource {
   forController(name: string): ControllerMetricHooks;
 }
 
-export interface ControllerOptions {
+export interface ControllerOptions<K> {
   name: string;
-  reconcile: Reconcile;
+  /** How keys go into the queue (which de-duplicates their text) and come back out (runtime/queue-key.ts). */
+  keys: KeyCodec<K>;
+  reconcile: Reconcile<K>;
   logger: LoggerLike;
   /** Concurrent reconciles (controller-runtime's MaxConcurrentReconciles); never two for one key. Default 1. */
   workers?: number;
@@ -46,9 +50,9 @@ export interface ControllerOptions {
  * `start()` runs the workers again (a replica that lost the Lease and won it back): keys queued at the stop are
  * dropped, so the caller enqueues everything again (level-triggered, as a new leader does).
  */
-export class Controller {
+export class Controller<K = string> {
   readonly name: string;
-  readonly #options: ControllerOptions;
+  readonly #options: ControllerOptions<K>;
   #queue: WorkQueue;
   readonly #metrics: ReconcileMetrics | undefined;
   readonly #queueMetrics: WorkQueueMetrics | undefined;
@@ -56,7 +60,7 @@ export class Controller {
   #workers: Promise<void>[] = [];
   readonly #inFlight = new Set<AbortController>();
 
-  constructor(options: ControllerOptions) {
+  constructor(options: ControllerOptions<K>) {
     this.name = options.name;
     this.#options = options;
     this.#clock = options.clock ?? systemClock;
@@ -67,12 +71,12 @@ export class Controller {
     this.#metrics?.maxConcurrentReconciles(this.#workerCount());
   }
 
-  enqueue(key: string): void {
-    this.#queue.add(key);
+  enqueue(key: K): void {
+    this.#queue.add(this.#options.keys.format(key));
   }
 
-  enqueueAfter(key: string, ms: number): void {
-    this.#queue.addAfter(key, ms);
+  enqueueAfter(key: K, ms: number): void {
+    this.#queue.addAfter(this.#options.keys.format(key), ms);
   }
 
   start(): void {
@@ -130,7 +134,8 @@ export class Controller {
     let result: ReconcileResult;
     this.#inFlight.add(abort);
     try {
-      result = await this.#options.reconcile(key, { reconcileId, logger, signal: abort.signal });
+      const parsed = this.#options.keys.parse(key);
+      result = await this.#options.reconcile(parsed, { reconcileId, logger, signal: abort.signal });
     } catch (err) {
       if (abort.signal.reason instanceof ReconcileAbandonedError) {
         logger.info({ err }, 'Reconcile abandoned: the controller is stopping');

@@ -43,32 +43,45 @@ export async function withFinalizer<T extends FinalizableObject>(
 ): Promise<ReconcileResult> {
   const name = obj.metadata?.name;
   if (!name) throw new Error('withFinalizer needs an object with metadata.name');
-  const finalizers = obj.metadata?.finalizers ?? [];
-  const index = finalizers.indexOf(finalizerName);
+  const index = obj.metadata?.finalizers?.indexOf(finalizerName) ?? -1;
   const deleting = Boolean(obj.metadata?.deletionTimestamp);
 
   if (deleting) {
     if (index === -1) return undefined;
     const result = await handlers.cleanup(obj);
-    const path = `/metadata/finalizers/${index}`;
-    await client.patchJson(name, [
-      { op: 'test', path, value: finalizerName },
-      { op: 'remove', path },
-    ]);
+    await client.patchJson(name, removeFinalizerPatch(obj, finalizerName));
     return result;
   }
 
   if (index !== -1) return handlers.apply(obj);
-  // The API server does not de-duplicate finalizers, so the whole list is tested rather than just appended to.
-  const ops: JsonPatchOperation[] =
-    finalizers.length === 0
-      ? [
-          { op: 'test', path: '/metadata/finalizers', value: obj.metadata?.finalizers === undefined ? null : [] },
-          { op: 'add', path: '/metadata/finalizers', value: [finalizerName] },
-        ]
-      : [
-          { op: 'test', path: '/metadata/finalizers', value: finalizers },
-          { op: 'add', path: '/metadata/finalizers/-', value: finalizerName },
-        ];
-  return handlers.apply(await client.patchJson(name, ops));
+  return handlers.apply(await client.patchJson(name, addFinalizerPatch(obj, finalizerName)));
+}
+
+/**
+ * The test-guarded JSON Patch that adds `finalizerName`. The API server does not de-duplicate finalizers, so the
+ * whole list is tested rather than just appended to. For controllers that add a finalizer only when they are about
+ * to create something outside the cluster (and so cannot use `withFinalizer`); a concurrent change fails with 422.
+ */
+export function addFinalizerPatch(obj: FinalizableObject, finalizerName: string): JsonPatchOperation[] {
+  const finalizers = obj.metadata?.finalizers ?? [];
+  return finalizers.length === 0
+    ? [
+        { op: 'test', path: '/metadata/finalizers', value: obj.metadata?.finalizers === undefined ? null : [] },
+        { op: 'add', path: '/metadata/finalizers', value: [finalizerName] },
+      ]
+    : [
+        { op: 'test', path: '/metadata/finalizers', value: finalizers },
+        { op: 'add', path: '/metadata/finalizers/-', value: finalizerName },
+      ];
+}
+
+/** The test-guarded JSON Patch that removes `finalizerName`; empty when the object does not carry it. */
+export function removeFinalizerPatch(obj: FinalizableObject, finalizerName: string): JsonPatchOperation[] {
+  const index = obj.metadata?.finalizers?.indexOf(finalizerName) ?? -1;
+  if (index === -1) return [];
+  const path = `/metadata/finalizers/${index}`;
+  return [
+    { op: 'test', path, value: finalizerName },
+    { op: 'remove', path },
+  ];
 }

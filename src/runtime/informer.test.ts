@@ -1,10 +1,11 @@
 import { ApiException, KubeConfig, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Clock } from './clock.ts';
 import { createInformer, type InformerError, type ListWatchLike, MAX_BACKOFF_MS, MIN_BACKOFF_MS } from './informer.ts';
-import type { Clock } from './work-queue.ts';
 
 const fakeTimerClock: Clock = {
   now: () => Date.now(),
+  date: () => new Date(),
   setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
 };

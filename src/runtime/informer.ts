@@ -6,7 +6,7 @@ import {
   Watch,
 } from '@kubernetes/client-node';
 import { describeError } from '../observability/error-cause.ts';
-import { type Clock, systemClock } from './work-queue.ts';
+import { type Clock, systemClock } from './clock.ts';
 
 /**
  * A list+watch cache of one kind that keeps going and tells the truth about itself.
@@ -21,7 +21,7 @@ import { type Clock, systemClock } from './work-queue.ts';
  *   when the cause changes, and at most once a minute while it stays the same; and reports recovery once.
  * Event handlers run inside the watch stream and must not throw; a throwing handler is caught and reported.
  */
-export interface CachedInformer<T extends KubernetesObject> {
+export interface CachedInformer<T> {
   readonly name: string;
   get(name: string, namespace?: string): T | undefined;
   list(): ReadonlyArray<T>;
@@ -268,4 +268,13 @@ function safeServer(kc: KubeConfig): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The same informer, typed as the kind it watches. The one place a watched object's type is asserted: client-node
+ * hands back parsed JSON that the API server has validated against the kind's schema, and informers built for
+ * `KubernetesObject` (the store's, shared with the controllers) are narrowed here rather than cast at each read.
+ */
+export function informerOf<T>(informer: CachedInformer<KubernetesObject>): CachedInformer<T> {
+  return informer as CachedInformer<T>;
 }

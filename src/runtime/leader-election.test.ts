@@ -1,10 +1,11 @@
 import { KubeConfig, type V1Lease } from '@kubernetes/client-node';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Clock } from './clock.ts';
 import { type LeaderElectionOptions, type LeaseClient, startLeaderElection } from './leader-election.ts';
-import type { Clock } from './work-queue.ts';
 
 const fakeTimerClock: Clock = {
   now: () => Date.now(),
+  date: () => new Date(),
   setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
 };

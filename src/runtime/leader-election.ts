@@ -1,27 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import {
-  CoordinationV1Api,
-  type KubeConfig,
-  type V1Lease,
-  type V1LeaseSpec,
-  V1MicroTime,
-} from '@kubernetes/client-node';
+import { type KubeConfig, type V1Lease, type V1LeaseSpec, V1MicroTime } from '@kubernetes/client-node';
 import { describeError } from '../observability/error-cause.ts';
+import { type Clock, systemClock } from './clock.ts';
+import { type LeaseClient, leaseClientFor, recordOf } from './lease-client.ts';
 import type { LoggerLike } from './reconciler.ts';
-import { type Clock, systemClock } from './work-queue.ts';
+
+export type { LeaseClient } from './lease-client.ts';
 
 /** Sets `leader_election_master_status`. */
 export interface LeaderElectionMetrics {
   leading(isLeader: boolean): void;
-}
-
-/** One Lease, bound to its namespace and name. `read` resolves `undefined` when it does not exist. */
-export interface LeaseClient {
-  read(): Promise<V1Lease | undefined>;
-  create(lease: V1Lease): Promise<V1Lease>;
-  /** Must fail (409) when `lease.metadata.resourceVersion` is stale. */
-  replace(lease: V1Lease): Promise<V1Lease>;
 }
 
 export interface LeaderElectionOptions {
@@ -275,34 +264,5 @@ export function startLeaderElection(options: LeaderElectionOptions): LeaderElect
       if (leading) setLeading(false);
       if (options.releaseOnStop ?? true) await within(release(), renewDeadlineMs);
     },
-  };
-}
-
-/** The fields client-go compares to decide whether the record changed since it was last observed. */
-function recordOf(lease: V1Lease): string {
-  const s = lease.spec ?? {};
-  const time = (t: unknown) => (t instanceof Date ? t.toISOString() : String(t ?? ''));
-  return JSON.stringify([
-    s.holderIdentity ?? '',
-    s.leaseDurationSeconds ?? 0,
-    time(s.acquireTime),
-    time(s.renewTime),
-    s.leaseTransitions ?? 0,
-  ]);
-}
-
-function leaseClientFor(kc: KubeConfig, namespace: string, name: string): LeaseClient {
-  const api = kc.makeApiClient(CoordinationV1Api);
-  return {
-    async read() {
-      try {
-        return await api.readNamespacedLease({ name, namespace });
-      } catch (err) {
-        if ((err as { code?: unknown }).code === 404) return undefined;
-        throw err;
-      }
-    },
-    create: (body) => api.createNamespacedLease({ namespace, body }),
-    replace: (body) => api.replaceNamespacedLease({ name, namespace, body }),
   };
 }

@@ -1,6 +1,6 @@
 /**
- * The reconcile contract. A reconcile gets only a key (`namespace/name`, or `name` for cluster-scoped kinds), reads the
- * current state itself and returns an intent; `Controller` is the one place that turns the intent into queue actions
+ * The reconcile contract. A reconcile gets only a key (`namespace/name`, or a small tagged type: runtime/queue-key.ts),
+ * reads the current state itself and returns an intent; `Controller` is the one place that turns the intent into queue actions
  * and metrics (controller-runtime's `reconcileHandler`, kube-rs's `Action` + `error_policy`):
  *
  * | reconcile                         | queue                        | `controller_runtime_reconcile_total{result}` |
@@ -32,7 +32,8 @@ export interface ReconcileContext {
   signal: AbortSignal;
 }
 
-export type Reconcile = (key: string, context: ReconcileContext) => Promise<ReconcileResult>;
+/** `K` is the controller's key type (runtime/queue-key.ts); the queue holds its text. */
+export type Reconcile<K = string> = (key: K, context: ReconcileContext) => Promise<ReconcileResult>;
 
 /**
  * Thrown by a reconcile when retrying will not help, e.g. an invalid spec: the key is not requeued until something

@@ -1,8 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { type Clock, exponentialRateLimiter, WorkQueue, type WorkQueueMetrics } from './work-queue.ts';
+import type { Clock } from './clock.ts';
+import { exponentialRateLimiter, WorkQueue, type WorkQueueMetrics } from './work-queue.ts';
 
 const fakeTimerClock: Clock = {
   now: () => Date.now(),
+  date: () => new Date(),
   setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
 };

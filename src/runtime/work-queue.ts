@@ -1,3 +1,5 @@
+import { type Clock, systemClock } from './clock.ts';
+
 /**
  * client-go's work queue for string keys: de-duplicating, delaying and rate-limited in one.
  *
@@ -10,18 +12,6 @@
  * One departure from client-go: after `shutDown()` queued keys are dropped and `get()` resolves `undefined` at once
  * rather than handing out the rest. Reconcile is level-triggered, so the next leader relists and finds them again.
  */
-
-export interface Clock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-export const systemClock: Clock = {
-  now: () => performance.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
 
 /** Hooks for the `workqueue_*` metrics; durations in seconds. */
 export interface WorkQueueMetrics {

@@ -24,7 +24,8 @@ export function kubeStatus(err: unknown): KubeStatus | undefined {
   return undefined;
 }
 
-export const isNotFound = (err: unknown) => kubeStatus(err)?.code === 404;
+/** The one 404 test, shared with the runtime and the controllers. */
+export { isNotFound } from '../runtime/kube-errors.ts';
 export const isAlreadyExists = (err: unknown) => kubeStatus(err)?.reason === 'AlreadyExists';
 /** A resourceVersion precondition failed (optimistic concurrency), as opposed to AlreadyExists. */
 export const isConflict = (err: unknown) => {

@@ -160,6 +160,62 @@ describe('DownstreamApps provision assigned users into scim2-server', () => {
     expect(await remoteUsers(ada)).toHaveLength(1);
   });
 
+  it('keeps the accounts of a suspended mapping as they are, and applies what changed once it resumes', async () => {
+    const frozenApp = uniqueName('hr');
+    const liveApp = uniqueName('chat');
+    await createApp(frozenApp);
+    // A second account of the same user, under another userName, in an app the suspended mapping does not assign.
+    await createApp(liveApp, { attributes: [{ path: 'userName', template: 'chat-{{userName}}' }] });
+    const dan = `${uniqueName('dan')}@example.com`;
+    const danId = await scimUser(dan);
+    const suspended = uniqueName('hr-users');
+    await createMapping(suspended, { subjects: { users: [{ userName: dan }] }, apps: [{ name: frozenApp }] });
+    await createMapping(uniqueName('chat-users'), {
+      subjects: { users: [{ userName: dan }] },
+      apps: [{ name: liveApp }],
+    });
+    await eventually(async () => (await appEntry(danId, frozenApp))?.state === 'Provisioned', 20_000, 'hr account');
+    await eventually(async () => (await appEntry(danId, liveApp))?.state === 'Provisioned', 20_000, 'chat account');
+    const frozenId = (await appEntry(danId, frozenApp))?.remoteId;
+
+    await objects.patchClusterCustomObject(
+      { group, version, plural: 'accessmappings', name: suspended, body: { spec: { suspend: true } } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+    await eventually(
+      async () => {
+        const m = (await objects.getClusterCustomObject({
+          group,
+          version,
+          plural: 'accessmappings',
+          name: suspended,
+        })) as {
+          status?: { conditions?: { type: string; reason: string }[] };
+        };
+        return m.status?.conditions?.some((c) => c.type === 'Ready' && c.reason === 'Suspended') ?? false;
+      },
+      20_000,
+      'mapping reports Suspended',
+    );
+    const before = proxy.requests.length;
+    expect((await patchUser(danId, 'active', 'False')).status).toBe(200);
+    // One reconcile of the user decides both apps: once the live app's account is deactivated, the frozen one was
+    // left alone in the same pass.
+    await eventually(async () => (await appEntry(danId, liveApp))?.state === 'Deprovisioned', 20_000, 'chat ended');
+    expect((await remoteUsers(`chat-${dan}`))[0]?.active).toBe(false);
+    expect(await appEntry(danId, frozenApp)).toMatchObject({ state: 'Provisioned', remoteId: frozenId });
+    expect((await remoteUsers(dan))[0]?.active).toBe(true);
+    expect(proxy.requests.slice(before).filter((r) => r.method === 'PATCH' && r.path.includes(`${frozenId}`))).toEqual(
+      [],
+    );
+
+    await objects.patchClusterCustomObject(
+      { group, version, plural: 'accessmappings', name: suspended, body: { spec: { suspend: false } } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+    await eventually(async () => (await remoteUsers(dan))[0]?.active === false, 20_000, 'hr ended after resume');
+  });
+
   it('deletes the account (Delete policy) before the ScimUser finalizer is released', async () => {
     const app = uniqueName('wiki');
     await createApp(app, { deprovision: 'Delete' });

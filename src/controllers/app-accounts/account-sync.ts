@@ -21,10 +21,13 @@ export interface SyncResult {
   detail?: string;
 }
 
+/** The requests account syncs make (a ScimClient; tests pass a recording fake). */
+export type AccountClient = Pick<ScimClient, 'get' | 'findUsers' | 'create' | 'patch' | 'delete'>;
+
 export interface SyncContext {
   app: string;
   spec: DownstreamAppSpec;
-  client: ScimClient;
+  client: AccountClient;
   now: Date;
   signal?: AbortSignal;
   /**
@@ -51,8 +54,13 @@ export async function ensureAccount(
   entry: AppEntry | undefined,
 ): Promise<SyncResult> {
   const hash = attributesHash(attributes);
-  if (entry?.state === 'Provisioned' && entry.remoteId && entry.attributesHash === hash && !ctx.spec.dryRun)
-    return { entry, action: 'none' };
+  if (entry?.state === 'Provisioned' && entry.remoteId && entry.attributesHash === hash && !ctx.spec.dryRun) {
+    // Dry run was turned off: the account is as planned, so the plan goes (else it counts as pending and stays
+    // out of group push until the user's attributes change).
+    if (entry.plan === undefined) return { entry, action: 'none' };
+    const { plan: _plan, ...applied } = entry;
+    return { entry: applied, action: 'none' };
+  }
   let remote = entry?.remoteId ? await ctx.client.get('Users', entry.remoteId, ctx.signal) : undefined;
   let action: SyncAction = 'updated';
   if (!remote) {

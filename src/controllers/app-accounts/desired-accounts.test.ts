@@ -42,18 +42,32 @@ describe('assignedApps', () => {
         apps: [{ name: 'hr' }],
       }),
     ];
-    expect([...assignedApps(ada, mappings, [group('devs')], now).keys()].sort()).toEqual(['crm', 'wiki']);
+    expect([...assignedApps(ada, mappings, [group('devs')], now).assigned.keys()].sort()).toEqual(['crm', 'wiki']);
   });
 
-  it('ignores mappings of another connection, suspended or expired ones', () => {
+  it('ignores mappings of another connection and expired ones', () => {
     const ada = user('ada@example.com', {}, 'okta');
     const subjects = { users: [{ userName: 'ada@example.com' }] };
     const mappings = [
       mapping('a', { subjects, apps: [{ name: 'crm' }] }),
-      mapping('b', { connection: 'okta', subjects, suspend: true, apps: [{ name: 'crm' }] }),
       mapping('c', { connection: 'okta', subjects, expiresAt: '2026-01-01T00:00:00Z', apps: [{ name: 'crm' }] }),
     ];
-    expect(assignedApps(ada, mappings, [], now).size).toBe(0);
+    const { assigned, frozen } = assignedApps(ada, mappings, [], now);
+    expect(assigned.size).toBe(0);
+    expect(frozen.size).toBe(0);
+  });
+
+  it('freezes the apps of a suspended mapping: neither assigned nor unassigned', () => {
+    const ada = user('ada@example.com', {}, 'okta');
+    const subjects = { users: [{ userName: 'ada@example.com' }] };
+    const mappings = [
+      mapping('b', { connection: 'okta', subjects, suspend: true, apps: [{ name: 'crm' }, { name: 'wiki' }] }),
+      mapping('d', { connection: 'okta', subjects, apps: [{ name: 'wiki' }] }),
+      mapping('e', { connection: 'entra', subjects: {}, suspend: true, apps: [{ name: 'erp' }] }),
+    ];
+    const { assigned, frozen } = assignedApps(ada, mappings, [], now);
+    expect([...assigned.keys()]).toEqual(['wiki']);
+    expect([...frozen]).toEqual(['crm']);
   });
 
   it('merges per-assignment attributes, the first mapping by name winning a shared key', () => {
@@ -63,7 +77,7 @@ describe('assignedApps', () => {
       mapping('b', { subjects, apps: [{ name: 'crm', attributes: { role: 'viewer', team: 'x' } }] }),
       mapping('a', { subjects, apps: [{ name: 'crm', attributes: { role: 'admin' } }] }),
     ];
-    expect(assignedApps(ada, mappings, [], now).get('crm')).toEqual({ role: 'admin', team: 'x' });
+    expect(assignedApps(ada, mappings, [], now).assigned.get('crm')).toEqual({ role: 'admin', team: 'x' });
   });
 });
 

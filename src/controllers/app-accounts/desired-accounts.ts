@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { AccessMapping } from '../../api/access-mapping.ts';
 import type { AttributeMapping, DownstreamAppSpec } from '../../api/downstream-app.ts';
-import { labels } from '../../api/labels.ts';
 import type { ScimGroup } from '../../api/scim-group.ts';
 import type { ScimUser } from '../../api/scim-user.ts';
 import type { PatchOperation, RemoteResource } from '../../downstream/scim-client.ts';
+import { inConnection, mappingPhase, namesUser } from '../selection/selection.ts';
 
 /** The attributes an account should have: SCIM attribute path -> value. `active` is always there. */
 export type AccountAttributes = Record<string, string | boolean>;
@@ -28,56 +28,45 @@ export const defaultAttributes: AttributeMapping[] = [
   { path: 'emails', from: 'email' },
 ];
 
-/** A user may have accounts: active, not suspended by an administrator, not being deleted. */
-export function mayHaveAccounts(user: ScimUser): boolean {
-  return (
-    user.spec.active !== false &&
-    user.metadata.labels?.[labels.suspended] !== 'true' &&
-    !user.metadata.deletionTimestamp
-  );
+export interface Assignments {
+  /** App name -> per-assignment attributes, for the apps active mappings assign the user to. */
+  assigned: Map<string, Record<string, string>>;
+  /**
+   * Apps that a suspended mapping of the user's connection names and no active mapping assigns: frozen, so the
+   * user's account there (or the lack of one) stays as it is.
+   */
+  frozen: Set<string>;
 }
 
 /**
- * The apps the user is assigned to through AccessMappings (app name -> per-assignment attributes), whatever the
- * user's state. A user is assigned when it is named in `subjects.users` or is a direct member of a group in
- * `subjects.groups`, is not in `excludeUsers`, and belongs to the mapping's connection if it names one. Suspended or
- * expired mappings assign nothing. Several mappings assigning one app merge their attributes; the mapping whose name
- * sorts first wins a key both set.
+ * The apps the user is assigned to through AccessMappings, whatever the user's state (`mayHold` decides whether the
+ * accounts are active). A mapping assigns its apps to the users it names (selection.ts `namesUser`) while it is
+ * `Active`; expired or deleted ones assign nothing; a suspended one freezes its apps for every user of its connection
+ * (nothing granted, nothing revoked), as it freezes its RoleBindings. Several mappings assigning one app merge their
+ * attributes; the mapping whose name sorts first wins a key both set.
  */
 export function assignedApps(
   user: ScimUser,
   mappings: readonly AccessMapping[],
   groupsOfUser: readonly ScimGroup[],
   now: Date,
-): Map<string, Record<string, string>> {
+): Assignments {
   const assigned = new Map<string, Record<string, string>>();
-  const userName = user.spec.userName.toLowerCase();
-  const connection = user.metadata.labels?.[labels.connection];
+  const frozen = new Set<string>();
   const sorted = [...mappings].sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
   for (const mapping of sorted) {
-    const spec = mapping.spec;
-    if (!spec.apps?.length || spec.suspend || mapping.metadata.deletionTimestamp) continue;
-    if (spec.expiresAt && Date.parse(spec.expiresAt) <= now.getTime()) continue;
-    if (spec.connection && spec.connection !== connection) continue;
-    const subjects = spec.subjects;
-    if ((subjects.excludeUsers ?? []).some((u) => u.userName.toLowerCase() === userName)) continue;
-    const direct = (subjects.users ?? []).some((u) => u.userName.toLowerCase() === userName);
-    const viaGroup = (subjects.groups ?? []).some((ref) =>
-      groupsOfUser.some(
-        (g) =>
-          (!spec.connection || g.metadata.labels?.[labels.connection] === spec.connection) &&
-          (ref.displayName
-            ? ref.displayName.toLowerCase() === g.spec.displayName.toLowerCase()
-            : ref.externalId === g.spec.externalId),
-      ),
-    );
-    if (!direct && !viaGroup) continue;
-    for (const app of spec.apps) {
+    if (!mapping.spec.apps?.length) continue;
+    const phase = mappingPhase(mapping, now);
+    if (phase === 'Suspended' && inConnection(user, mapping.spec.connection))
+      for (const app of mapping.spec.apps) frozen.add(app.name);
+    if (phase !== 'Active' || !namesUser(mapping, user, groupsOfUser)) continue;
+    for (const app of mapping.spec.apps) {
       const merged = { ...(app.attributes ?? {}), ...(assigned.get(app.name) ?? {}) };
       assigned.set(app.name, merged);
     }
   }
-  return assigned;
+  for (const app of assigned.keys()) frozen.delete(app);
+  return { assigned, frozen };
 }
 
 /** Reads a ScimUser attribute by the names templates use: `email`, `phoneNumber`, dotted paths, enterprise ones. */

@@ -22,13 +22,15 @@ export function membersHash(ids: readonly string[]): string {
 /**
  * Keeps the app's groups equal to `wanted`: each group exists (found by displayName, else created) and its members
  * are exactly the given accounts, changed with PATCH add/remove of the difference. A group whose members hash is
- * unchanged costs no request. Groups pushed before and no longer wanted are deleted from the app.
+ * unchanged costs no request. Groups pushed before and no longer wanted are deleted from the app, unless `frozen`
+ * names them (lower-cased displayNames of suspended mappings' groups).
  */
 export async function pushGroups(
   client: ScimClient,
   wanted: readonly WantedGroup[],
   current: readonly PushedGroup[],
   signal?: AbortSignal,
+  frozen: ReadonlySet<string> = new Set(),
 ): Promise<PushedGroup[]> {
   const out: PushedGroup[] = [];
   const key = (name: string) => name.toLowerCase();
@@ -69,7 +71,10 @@ export async function pushGroups(
   }
   const wantedNames = new Set(wanted.map((g) => key(g.displayName)));
   for (const old of current) {
-    if (!wantedNames.has(key(old.displayName)) && old.remoteId) await client.delete('Groups', old.remoteId, signal);
+    if (wantedNames.has(key(old.displayName))) continue;
+    // A group of a suspended mapping is frozen: kept as pushed, neither updated nor deleted.
+    if (frozen.has(key(old.displayName))) out.push(old);
+    else if (old.remoteId) await client.delete('Groups', old.remoteId, signal);
   }
   return out;
 }

@@ -1,13 +1,14 @@
-import type { Condition } from '../../api/crd-builder.ts';
-import { labels } from '../../api/labels.ts';
 import { scimGroupKind } from '../../api/scim-group.ts';
-import { type ScimUser, type ScimUserStatus, scimUserKind } from '../../api/scim-user.ts';
-import { setCondition } from '../../runtime/conditions.ts';
+import { type ScimUserStatus, scimUserKind } from '../../api/scim-user.ts';
+import type { Clock } from '../../runtime/clock.ts';
+import { findCondition, setCondition } from '../../runtime/conditions.ts';
 import type { ReconcileResult } from '../../runtime/reconciler.ts';
-import type { BindingIndex } from '../binding-index.ts';
-import type { EventRecorder } from '../event-recorder.ts';
-import type { IdentityCache } from '../identity-cache.ts';
-import type { StatusWriter } from '../status-writer.ts';
+import type { EventRecorder } from '../shared/event-recorder.ts';
+import type { IdentityCache } from '../shared/identity-cache.ts';
+import type { StatusWriter } from '../shared/status-writer.ts';
+import type { BindingIndex } from './binding-index.ts';
+import { isRefusedSubject, userReadiness } from './desired-status.ts';
+import type { IdentityKey } from './keys.ts';
 
 export interface IdentityStatusDeps {
   identities: IdentityCache;
@@ -16,15 +17,12 @@ export interface IdentityStatusDeps {
   bindings: BindingIndex;
   events: EventRecorder;
   status: StatusWriter;
-  clock?: () => Date;
+  clock: Clock;
 }
 
-export const userKey = (id: string) => `User/${id}`;
-export const groupKey = (id: string) => `Group/${id}`;
-
 /**
- * Owns the status of ScimUsers (subject, groups, bindings, Ready) and ScimGroups (member count, Ready). Keys are
- * `User/<id>` and `Group/<id>`. A refused subject (duplicate, reserved, missing) makes Ready False with that reason
+ * Owns the status of ScimUsers (subject, groups, bindings, Ready) and ScimGroups (member count, Ready), one
+ * identity per key (keys.ts). A refused subject (duplicate, reserved, missing) makes Ready False with that reason
  * and a Warning Event on the user, once per transition.
  */
 export class IdentityStatusReconciler {
@@ -33,13 +31,12 @@ export class IdentityStatusReconciler {
 
   constructor(deps: IdentityStatusDeps) {
     this.deps = deps;
-    this.clock = deps.clock ?? (() => new Date());
+    this.clock = () => deps.clock.date();
   }
 
-  reconcile = async (key: string): Promise<ReconcileResult> => {
-    const [kind, id] = key.split('/', 2) as [string, string];
-    if (kind === 'Group') return this.group(id);
-    return this.user(id);
+  reconcile = async (key: IdentityKey): Promise<ReconcileResult> => {
+    if (key.kind === 'ScimGroup') return this.group(key.name);
+    return this.user(key.name);
   };
 
   private async group(id: string): Promise<void> {
@@ -73,8 +70,8 @@ export class IdentityStatusReconciler {
       .filter((n): n is string => Boolean(n))
       .sort();
     const bindingCount = subject.ok ? this.deps.bindings.count(subject.name) : 0;
-    const ready = readiness(user, subject, bindingCount);
-    const previous = user.status?.conditions?.find((c) => c.type === 'Ready');
+    const ready = userReadiness(user, subject, bindingCount);
+    const previous = findCondition(user.status?.conditions, 'Ready');
     const conditions = setCondition(user.status?.conditions, { type: 'Ready', ...ready }, generation, this.clock());
     // status.apps belongs to the app-accounts controller: left out of both sides, so this write never carries a
     // stale copy of it (a merge patch leaves absent keys alone).
@@ -90,8 +87,7 @@ export class IdentityStatusReconciler {
     if (subject.ok) status.subject = subject.name;
     else delete status.subject;
     const written = await this.deps.status.write(scimUserKind, id, user.status && current, status);
-    const refused =
-      ready.status === 'False' && ['DuplicateSubject', 'ReservedSubject', 'NoSubject'].includes(ready.reason);
+    const refused = ready.status === 'False' && isRefusedSubject(ready.reason);
     if (written && refused && previous?.reason !== ready.reason) {
       this.deps.events.record(
         { apiVersion: user.apiVersion, kind: user.kind, name: id, uid: user.metadata.uid },
@@ -101,23 +97,4 @@ export class IdentityStatusReconciler {
       );
     }
   }
-}
-
-function readiness(
-  user: ScimUser,
-  subject: ReturnType<IdentityCache['subjectOf']>,
-  bindingCount: number,
-): Omit<Condition, 'type' | 'lastTransitionTime'> {
-  if (user.metadata.labels?.[labels.suspended] === 'true') {
-    return { status: 'False', reason: 'Suspended', message: 'Suspended by an administrator: all access revoked' };
-  }
-  if (user.spec.active === false) {
-    return { status: 'False', reason: 'Inactive', message: 'Deactivated by the identity provider: all access revoked' };
-  }
-  if (!subject.ok) return { status: 'False', reason: subject.reason, message: subject.message };
-  return {
-    status: 'True',
-    reason: 'Provisioned',
-    message: `Subject ${subject.name} is named in ${bindingCount} binding(s)`,
-  };
 }

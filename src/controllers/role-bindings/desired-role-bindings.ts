@@ -3,8 +3,9 @@ import type { RbacV1Subject, V1ClusterRoleBinding, V1RoleBinding } from '@kubern
 import type { AccessMapping, MappingFailure } from '../../api/access-mapping.ts';
 import { labels } from '../../api/labels.ts';
 import type { Settings } from '../../settings.ts';
-import { type IdentityView, mayHaveAccess } from './identity-view.ts';
-import { groupSubject } from './subject-name.ts';
+import type { IdentityView } from '../selection/identity-view.ts';
+import { type MissingSubject, resolveSelection } from '../selection/selection.ts';
+import { groupSubject } from '../shared/subject-name.ts';
 
 export const MAPPING_LABEL = 'scim-operator.dev/access-mapping';
 const RBAC_GROUP = 'rbac.authorization.k8s.io';
@@ -143,54 +144,36 @@ function resolveSubjects(
   failures: MappingFailure[],
 ): { subjects: RbacV1Subject[]; userIds: string[] } {
   const { mapping, identities, settings } = input;
-  const connection = mapping.spec.connection;
-  const spec = mapping.spec.subjects;
-  const excluded = new Set<string>();
-  for (const ref of spec.excludeUsers ?? []) {
-    for (const user of identities.usersByUserName(ref.userName, connection)) excluded.add(user.metadata.name);
-  }
-  const userIds = new Set<string>();
-  const groupSubjects = new Map<string, RbacV1Subject>();
-  for (const ref of spec.groups ?? []) {
-    const groups = ref.displayName
-      ? identities.groupsByDisplayName(ref.displayName, connection)
-      : identities.groupsByExternalId(ref.externalId ?? '', connection);
-    if (groups.length === 0) {
-      failures.push({
-        reason: 'GroupNotFound',
-        message: `no SCIM group with ${ref.displayName ? `displayName "${ref.displayName}"` : `externalId "${ref.externalId}"`}`,
-      });
-      continue;
+  const groupMode = settings.subjects.mode === 'Group';
+  const selection = resolveSelection(mapping, identities, { expandGroups: !groupMode });
+  for (const missing of selection.missing) failures.push(missingFailure(missing));
+  const subjects = new Map<string, RbacV1Subject>();
+  if (groupMode) {
+    for (const group of selection.groups) {
+      const subject = groupSubject(group.spec.displayName, group.spec.externalId, settings.subjects);
+      if (subject.ok)
+        subjects.set(`Group/${subject.name}`, { apiGroup: RBAC_GROUP, kind: 'Group', name: subject.name });
     }
-    for (const group of groups) {
-      if (settings.subjects.mode === 'Group') {
-        const subject = groupSubject(group.spec.displayName, group.spec.externalId, settings.subjects);
-        if (subject.ok) groupSubjects.set(subject.name, { apiGroup: RBAC_GROUP, kind: 'Group', name: subject.name });
-        continue;
-      }
-      // Direct members only: nested groups are not expanded (a member that is not a user is skipped).
-      for (const id of identities.membersOf(group.metadata.name)) userIds.add(id);
-    }
-  }
-  for (const ref of spec.users ?? []) {
-    const users = identities.usersByUserName(ref.userName, connection);
-    if (users.length === 0)
-      failures.push({ reason: 'UserNotFound', message: `no SCIM user with userName "${ref.userName}"` });
-    for (const user of users) userIds.add(user.metadata.name);
   }
   const granted: string[] = [];
-  const subjects = new Map<string, RbacV1Subject>(groupSubjects);
-  for (const id of userIds) {
-    const user = identities.user(id);
-    if (!user || excluded.has(id) || !mayHaveAccess(user)) continue;
-    if (connection && user.metadata.labels?.[labels.connection] !== connection) continue;
+  for (const id of selection.userIds) {
     const subject = identities.subjectOf(id);
     if (!subject.ok) continue;
     granted.push(id);
     subjects.set(`User/${subject.name}`, { apiGroup: RBAC_GROUP, kind: 'User', name: subject.name });
   }
   const sorted = [...subjects.values()].sort((a, b) => `${a.kind}/${a.name}`.localeCompare(`${b.kind}/${b.name}`));
-  return { subjects: sorted, userIds: granted.sort() };
+  return { subjects: sorted, userIds: granted };
+}
+
+function missingFailure(missing: MissingSubject): MappingFailure {
+  if (missing.kind === 'user')
+    return { reason: 'UserNotFound', message: `no SCIM user with userName "${missing.userName}"` };
+  const { displayName, externalId } = missing.ref;
+  return {
+    reason: 'GroupNotFound',
+    message: `no SCIM group with ${displayName ? `displayName "${displayName}"` : `externalId "${externalId}"`}`,
+  };
 }
 
 function targetNamespaces(

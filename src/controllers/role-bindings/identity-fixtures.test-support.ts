@@ -3,8 +3,8 @@ import type { ScimGroup } from '../../api/scim-group.ts';
 import type { ScimUser } from '../../api/scim-user.ts';
 import type { Settings } from '../../settings.ts';
 import { parseSettings } from '../../settings.ts';
-import type { IdentityView } from './identity-view.ts';
-import { userSubject } from './subject-name.ts';
+import type { IdentityView } from '../selection/identity-view.ts';
+import { userSubject } from '../shared/subject-name.ts';
 
 /** Plain in-memory identities for the pure RBAC functions' tests. */
 export function user(

@@ -1,35 +1,37 @@
 import {
-  ApiException,
   type KubeConfig,
-  type KubernetesObject,
   PatchStrategy,
   RbacAuthorizationV1Api,
   setHeaderOptions,
   type V1ClusterRoleBinding,
+  type V1Namespace,
   type V1RoleBinding,
 } from '@kubernetes/client-node';
 import { type AccessMapping, accessMappingKind, type MappingFailure } from '../../api/access-mapping.ts';
 import type { Condition } from '../../api/crd-builder.ts';
 import { annotations, labels } from '../../api/labels.ts';
+import type { Clock } from '../../runtime/clock.ts';
 import { setCondition } from '../../runtime/conditions.ts';
 import type { CachedInformer } from '../../runtime/informer.ts';
+import { isNotFound } from '../../runtime/kube-errors.ts';
 import { type ReconcileContext, type ReconcileResult, requeueAfter } from '../../runtime/reconciler.ts';
 import type { Settings } from '../../settings.ts';
-import type { MappingConnection } from '../connection-scope.ts';
-import type { EventRecorder } from '../event-recorder.ts';
-import type { IdentityCache } from '../identity-cache.ts';
-import type { StatusWriter } from '../status-writer.ts';
+import { mappingPhase } from '../selection/selection.ts';
+import type { MappingConnection } from '../shared/connection-scope.ts';
+import type { EventRecorder } from '../shared/event-recorder.ts';
+import type { IdentityCache } from '../shared/identity-cache.ts';
+import type { StatusWriter } from '../shared/status-writer.ts';
+import { FIELD_MANAGER } from '../shared/status-writer.ts';
+import { type Binding, describeWriteError, kindOf, readiness, sameBinding } from './binding-diff.ts';
 import {
   type DesiredBindings,
   desiredRoleBindings,
   MAPPING_LABEL,
   mappingLabelValue,
 } from './desired-role-bindings.ts';
+import type { MappingKey } from './keys.ts';
 
-export const FIELD_MANAGER = 'scim-operator';
 const ssa = setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply);
-
-type Binding = V1RoleBinding | V1ClusterRoleBinding;
 
 export interface RoleBindingsDeps {
   kc: KubeConfig;
@@ -37,15 +39,15 @@ export interface RoleBindingsDeps {
   connectionOf?: (mapping: AccessMapping) => MappingConnection;
   /** The operator's own namespace, always protected. */
   operatorNamespace?: string;
-  mappings: CachedInformer<KubernetesObject>;
-  namespaces: CachedInformer<KubernetesObject>;
-  roleBindings: CachedInformer<KubernetesObject>;
-  clusterRoleBindings: CachedInformer<KubernetesObject>;
+  mappings: CachedInformer<AccessMapping>;
+  namespaces: CachedInformer<V1Namespace>;
+  roleBindings: CachedInformer<V1RoleBinding>;
+  clusterRoleBindings: CachedInformer<V1ClusterRoleBinding>;
   identities: IdentityCache;
   settings: Settings;
   events: EventRecorder;
   status: StatusWriter;
-  clock?: () => Date;
+  clock: Clock;
   /** Seconds from the SCIM write of a user to the RBAC change it caused. */
   observeWriteToRbac?: (seconds: number) => void;
   /** Counts API writes, so tests and benchmarks can assert that a converged state writes nothing. */
@@ -67,11 +69,11 @@ export class RoleBindingsReconciler {
   constructor(deps: RoleBindingsDeps) {
     this.deps = deps;
     this.rbac = deps.kc.makeApiClient(RbacAuthorizationV1Api);
-    this.clock = deps.clock ?? (() => new Date());
+    this.clock = () => deps.clock.date();
   }
 
-  reconcile = async (name: string, context: ReconcileContext): Promise<ReconcileResult> => {
-    const found = this.deps.mappings.get(name) as unknown as AccessMapping | undefined;
+  reconcile = async ({ name }: MappingKey, context: ReconcileContext): Promise<ReconcileResult> => {
+    const found = this.deps.mappings.get(name);
     const scope: MappingConnection = found
       ? (this.deps.connectionOf?.(found) ?? { ok: true, connection: found.spec.connection })
       : { ok: true, connection: undefined };
@@ -82,7 +84,9 @@ export class RoleBindingsReconciler {
         ? { ...found, spec: { ...found.spec, connection: scope.connection } }
         : found;
     const existing = this.existingBindings(name);
-    if (!mapping || mapping.metadata.deletionTimestamp) {
+    const now = this.clock();
+    const phase = mapping ? mappingPhase(mapping, now) : 'Deleting';
+    if (!mapping || phase === 'Deleting') {
       // Owner references would let the garbage collector do this; deleting now makes revocation immediate.
       await this.sync(name, { roleBindings: [], clusterRoleBindings: [] }, existing, context, []);
       return;
@@ -105,7 +109,7 @@ export class RoleBindingsReconciler {
       if (retry) throw new Error(`some bindings of AccessMapping ${name} could not be deleted; retrying`);
       return;
     }
-    if (mapping.spec.suspend) {
+    if (phase === 'Suspended') {
       await this.writeStatus(mapping, generation, {
         status: 'False',
         reason: 'Suspended',
@@ -113,11 +117,10 @@ export class RoleBindingsReconciler {
       });
       return;
     }
-    const now = this.clock();
     const desired = desiredRoleBindings({
       mapping,
       identities: this.deps.identities,
-      namespaces: (this.deps.namespaces.list() as KubernetesObject[]).map((ns) => ({
+      namespaces: this.deps.namespaces.list().map((ns) => ({
         name: ns.metadata?.name ?? '',
         labels: ns.metadata?.labels ?? {},
         terminating: Boolean(ns.metadata?.deletionTimestamp),
@@ -142,11 +145,8 @@ export class RoleBindingsReconciler {
 
   private existingBindings(mapping: string): Binding[] {
     const value = mappingLabelValue(mapping);
-    const ours = (o: KubernetesObject) => o.metadata?.labels?.[MAPPING_LABEL] === value;
-    return [
-      ...(this.deps.roleBindings.list().filter(ours) as V1RoleBinding[]),
-      ...(this.deps.clusterRoleBindings.list().filter(ours) as V1ClusterRoleBinding[]),
-    ];
+    const ours = (o: Binding) => o.metadata?.labels?.[MAPPING_LABEL] === value;
+    return [...this.deps.roleBindings.list().filter(ours), ...this.deps.clusterRoleBindings.list().filter(ours)];
   }
 
   /** Writes the difference; returns true when a retry is needed for an error that is not the user's to fix. */
@@ -182,7 +182,7 @@ export class RoleBindingsReconciler {
         await this.remove(binding);
         this.audit(mapping, binding, undefined, context, connection);
       } catch (err) {
-        if (!(err instanceof ApiException && err.code === 404)) {
+        if (!isNotFound(err)) {
           retry = true;
           context.logger.warn({ binding: k, err: String(err) }, 'binding not deleted');
         }
@@ -217,8 +217,10 @@ export class RoleBindingsReconciler {
     }
   }
 
-  /** One Event per user and one log line per grant or revocation: who, which role, where, because of what. */
-  /** Users of other connections sharing a subject name are not told: this mapping's grant is not about them. */
+  /**
+   * One Event per user and one log line per grant or revocation: who, which role, where, because of what. Users of
+   * other connections sharing a subject name are not told: this mapping's grant is not about them.
+   */
   private audit(
     mapping: string,
     before: Binding | undefined,
@@ -280,71 +282,4 @@ export class RoleBindingsReconciler {
     if (fields.failures && fields.failures.length === 0) delete status.failures;
     await this.deps.status.write(accessMappingKind, mapping.metadata.name, mapping.status, status);
   }
-}
-
-function kindOf(binding: Binding): 'RoleBinding' | 'ClusterRoleBinding' {
-  return binding.metadata?.namespace ? 'RoleBinding' : 'ClusterRoleBinding';
-}
-
-/** What matters of a binding we own; informer copies carry more (managedFields, resourceVersion...). */
-function sameBinding(current: Binding, desired: Binding): boolean {
-  const labelsOk = Object.entries(desired.metadata?.labels ?? {}).every(
-    ([k, v]) => current.metadata?.labels?.[k] === v,
-  );
-  const ownerOk = (desired.metadata?.ownerReferences ?? []).every((want) =>
-    current.metadata?.ownerReferences?.some((have) => have.uid === want.uid && have.controller === true),
-  );
-  const subjects = (b: Binding) => JSON.stringify((b.subjects ?? []).map((s) => [s.kind, s.name, s.apiGroup ?? '']));
-  return (
-    labelsOk &&
-    ownerOk &&
-    JSON.stringify(current.roleRef) === JSON.stringify(desired.roleRef) &&
-    subjects(current) === subjects(desired)
-  );
-}
-
-const NOT_HELD = 'attempting to grant RBAC permissions not currently held';
-
-function describeWriteError(err: unknown, binding: Binding): MappingFailure {
-  const namespace = binding.metadata?.namespace;
-  const body = err instanceof ApiException ? String(err.body) : String(err);
-  if (err instanceof ApiException && err.code === 403 && body.includes(NOT_HELD)) {
-    return {
-      namespace,
-      reason: 'BindForbidden',
-      message: `the operator may not bind ${binding.roleRef.kind} ${binding.roleRef.name}: grant it bind on that role (Helm value settings.roles.allowedClusterRoles)`,
-    };
-  }
-  if (err instanceof ApiException && err.code === 404 && namespace) {
-    return { namespace, reason: 'NamespaceNotFound', message: `namespace ${namespace} does not exist` };
-  }
-  return {
-    namespace,
-    reason: 'ApplyFailed',
-    message: `could not write ${binding.metadata?.name}: ${body.slice(0, 300)}`,
-  };
-}
-
-function readiness(
-  desired: DesiredBindings,
-  failures: MappingFailure[],
-): Omit<Condition, 'lastTransitionTime' | 'type'> {
-  if (desired.expired) {
-    return {
-      status: 'True',
-      reason: 'Expired',
-      message: `Access expired at ${desired.expiresAt?.toISOString() ?? 'expiresAt'}; bindings removed`,
-    };
-  }
-  if (failures.length === 0) {
-    const count = desired.roleBindings.length + desired.clusterRoleBindings.length;
-    return {
-      status: 'True',
-      reason: 'Reconciled',
-      message: `${count} binding(s) for ${desired.subjectCount} subject(s)`,
-    };
-  }
-  const first = failures[0]!;
-  const more = failures.length > 1 ? ` (and ${failures.length - 1} more, see status.failures)` : '';
-  return { status: 'False', reason: first.reason, message: `${first.message}${more}` };
 }

@@ -1,10 +1,14 @@
 import { isDeepStrictEqual } from 'node:util';
 import { CustomObjectsApi, type KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
-import { API_GROUP, API_VERSION } from '../api/crd-builder.ts';
+import { API_GROUP, API_VERSION } from '../../api/crd-builder.ts';
+import { isNotFound } from '../../runtime/kube-errors.ts';
 
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
-/** Named, so GitOps tools can ignore what the operator owns by manager (docs/gitops.md). */
-export const STATUS_FIELD_MANAGER = 'scim-operator-status';
+/**
+ * The operator's one field manager, for everything it writes: generated bindings (server-side apply) and every
+ * status patch. Named, so GitOps tools can ignore what the operator owns by manager (docs/gitops.md).
+ */
+export const FIELD_MANAGER = 'scim-operator';
 
 /**
  * Writes the status subresource of our cluster-scoped kinds, and only when it changed: a converged operator sends
@@ -33,13 +37,13 @@ export class StatusWriter {
           plural: kind.plural,
           name,
           body: { status: patch },
-          fieldManager: STATUS_FIELD_MANAGER,
+          fieldManager: FIELD_MANAGER,
         },
         mergePatch,
       );
     } catch (err) {
       // The object was deleted meanwhile: nothing to report on.
-      if ((err as { code?: number }).code === 404) return false;
+      if (isNotFound(err)) return false;
       throw err;
     }
     return true;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { mapping } from '../role-bindings/identity-fixtures.test-support.ts';
 import { mappingConnection, servedConnections, withExplicitConnection } from './connection-scope.ts';
-import { mapping } from './role-bindings/identity-fixtures.test-support.ts';
 
 const spec = { subjects: { users: [{ userName: 'ada' }] }, clusterRoleBindings: [{ clusterRole: 'view' }] };
 

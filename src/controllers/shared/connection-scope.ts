@@ -1,4 +1,4 @@
-import type { AccessMapping } from '../api/access-mapping.ts';
+import type { AccessMapping } from '../../api/access-mapping.ts';
 
 /**
  * Which SCIM connections this installation reconciles, and which connection a mapping means. Connections are

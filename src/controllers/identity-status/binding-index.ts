@@ -1,5 +1,7 @@
-import type { KubernetesObject, V1RoleBinding } from '@kubernetes/client-node';
-import type { CachedInformer } from '../runtime/informer.ts';
+import type { V1ClusterRoleBinding, V1RoleBinding } from '@kubernetes/client-node';
+import type { CachedInformer } from '../../runtime/informer.ts';
+
+type Binding = V1RoleBinding | V1ClusterRoleBinding;
 
 /**
  * User subject -> number of our generated bindings naming it, kept from binding events. `onChange` receives the
@@ -9,10 +11,10 @@ export class BindingIndex {
   private readonly byBinding = new Map<string, Set<string>>();
   private readonly counts = new Map<string, number>();
 
-  constructor(informers: CachedInformer<KubernetesObject>[], onChange: (subjects: string[]) => void) {
+  constructor(informers: readonly CachedInformer<Binding>[], onChange: (subjects: string[]) => void) {
     for (const informer of informers) {
-      const key = (o: KubernetesObject) => `${o.kind ?? ''}/${o.metadata?.namespace ?? ''}/${o.metadata?.name}`;
-      const upsert = (o: KubernetesObject) => onChange(this.set(key(o), userSubjects(o)));
+      const key = (o: Binding) => `${o.kind ?? ''}/${o.metadata?.namespace ?? ''}/${o.metadata?.name}`;
+      const upsert = (o: Binding) => onChange(this.set(key(o), userSubjects(o)));
       informer.on('add', upsert);
       informer.on('update', upsert);
       informer.on('delete', (o) => onChange(this.set(key(o), new Set())));
@@ -37,6 +39,6 @@ export class BindingIndex {
   }
 }
 
-function userSubjects(o: KubernetesObject): Set<string> {
-  return new Set(((o as V1RoleBinding).subjects ?? []).filter((s) => s.kind === 'User').map((s) => s.name));
+function userSubjects(o: Binding): Set<string> {
+  return new Set((o.subjects ?? []).filter((s) => s.kind === 'User').map((s) => s.name));
 }

@@ -1,5 +1,4 @@
-import type { KubernetesObject } from '@kubernetes/client-node';
-import { annotations } from '../api/labels.ts';
+import { annotations } from '../../api/labels.ts';
 
 /**
  * Tells whether an event on a ScimUser or ScimGroup changed what the controllers derive from it: the spec (its
@@ -7,10 +6,22 @@ import { annotations } from '../api/labels.ts';
  * controllers' own, and the endpoint's lastModified bumps of a group are not changes: reacting to them would make
  * every status write re-reconcile the mappings and rebuild indexes over every user.
  */
+/** The parts of an object a change is judged by. */
+export interface Watched {
+  kind?: string;
+  metadata?: {
+    name?: string;
+    generation?: number;
+    deletionTimestamp?: string | Date;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+  };
+}
+
 export class IdentityChanges {
   private readonly seen = new Map<string, string>();
 
-  changed(obj: KubernetesObject, event: 'add' | 'update' | 'delete'): boolean {
+  changed(obj: Watched, event: 'add' | 'update' | 'delete'): boolean {
     const key = `${obj.kind}/${obj.metadata?.name}`;
     if (event === 'delete') {
       this.seen.delete(key);

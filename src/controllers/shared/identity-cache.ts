@@ -1,11 +1,12 @@
-import { labels } from '../api/labels.ts';
-import type { ScimGroup } from '../api/scim-group.ts';
-import type { ScimUser } from '../api/scim-user.ts';
-import type { SubjectRule } from '../settings.ts';
-import type { StoreCache } from '../store/store-cache.ts';
+import { labels } from '../../api/labels.ts';
+import type { ScimGroup } from '../../api/scim-group.ts';
+import type { ScimUser } from '../../api/scim-user.ts';
+import { type CachedInformer, informerOf } from '../../runtime/informer.ts';
+import type { SubjectRule } from '../../settings.ts';
+import type { StoreCache } from '../../store/store-cache.ts';
+import type { IdentityView } from '../selection/identity-view.ts';
 import { IdentityChanges } from './identity-changes.ts';
-import type { IdentityView } from './role-bindings/identity-view.ts';
-import { userSubject } from './role-bindings/subject-name.ts';
+import { userSubject } from './subject-name.ts';
 
 /**
  * IdentityView over the informer caches the SCIM store already keeps, with the indexes the controllers need:
@@ -14,7 +15,11 @@ import { userSubject } from './role-bindings/subject-name.ts';
  * rebuilt lazily after a change, so a burst of SCIM writes costs one rebuild per reconcile, not one per write.
  */
 export class IdentityCache implements IdentityView {
-  private readonly cache: StoreCache;
+  /** The store's informers, typed: products watch these for identity changes. */
+  readonly userInformer: CachedInformer<ScimUser>;
+  readonly groupInformer: CachedInformer<ScimGroup>;
+  /** Group id -> member ids, from the member shards; `onChange(groupId, changedMembers)`. */
+  readonly memberships: StoreCache['memberships'];
   private readonly rule: SubjectRule;
   private dirty = true;
   private byUserName = new Map<string, ScimUser[]>();
@@ -25,7 +30,9 @@ export class IdentityCache implements IdentityView {
   private groupsByExternal = new Map<string, ScimGroup[]>();
 
   constructor(cache: StoreCache, rule: SubjectRule) {
-    this.cache = cache;
+    this.userInformer = informerOf<ScimUser>(cache.users);
+    this.groupInformer = informerOf<ScimGroup>(cache.groups);
+    this.memberships = cache.memberships;
     this.rule = rule;
     const changes = new IdentityChanges();
     for (const informer of [cache.users, cache.groups]) {
@@ -70,19 +77,19 @@ export class IdentityCache implements IdentityView {
   }
 
   users(): ScimUser[] {
-    return this.cache.users.list() as unknown as ScimUser[];
+    return [...this.userInformer.list()];
   }
 
   groups(): ScimGroup[] {
-    return this.cache.groups.list() as unknown as ScimGroup[];
+    return [...this.groupInformer.list()];
   }
 
   user(id: string): ScimUser | undefined {
-    return this.cache.users.get(id) as unknown as ScimUser | undefined;
+    return this.userInformer.get(id);
   }
 
   group(id: string): ScimGroup | undefined {
-    return this.cache.groups.get(id) as unknown as ScimGroup | undefined;
+    return this.groupInformer.get(id);
   }
 
   usersByUserName(userName: string, connection: string | undefined): ScimUser[] {
@@ -101,11 +108,16 @@ export class IdentityCache implements IdentityView {
   }
 
   membersOf(groupId: string): string[] {
-    return this.cache.memberships.membersOf(groupId);
+    return this.memberships.membersOf(groupId);
   }
 
   groupsOf(userId: string): string[] {
-    return this.cache.memberships.groupsOf(userId);
+    return this.memberships.groupsOf(userId);
+  }
+
+  /** The groups the user is a direct member of, as far as the cache has them. */
+  groupsOfUser(userId: string): ScimGroup[] {
+    return this.groupsOf(userId).flatMap((id) => this.group(id) ?? []);
   }
 
   subjectOf(userId: string): ReturnType<IdentityView['subjectOf']> {

@@ -2,8 +2,9 @@ import type { ScimGroup } from '../../api/scim-group.ts';
 import type { ScimUser } from '../../api/scim-user.ts';
 
 /**
- * What the RBAC computation needs to know about SCIM identities, as read from informer caches. Pure functions take
- * it as an argument, so they can be tested with plain maps.
+ * What selection needs to know about SCIM identities, as read from informer caches (IdentityCache implements it).
+ * Pure functions take it as an argument, so they can be tested with plain maps. Lookups by name filter by the
+ * connection label when one is given.
  */
 export interface IdentityView {
   user(id: string): ScimUser | undefined;
@@ -14,13 +15,4 @@ export interface IdentityView {
   membersOf(groupId: string): string[];
   /** The subject name for a user, or why it is refused (including duplicates across users). */
   subjectOf(userId: string): { ok: true; name: string } | { ok: false; reason: string; message: string };
-}
-
-/** A user may hold access: active, not suspended by an administrator, not being deleted. */
-export function mayHaveAccess(user: ScimUser): boolean {
-  return (
-    user.spec.active !== false &&
-    user.metadata.labels?.['scim-operator.dev/suspended'] !== 'true' &&
-    !user.metadata.deletionTimestamp
-  );
 }

@@ -1,0 +1,69 @@
+import type { V1ClusterRoleBinding, V1RoleBinding } from '@kubernetes/client-node';
+import { labels } from '../../api/labels.ts';
+import { Controller } from '../../runtime/controller.ts';
+import type { CachedInformer } from '../../runtime/informer.ts';
+import { IdentityChanges } from '../shared/identity-changes.ts';
+import type { Product } from '../shared/product.ts';
+import type { SharedInputs } from '../shared/shared-inputs.ts';
+import { BindingIndex } from './binding-index.ts';
+import { groupKey, type IdentityKey, identityKeys, userKey } from './keys.ts';
+import { IdentityStatusReconciler } from './reconcile.ts';
+import { bindingSubjectKeys, membershipKeys, SubjectPeers } from './watches.ts';
+
+const EVENTS = ['add', 'update', 'delete'] as const;
+
+/**
+ * ScimUser and ScimGroup -> their status. Watches the identities, the memberships and the generated bindings it
+ * counts (handed in by the composition: they are the RoleBindings product's informers, not this one's).
+ */
+export class IdentityStatusProduct implements Product {
+  readonly name = 'identity-status';
+  readonly informers: Product['informers'] = [];
+  readonly workers: Controller<IdentityKey>;
+  private readonly shared: SharedInputs;
+
+  constructor(shared: SharedInputs, bindings: readonly CachedInformer<V1RoleBinding | V1ClusterRoleBinding>[]) {
+    this.shared = shared;
+    const { identities } = shared;
+    const usersWithSubject = (subject: string) => identities.usersWithSubject(subject);
+    const enqueue = (keys: IdentityKey[]) => {
+      for (const key of keys) this.workers.enqueue(key);
+    };
+    const bindingIndex = new BindingIndex(bindings, (subjects) =>
+      enqueue(bindingSubjectKeys(subjects, usersWithSubject)),
+    );
+    const reconciler = new IdentityStatusReconciler({
+      identities,
+      serves: (object) => shared.scope.serves(object.metadata.labels?.[labels.connection]),
+      bindings: bindingIndex,
+      events: shared.events,
+      status: shared.status,
+      clock: shared.clock,
+    });
+    this.workers = new Controller({
+      name: 'scimidentity',
+      keys: identityKeys,
+      reconcile: (key) => reconciler.reconcile(key),
+      logger: shared.logger,
+      workers: shared.settings.controllers.workers,
+      metrics: shared.controllerMetrics,
+    });
+    const peers = new SubjectPeers(shared.settings.subjects, usersWithSubject);
+    const userChanges = new IdentityChanges();
+    const groupChanges = new IdentityChanges();
+    for (const event of EVENTS) {
+      identities.userInformer.on(event, (user) => {
+        if (userChanges.changed(user, event)) enqueue(peers.keysFor(user, event));
+      });
+      identities.groupInformer.on(event, (group) => {
+        if (groupChanges.changed(group, event)) this.workers.enqueue(groupKey(group.metadata.name));
+      });
+    }
+    identities.memberships.onChange((groupId, members) => enqueue(membershipKeys(groupId, members)));
+  }
+
+  enqueueAll(): void {
+    for (const u of this.shared.identities.users()) this.workers.enqueue(userKey(u.metadata.name));
+    for (const g of this.shared.identities.groups()) this.workers.enqueue(groupKey(g.metadata.name));
+  }
+}

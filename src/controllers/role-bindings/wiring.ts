@@ -1,0 +1,89 @@
+import type { V1ClusterRoleBinding, V1RoleBinding } from '@kubernetes/client-node';
+import { Controller } from '../../runtime/controller.ts';
+import type { CachedInformer } from '../../runtime/informer.ts';
+import { mappingConnection } from '../shared/connection-scope.ts';
+import { IdentityChanges } from '../shared/identity-changes.ts';
+import type { Product } from '../shared/product.ts';
+import type { SharedInputs } from '../shared/shared-inputs.ts';
+import { type MappingKey, mappingKey, mappingKeys } from './keys.ts';
+import { RoleBindingsReconciler } from './reconcile.ts';
+import { allMappings, mappingsOfGroup, mappingsOfUser, ownerMapping } from './watches.ts';
+
+const EVENTS = ['add', 'update', 'delete'] as const;
+
+/**
+ * AccessMapping -> RoleBindings and ClusterRoleBindings. Watches mappings, namespaces, its own generated bindings
+ * (drift) and the identities; keys are mappings.
+ */
+export class RoleBindingsProduct implements Product {
+  readonly name = 'role-bindings';
+  readonly roleBindings: CachedInformer<V1RoleBinding>;
+  readonly clusterRoleBindings: CachedInformer<V1ClusterRoleBinding>;
+  readonly informers: Product['informers'];
+  readonly workers: Controller<MappingKey>;
+  private readonly shared: SharedInputs;
+
+  constructor(shared: SharedInputs, observeWriteToRbac: (seconds: number) => void) {
+    this.shared = shared;
+    const namespaces = shared.informers.namespaces();
+    this.roleBindings = shared.informers.managedRoleBindings();
+    this.clusterRoleBindings = shared.informers.managedClusterRoleBindings();
+    this.informers = [shared.mappings, namespaces, this.roleBindings, this.clusterRoleBindings];
+    const reconciler = new RoleBindingsReconciler({
+      kc: shared.kc,
+      connectionOf: (mapping) => mappingConnection(mapping, shared.scope.served()),
+      operatorNamespace: shared.operatorNamespace,
+      mappings: shared.mappings,
+      namespaces,
+      roleBindings: this.roleBindings,
+      clusterRoleBindings: this.clusterRoleBindings,
+      identities: shared.identities,
+      settings: shared.settings,
+      events: shared.events,
+      status: shared.status,
+      clock: shared.clock,
+      observeWriteToRbac,
+      onWrite: shared.onWrite,
+    });
+    this.workers = new Controller({
+      name: 'accessmapping',
+      keys: mappingKeys,
+      reconcile: reconciler.reconcile,
+      logger: shared.logger,
+      workers: shared.settings.controllers.workers,
+      metrics: shared.controllerMetrics,
+    });
+    const enqueue = (keys: MappingKey[]) => {
+      for (const key of keys) this.workers.enqueue(key);
+    };
+    const mappings = () => shared.mappings.list();
+    const { identities } = shared;
+    const userChanges = new IdentityChanges();
+    const groupChanges = new IdentityChanges();
+    for (const event of EVENTS) {
+      shared.mappings.on(event, (o) => this.workers.enqueue(mappingKey(o.metadata.name)));
+      namespaces.on(event, () => enqueue(allMappings(mappings())));
+      this.roleBindings.on(event, (o) => enqueue(ownerMapping(o)));
+      this.clusterRoleBindings.on(event, (o) => enqueue(ownerMapping(o)));
+      identities.userInformer.on(event, (user) => {
+        if (!userChanges.changed(user, event)) return;
+        enqueue(mappingsOfUser(mappings(), user, identities.groupsOfUser(user.metadata.name)));
+      });
+      identities.groupInformer.on(event, (group) => {
+        if (groupChanges.changed(group, event)) enqueue(allMappings(mappings()));
+      });
+    }
+    identities.memberships.onChange((groupId) => {
+      const group = identities.group(groupId);
+      if (group) enqueue(mappingsOfGroup(mappings(), group));
+    });
+  }
+
+  enqueueAll(): void {
+    for (const key of allMappings(this.shared.mappings.list())) this.workers.enqueue(key);
+  }
+
+  bindingCounts(): { RoleBinding: number; ClusterRoleBinding: number } {
+    return { RoleBinding: this.roleBindings.list().length, ClusterRoleBinding: this.clusterRoleBindings.list().length };
+  }
+}
