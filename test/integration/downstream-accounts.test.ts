@@ -174,15 +174,19 @@ describe('DownstreamApps provision assigned users into scim2-server', () => {
       subjects: { users: [{ userName: dan }] },
       apps: [{ name: liveApp }],
     });
-    await eventually(async () => (await appEntry(danId, frozenApp))?.state === 'Provisioned', 20_000, 'hr account');
-    await eventually(async () => (await appEntry(danId, liveApp))?.state === 'Provisioned', 20_000, 'chat account');
+    await vi.waitFor(async () => expect((await appEntry(danId, frozenApp))?.state, 'hr account').toBe('Provisioned'), {
+      timeout: 20_000,
+    });
+    await vi.waitFor(async () => expect((await appEntry(danId, liveApp))?.state, 'chat account').toBe('Provisioned'), {
+      timeout: 20_000,
+    });
     const frozenId = (await appEntry(danId, frozenApp))?.remoteId;
 
     await objects.patchClusterCustomObject(
       { group, version, plural: 'accessmappings', name: suspended, body: { spec: { suspend: true } } },
       setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
     );
-    await eventually(
+    await vi.waitFor(
       async () => {
         const m = (await objects.getClusterCustomObject({
           group,
@@ -192,16 +196,20 @@ describe('DownstreamApps provision assigned users into scim2-server', () => {
         })) as {
           status?: { conditions?: { type: string; reason: string }[] };
         };
-        return m.status?.conditions?.some((c) => c.type === 'Ready' && c.reason === 'Suspended') ?? false;
+        expect(
+          m.status?.conditions?.some((c) => c.type === 'Ready' && c.reason === 'Suspended'),
+          'mapping reports Suspended',
+        ).toBe(true);
       },
-      20_000,
-      'mapping reports Suspended',
+      { timeout: 20_000 },
     );
     const before = proxy.requests.length;
     expect((await patchUser(danId, 'active', 'False')).status).toBe(200);
     // One reconcile of the user decides both apps: once the live app's account is deactivated, the frozen one was
     // left alone in the same pass.
-    await eventually(async () => (await appEntry(danId, liveApp))?.state === 'Deprovisioned', 20_000, 'chat ended');
+    await vi.waitFor(async () => expect((await appEntry(danId, liveApp))?.state, 'chat ended').toBe('Deprovisioned'), {
+      timeout: 20_000,
+    });
     expect((await remoteUsers(`chat-${dan}`))[0]?.active).toBe(false);
     expect(await appEntry(danId, frozenApp)).toMatchObject({ state: 'Provisioned', remoteId: frozenId });
     expect((await remoteUsers(dan))[0]?.active).toBe(true);
@@ -213,7 +221,9 @@ describe('DownstreamApps provision assigned users into scim2-server', () => {
       { group, version, plural: 'accessmappings', name: suspended, body: { spec: { suspend: false } } },
       setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
     );
-    await eventually(async () => (await remoteUsers(dan))[0]?.active === false, 20_000, 'hr ended after resume');
+    await vi.waitFor(async () => expect((await remoteUsers(dan))[0]?.active, 'hr ended after resume').toBe(false), {
+      timeout: 20_000,
+    });
   });
 
   it('deletes the account (Delete policy) before the ScimUser finalizer is released', async () => {
