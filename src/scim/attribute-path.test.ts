@@ -1,12 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { AttributePath, PatchPath } from './attribute-path.ts';
-import {
-  formatAttributePath,
-  locateAttribute,
-  parseAttributePath,
-  parsePatchPath,
-  resolveAttribute,
-} from './attribute-path.ts';
+import type { AttributePath } from './attribute-path.ts';
+import { formatAttributePath, locateAttribute, parseAttributePath, resolveAttribute } from './attribute-path.ts';
+import { type PatchPath, parsePatchPath } from './patch-path.ts';
 import type { ResourceTypeName } from './schemas.ts';
 import { ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, USER_SCHEMA } from './schemas.ts';
 import { scimErrorOf } from './scim-error-of.test-support.ts';

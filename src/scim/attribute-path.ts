@@ -1,14 +1,13 @@
 /**
- * SCIM attribute paths (RFC 7644 section 3.10) and PATCH paths (section 3.5.2), resolved against the schema registry.
+ * SCIM attribute paths (RFC 7644 section 3.10), resolved against the schema registry. PATCH paths, which may hold a
+ * value filter, are `patch-path.ts`'s.
  *
  * Names match case-insensitively (RFC 7643 section 2.1). Parsed paths carry the registry's spelling of every name the
  * registry knows, in any schema, and the spelling as sent otherwise: which attributes exist depends on the resource
  * type, and that is `resolveAttribute`'s question, not the parser's.
  */
 
-import { invalidPath, ScimError } from './errors.ts';
-import type { Filter } from './filter.ts';
-import { parseFilter } from './filter.ts';
+import { invalidPath } from './errors.ts';
 import type { AttributeDefinition, ResourceTypeName } from './schemas.ts';
 import { commonAttributes, resourceType, resourceTypes, schemaById, schemas } from './schemas.ts';
 
@@ -16,19 +15,6 @@ export interface AttributePath {
   /** The schema URN the path was qualified with: the registry's spelling when known, as sent otherwise. */
   schema?: string;
   attribute: string;
-  subAttribute?: string;
-}
-
-/**
- * A PATCH operation's target. `attribute` is the path before any brackets, so `name.givenName` is
- * `{ attribute: { attribute: 'name', subAttribute: 'givenName' } }`. With brackets, `valueFilter` selects elements of
- * `attribute` (its paths name sub-attributes of one element) and `subAttribute` is what follows the closing bracket:
- * `emails[type eq "work"].value` is `{ attribute: { attribute: 'emails' }, valueFilter: type eq "work",
- * subAttribute: 'value' }`.
- */
-export interface PatchPath {
-  attribute: AttributePath;
-  valueFilter?: Filter;
   subAttribute?: string;
 }
 
@@ -85,36 +71,6 @@ export function parseAttributePath(text: string): AttributePath {
 }
 
 /**
- * Parses a PATCH path. Brackets are found before the URN is split, so a colon inside a quoted filter value
- * (`members[value eq "urn:x:y"]`) never ends up in the schema.
- */
-export function parsePatchPath(text: string): PatchPath {
-  const trimmed = text.trim();
-  const open = trimmed.indexOf('[');
-  if (open < 0) return { attribute: parseAttributePath(trimmed) };
-  const close = closingBracket(trimmed, open);
-  if (close < 0) throw invalidPath(`PATCH path '${text}' has no ']' matching the '[' at position ${open + 1}`);
-
-  let filter: Filter;
-  try {
-    filter = parseFilter(trimmed.slice(0, close + 1));
-  } catch (err) {
-    if (err instanceof ScimError) throw invalidPath(`PATCH path '${text}' is invalid: ${err.message}`);
-    throw err;
-  }
-  if (filter.op !== 'valuePath') throw invalidPath(`PATCH path '${text}' is not an attribute path`);
-
-  const tail = trimmed.slice(close + 1);
-  if (tail === '') return { attribute: filter.path, valueFilter: filter.filter };
-  const name = tail.slice(1);
-  if (!tail.startsWith('.') || !ATTRIBUTE_NAME.test(name)) {
-    throw invalidPath(`PATCH path '${text}' may only have '.subAttribute' after ']', found '${tail}'`);
-  }
-  const subAttribute = canonicalAttributePath({ attribute: name }, filter.path).attribute;
-  return { attribute: filter.path, valueFilter: filter.filter, subAttribute };
-}
-
-/**
  * Respells the names of `path` as the registry does. With `parent`, `path` is relative to an element of that
  * attribute (as inside `emails[...]`) and its attribute is looked up among the parent's sub-attributes.
  */
@@ -128,6 +84,11 @@ export function canonicalAttributePath(path: AttributePath, parent?: AttributePa
       findAttribute(definition?.subAttributes ?? [], path.subAttribute)?.name ?? path.subAttribute;
   }
   return canonical;
+}
+
+/** Attribute names and keywords compare case-insensitively (RFC 7643 section 2.1). */
+export function sameName(a: string, b: string): boolean {
+  return a.toLowerCase() === b.toLowerCase();
 }
 
 /** Case-insensitive lookup of an attribute definition by name. */
@@ -189,20 +150,4 @@ function definitionAnywhere(path: AttributePath): AttributeDefinition | undefine
   const definition = findAttribute(attributesOf(path.schema), path.attribute);
   if (path.subAttribute === undefined) return definition;
   return findAttribute(definition?.subAttributes ?? [], path.subAttribute);
-}
-
-/** Index of the `]` closing the `[` at `open`, skipping quoted strings; -1 when there is none. */
-function closingBracket(text: string, open: number): number {
-  let depth = 0;
-  for (let i = open; i < text.length; i++) {
-    const c = text[i];
-    if (c === '"') {
-      for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === '\\') i++;
-    } else if (c === '[') {
-      depth++;
-    } else if (c === ']' && --depth === 0) {
-      return i;
-    }
-  }
-  return -1;
 }

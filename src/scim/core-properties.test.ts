@@ -20,9 +20,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ScimError } from './errors.ts';
-import { matchesFilter, parseFilter, planQuery } from './filter.ts';
-import { normalisePatchRequest, normaliseResource } from './normalise.ts';
+import { matchesFilter } from './filter-evaluator.ts';
+import { parseFilter } from './filter-parser.ts';
+import { planQuery } from './filter-planner.ts';
+import { normaliseResource } from './normalise-resource.ts';
 import { applyPatch } from './patch.ts';
+import { normalisePatchRequest } from './patch-request.ts';
 import { buildResourceDocument } from './resource-document.ts';
 import { ENTERPRISE_USER_SCHEMA, limits, type ResourceTypeName } from './schemas.ts';
 

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Filter } from './filter.ts';
-import { matchesFilter, parseFilter, planQuery } from './filter.ts';
+import { matchesFilter } from './filter-evaluator.ts';
+import { parseFilter } from './filter-parser.ts';
+import { planQuery } from './filter-planner.ts';
 import type { ResourceTypeName } from './schemas.ts';
 import { ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, limits, USER_SCHEMA } from './schemas.ts';
 import { scimErrorOf } from './scim-error-of.test-support.ts';

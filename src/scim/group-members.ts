@@ -1,10 +1,10 @@
 /**
- * Group membership rules of the SCIM service: which members may be added, and how a PATCH result becomes one
- * atomic store `MemberChange`.
+ * Group membership rules of the SCIM service: which member ids a PATCH may name, and which members a Group may hold.
+ * Turning PATCH operations into one store `MemberChange` is the PATCH engine's (`patch.ts`).
  */
 
 import { excerpt, invalidValue, noTarget } from './errors.ts';
-import { memberIdsOf, type PatchOperation } from './normalise.ts';
+import { memberIdsOf, type PatchOperation } from './patch-operation.ts';
 import { isResourceId } from './resource-id.ts';
 import { limits, type ResourceTypeName } from './schemas.ts';
 import type { ScimStore, StoreContext, StoredMember } from './store.ts';
@@ -25,7 +25,7 @@ export function assertMemberIds(type: ResourceTypeName, operations: PatchOperati
 
 /**
  * The members to store for `requested`: each must be an existing User or Group of this connection (a dangling member
- * would become an RBAC subject nobody provisioned, T45), and a group may not contain itself. A member sent without
+ * would become an RBAC subject nobody provisioned), and a group may not contain itself. A member sent without
  * `type` gets the type of what its id names. One `existing` call per type, so a 1,000-member PATCH costs no 1,000
  * reads. Throws `invalidValue` without asking the store when there are more than `limits.maxMembersPerRequest`
  * members or a value is not a resource id, and skips the Group lookup when a member typed `User` is already missing.

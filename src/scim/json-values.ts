@@ -6,12 +6,21 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
 }
 
 /**
- * A boolean, or a string spelling one in any case (Entra without aadOptscim062020 sends "True"/"False", research 1.5,
- * T24); undefined for anything else.
+ * A boolean, or a string spelling one in any case (Entra sends `"True"`/`"False"` for `active` when its
+ * aadOptscim062020 flag is off); undefined for anything else.
  */
 export function parseBoolean(value: unknown): boolean | undefined {
   if (typeof value === 'boolean') return value;
   if (typeof value !== 'string') return undefined;
   const lower = value.toLowerCase();
   return lower === 'true' ? true : lower === 'false' ? false : undefined;
+}
+
+/** The object under `key`, created empty when absent. */
+export function objectAt(container: Record<string, unknown>, key: string): Record<string, unknown> {
+  const existing = container[key];
+  if (isPlainObject(existing)) return existing;
+  const created: Record<string, unknown> = {};
+  container[key] = created;
+  return created;
 }

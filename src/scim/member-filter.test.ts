@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { matchesFilter, parseFilter } from './filter.ts';
+import { matchesFilter } from './filter-evaluator.ts';
+import { parseFilter } from './filter-parser.ts';
 import { memberTests } from './member-filter.ts';
 
 const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;

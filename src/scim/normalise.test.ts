@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { ScimType } from './errors.ts';
-import { normalisePatchRequest, normaliseResource, type PatchOperation } from './normalise.ts';
+import { normaliseResource } from './normalise-resource.ts';
+import type { PatchOperation } from './patch-operation.ts';
+import { normalisePatchRequest } from './patch-request.ts';
 import { ENTERPRISE_USER_SCHEMA, limits } from './schemas.ts';
 import { scimErrorOf } from './scim-error-of.test-support.ts';
 

@@ -9,7 +9,7 @@
  * - PATCH answers Groups with 204 (Entra expects it) unless the client asked for `attributes`; Users get 200.
  * - A PATCH that loses a version race the client did not ask about (no If-Match) is re-read and re-applied, so two
  *   IdP workers adding members to one group at once never lose an add.
- * - A member must be an existing User or Group of the same connection (never a dangling RBAC subject, T45).
+ * - A member must be an existing User or Group of the same connection (never a dangling RBAC subject).
  * - Group listings leave `members` out unless `attributes` names them: each group's members cost store reads, and
  *   Entra and Okta never need them from a listing (Entra asks for `excludedAttributes=members`). A listing that does
  *   return them holds at most `limits.maxGroupsWithMembers` groups per page (RFC 7644 section 3.4.2.4 lets a page be
@@ -32,13 +32,17 @@ import {
   tooMany,
   unavailable,
 } from './errors.ts';
-import { type Filter, matchesFilter, parseFilter, planQuery } from './filter.ts';
+import type { Filter } from './filter.ts';
+import { matchesFilter } from './filter-evaluator.ts';
+import { parseFilter } from './filter-parser.ts';
+import { planQuery } from './filter-planner.ts';
 import { assertMemberIds, resolveMembers } from './group-members.ts';
 import { type ListResponse, listResponse, type PageRequest, pageOf, resolvePage } from './list-response.ts';
 import { type MemberTests, memberTests } from './member-filter.ts';
-import type { PatchOperation } from './normalise.ts';
-import { normalisePatchRequest, normaliseResource } from './normalise.ts';
+import { normaliseResource } from './normalise-resource.ts';
 import { applyPatch } from './patch.ts';
+import type { PatchOperation } from './patch-operation.ts';
+import { normalisePatchRequest } from './patch-request.ts';
 import { assertProjectionWithinLimits, isReturned, type ProjectionOptions, project } from './projection.ts';
 import { buildResourceDocument, resourceLocation, toETag, versionsFromIfMatch } from './resource-document.ts';
 import { isResourceId } from './resource-id.ts';
@@ -245,7 +249,7 @@ export function createScimService(options: ScimServiceOptions): ScimService {
       const ifMatch = expectedVersion(request.ifMatch, current);
       const memberships = type === 'User' ? await store.groupsOf(ctx, id) : [];
       await store.delete(ctx, type, id, ifMatch === undefined ? {} : { ifMatch });
-      // A deleted user leaves every group (T40, T52); a group deleted meanwhile has nothing left to clean up.
+      // A deleted user leaves every group, so no group names a user that answers 404; a group deleted meanwhile has nothing left to clean up.
       for (const group of memberships) {
         await store.changeMembers(ctx, group.id, { remove: [id] }).catch(ignoreNotFound);
       }

@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { ScimType } from './errors.ts';
-import { normalisePatchRequest, type PatchOperation } from './normalise.ts';
 import { applyPatch, type PatchResult } from './patch.ts';
+import type { PatchOperation } from './patch-operation.ts';
+import { normalisePatchRequest } from './patch-request.ts';
 import { ENTERPRISE_USER_SCHEMA, type ResourceTypeName } from './schemas.ts';
 import { scimErrorOf } from './scim-error-of.test-support.ts';
 

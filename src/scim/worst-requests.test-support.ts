@@ -6,10 +6,13 @@
  */
 
 import { ScimError } from './errors.ts';
-import { matchesFilter, parseFilter, planQuery } from './filter.ts';
+import { matchesFilter } from './filter-evaluator.ts';
+import { parseFilter } from './filter-parser.ts';
+import { planQuery } from './filter-planner.ts';
 import { assertMemberIds } from './group-members.ts';
-import { normalisePatchRequest, normaliseResource } from './normalise.ts';
+import { normaliseResource } from './normalise-resource.ts';
 import { applyPatch } from './patch.ts';
+import { normalisePatchRequest } from './patch-request.ts';
 import { project } from './projection.ts';
 import { buildResourceDocument } from './resource-document.ts';
 import { ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, limits, type ResourceTypeName, USER_SCHEMA } from './schemas.ts';

@@ -5,7 +5,7 @@
  * loosely. The endpoint also takes `op` in any case and Entra's string booleans; only the canonical form is listed.
  */
 
-import { PATCH_OP_SCHEMA } from '../../scim/normalise.ts';
+import { PATCH_OP_SCHEMA } from '../../scim/patch-operation.ts';
 import { limits, type ResourceTypeName } from '../../scim/schemas.ts';
 import { uri } from './message-schemas.ts';
 import { attributeSchema, type JsonSchema, resourceRequestSchema, writableAttributes } from './resource-schemas.ts';
