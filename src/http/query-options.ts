@@ -6,7 +6,7 @@
 
 import type { Request } from 'express';
 import { invalidValue } from '../scim/errors.ts';
-import type { ListQuery } from '../scim/operations.ts';
+import type { ListQuery } from '../scim/list-resources.ts';
 import type { ProjectionOptions } from '../scim/projection.ts';
 
 const INTEGER = /^[+-]?\d{1,15}$/;

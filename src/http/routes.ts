@@ -13,7 +13,8 @@ import {
   serviceProviderConfig,
 } from '../scim/discovery.ts';
 import { methodNotAllowed, notFound, notImplemented } from '../scim/errors.ts';
-import type { ResourceAnswer, ScimService } from '../scim/operations.ts';
+import type { ScimService } from '../scim/operations.ts';
+import type { ResourceAnswer } from '../scim/resource-answer.ts';
 import { type ResourceTypeName, resourceType } from '../scim/schemas.ts';
 import type { StoreContext } from '../scim/store.ts';
 import { OPENAPI_PATH, serveOpenApi } from './openapi.ts';

@@ -22,29 +22,17 @@
  *   server-issued UUID is a 404 without a store call (`resource-id.ts`).
  */
 
-import {
-  excerpt,
-  invalidFilter,
-  mutability,
-  notFound,
-  preconditionFailed,
-  ScimError,
-  tooMany,
-  unavailable,
-} from './errors.ts';
-import type { Filter } from './filter.ts';
-import { matchesFilter } from './filter-evaluator.ts';
-import { parseFilter } from './filter-parser.ts';
-import { planQuery } from './filter-planner.ts';
+import { excerpt, mutability, notFound, preconditionFailed, ScimError, unavailable } from './errors.ts';
 import { assertMemberIds, resolveMembers } from './group-members.ts';
-import { type ListResponse, listResponse, type PageRequest, pageOf, resolvePage } from './list-response.ts';
-import { type MemberTests, memberTests } from './member-filter.ts';
+import { type ListQuery, listResources } from './list-resources.ts';
+import type { ListResponse } from './list-response.ts';
 import { normaliseResource } from './normalise-resource.ts';
 import { applyPatch } from './patch.ts';
 import type { PatchOperation } from './patch-operation.ts';
 import { normalisePatchRequest } from './patch-request.ts';
-import { assertProjectionWithinLimits, isReturned, type ProjectionOptions, project } from './projection.ts';
-import { buildResourceDocument, resourceLocation, toETag, versionsFromIfMatch } from './resource-document.ts';
+import { assertProjectionWithinLimits, type ProjectionOptions } from './projection.ts';
+import { answer, type DocumentAnswer, type ResourceAnswer } from './resource-answer.ts';
+import { resourceLocation, toETag, versionsFromIfMatch } from './resource-document.ts';
 import { isResourceId } from './resource-id.ts';
 import { type AttributeDefinition, limits, type ResourceTypeName, resourceType, schemaById } from './schemas.ts';
 import type { MemberChange, ScimStore, StoreContext, StoredMember, StoredResource } from './store.ts';
@@ -59,24 +47,10 @@ export interface ScimServiceOptions {
   maxPatchAttempts?: number;
 }
 
-export interface ListQuery extends PageRequest, ProjectionOptions {
-  filter?: string;
-}
-
 export interface WriteRequest extends ProjectionOptions {
   /** The raw `If-Match` header. */
   ifMatch?: string;
 }
-
-/** A single-resource answer. `document` is absent when the answer is 204 No Content. */
-export interface ResourceAnswer {
-  document?: Record<string, unknown>;
-  /** `meta.version`, for the ETag header. */
-  etag: string;
-  location: string;
-}
-
-export type DocumentAnswer = ResourceAnswer & { document: Record<string, unknown> };
 
 export interface ScimService {
   readonly baseUrl: string;
@@ -117,28 +91,6 @@ export function createScimService(options: ScimServiceOptions): ScimService {
     return found;
   }
 
-  /** The document of `stored`, reading members or groups only when the projection will return them. */
-  async function answer(
-    ctx: StoreContext,
-    type: ResourceTypeName,
-    stored: StoredResource,
-    projection: ProjectionOptions = {},
-    known: { members?: StoredMember[] } = {},
-  ): Promise<DocumentAnswer> {
-    let members = known.members;
-    if (type === 'Group' && !members && isReturned(type, 'members', projection)) {
-      members = await store.getMembers(ctx, stored.id);
-    }
-    const groups =
-      type === 'User' && isReturned(type, 'groups', projection) ? await store.groupsOf(ctx, stored.id) : undefined;
-    const document = buildResourceDocument(type, stored, { baseUrl, members, groups });
-    return {
-      document: project(document, type, projection),
-      etag: toETag(stored.version),
-      location: resourceLocation(baseUrl, type, stored.id),
-    };
-  }
-
   /** The version an If-Match header asks for: undefined when absent or `*`; the current one when it is listed. */
   function expectedVersion(header: string | undefined, current?: StoredResource): string | undefined {
     const versions = versionsFromIfMatch(header);
@@ -147,47 +99,16 @@ export function createScimService(options: ScimServiceOptions): ScimService {
     return versions[0];
   }
 
+  const deps = { store, baseUrl };
+
   return {
     baseUrl,
 
-    async list(ctx, type, query = {}) {
-      assertProjectionWithinLimits(query);
-      const filter = query.filter === undefined ? undefined : parseFilter(query.filter);
-      const plan = filter ? planQuery(filter, type) : ({ kind: 'all' } as const);
-      const members: MemberTests = type === 'Group' && filter ? memberTests(filter) : { kind: 'none' };
-      if (members.kind === 'other' && plan.kind === 'all') {
-        throw invalidFilter(
-          'A filter that tests members other than by "members eq <id>" must also select groups by id, externalId or displayName with eq',
-        );
-      }
-      const candidates = plan.kind === 'none' ? [] : await store.query(ctx, type, plan);
-      if (members.kind === 'other' && candidates.length > limits.maxGroupsWithMembers) {
-        throw tooMany(
-          `The filter selects ${candidates.length} groups whose members it tests; at most ${limits.maxGroupsWithMembers} (maxGroupsWithMembers) are examined`,
-        );
-      }
-      const matched = filter ? await filterResources(ctx, type, candidates, filter, members) : candidates;
-      const projection = listingProjection(type, query);
-      const withMembers = type === 'Group' && isReturned(type, 'members', projection);
-      const page = resolvePage(query, withMembers ? Math.min(maxResults, limits.maxGroupsWithMembers) : maxResults);
-      const resources: Record<string, unknown>[] = [];
-      let inlined = 0;
-      for (const stored of pageOf(matched, page)) {
-        const members = withMembers ? await store.getMembers(ctx, stored.id) : undefined;
-        inlined += members?.length ?? 0;
-        if (inlined > limits.maxMembersPerListing) {
-          throw tooMany(
-            `This page would hold more than ${limits.maxMembersPerListing} members (maxMembersPerListing): list groups with excludedAttributes=members, a smaller count, or read large groups one at a time`,
-          );
-        }
-        resources.push((await answer(ctx, type, stored, projection, members ? { members } : {})).document);
-      }
-      return listResponse(resources, matched.length, page.startIndex);
-    },
+    list: (ctx, type, query = {}) => listResources({ ...deps, maxResults }, ctx, type, query),
 
     async get(ctx, type, id, projection = {}) {
       assertProjectionWithinLimits(projection);
-      return answer(ctx, type, await mustGet(ctx, type, id), projection);
+      return answer(deps, ctx, type, await mustGet(ctx, type, id), projection);
     },
 
     async create(ctx, type, body, projection = {}) {
@@ -196,9 +117,9 @@ export function createScimService(options: ScimServiceOptions): ScimService {
       if (type === 'Group') {
         const stored = await resolveMembers(store, ctx, asMembers(members), undefined);
         const created = await store.create(ctx, type, attributes, stored);
-        return answer(ctx, type, created, projection, { members: stored });
+        return answer(deps, ctx, type, created, projection, { members: stored });
       }
-      return answer(ctx, type, await store.create(ctx, type, attributes), projection);
+      return answer(deps, ctx, type, await store.create(ctx, type, attributes), projection);
     },
 
     async replace(ctx, type, id, body, request = {}) {
@@ -212,7 +133,7 @@ export function createScimService(options: ScimServiceOptions): ScimService {
       const ifMatch = expectedVersion(request.ifMatch, current);
       let written = await store.replace(ctx, type, id, attributes, ifMatch === undefined ? {} : { ifMatch });
       if (stored) written = await store.changeMembers(ctx, id, { remove: 'all', add: stored });
-      return answer(ctx, type, written, request, stored ? { members: stored } : {});
+      return answer(deps, ctx, type, written, request, stored ? { members: stored } : {});
     },
 
     async patch(ctx, type, id, body, request = {}) {
@@ -238,7 +159,7 @@ export function createScimService(options: ScimServiceOptions): ScimService {
         if (type === 'Group' && !request.attributes?.length) {
           return { etag: toETag(written.version), location: resourceLocation(baseUrl, type, id) };
         }
-        return answer(ctx, type, written, request);
+        return answer(deps, ctx, type, written, request);
       }
     },
 
@@ -249,7 +170,8 @@ export function createScimService(options: ScimServiceOptions): ScimService {
       const ifMatch = expectedVersion(request.ifMatch, current);
       const memberships = type === 'User' ? await store.groupsOf(ctx, id) : [];
       await store.delete(ctx, type, id, ifMatch === undefined ? {} : { ifMatch });
-      // A deleted user leaves every group, so no group names a user that answers 404; a group deleted meanwhile has nothing left to clean up.
+      // A deleted user leaves every group, so no group names a user that answers 404; a group deleted meanwhile has
+      // nothing left to clean up.
       for (const group of memberships) {
         await store.changeMembers(ctx, group.id, { remove: [id] }).catch(ignoreNotFound);
       }
@@ -280,70 +202,11 @@ export function createScimService(options: ScimServiceOptions): ScimService {
     }
     return written;
   }
-
-  /**
-   * Resources matching `filter`, judged on their documents. Groups get the members the filter's id equalities name,
-   * from the membership index, or their full member lists when it tests members otherwise (the caller bounds how
-   * many); Users get `groups` only when the filter names it.
-   */
-  async function filterResources(
-    ctx: StoreContext,
-    type: ResourceTypeName,
-    candidates: StoredResource[],
-    filter: Filter,
-    memberFilter: MemberTests,
-  ): Promise<StoredResource[]> {
-    const named = memberFilter.kind === 'ids' ? await namedMembers(ctx, memberFilter.ids) : undefined;
-    const needsGroups = type === 'User' && mentions(filter, 'groups');
-    const matched: StoredResource[] = [];
-    for (const stored of candidates) {
-      const members =
-        memberFilter.kind === 'other' ? await store.getMembers(ctx, stored.id) : named && (named.get(stored.id) ?? []);
-      const groups = needsGroups ? await store.groupsOf(ctx, stored.id) : undefined;
-      const document = buildResourceDocument(type, stored, { baseUrl, members, groups });
-      if (matchesFilter(filter, document, type)) matched.push(stored);
-    }
-    return matched;
-  }
-
-  /** Group id → those of `ids` that are its members, from the membership index: one lookup per id, no list read. */
-  async function namedMembers(ctx: StoreContext, ids: string[]): Promise<Map<string, StoredMember[]>> {
-    const byGroup = new Map<string, StoredMember[]>();
-    // Ids are issued in lower case and compared case-insensitively (members.value is not caseExact).
-    for (const id of new Set(ids.map((value) => value.toLowerCase()))) {
-      if (!isResourceId(id)) continue;
-      for (const group of await store.groupsOf(ctx, id)) {
-        const members = byGroup.get(group.id) ?? [];
-        members.push({ value: id });
-        byGroup.set(group.id, members);
-      }
-    }
-    return byGroup;
-  }
-}
-
-/** Group listings leave `members` out unless `attributes` names them (see the decisions above). */
-function listingProjection(type: ResourceTypeName, query: ProjectionOptions): ProjectionOptions {
-  if (type !== 'Group') return query;
-  if (query.attributes?.length && isReturned(type, 'members', { attributes: query.attributes })) return query;
-  return { ...query, excludedAttributes: [...(query.excludedAttributes ?? []), 'members'] };
 }
 
 /** Only server-issued ids name resources; anything else is a 404 that never reaches the store. */
 function assertResourceId(type: ResourceTypeName, id: string): void {
   if (!isResourceId(id)) throw notFound(`${type} ${excerpt(id)} not found`);
-}
-
-function mentions(filter: Filter, attribute: string): boolean {
-  switch (filter.op) {
-    case 'and':
-    case 'or':
-      return mentions(filter.left, attribute) || mentions(filter.right, attribute);
-    case 'not':
-      return mentions(filter.filter, attribute);
-    default:
-      return filter.path.attribute.toLowerCase() === attribute;
-  }
 }
 
 function asMembers(value: unknown): StoredMember[] {

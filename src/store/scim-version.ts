@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ResourceTypeName } from '../scim/schemas.ts';
-import type { ScimObject } from './resource-mapping.ts';
+import type { ScimGroup } from '../api/scim-group.ts';
+import type { ScimUser } from '../api/scim-user.ts';
 
 /**
  * The SCIM version (`meta.version`, the ETag) of a stored object (docs/adr/0010-scim-version-from-generation.md).
@@ -11,7 +12,7 @@ import type { ScimObject } from './resource-mapping.ts';
  *   change (members live in shards, outside the group's spec).
  * The controllers' writes (status, finalizers, Events) therefore leave it alone, where `resourceVersion` would not.
  */
-export function scimVersion(type: ResourceTypeName, obj: ScimObject): string {
+export function scimVersion(type: ResourceTypeName, obj: ScimUser | ScimGroup): string {
   const generation = String(obj.metadata.generation ?? 0);
   const members = type === 'Group' ? obj.metadata.annotations?.[MEMBERS_VERSION_ANNOTATION] : undefined;
   return members === undefined ? generation : `${generation}-${members}`;
