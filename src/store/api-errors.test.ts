@@ -1,7 +1,7 @@
 import { ApiException } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { notFound, ScimError } from '../scim/errors.ts';
-import { isUnreachable, toScimError, worthLogging } from './api-errors.ts';
+import { apiFailureToScimError, isUnreachable, worthLogging } from './api-errors.ts';
 
 function apiError(code: number, body: object | string = {}): ApiException<unknown> {
   return new ApiException(code, 'HTTP error', typeof body === 'string' ? body : JSON.stringify(body), {});
@@ -20,45 +20,45 @@ const invalidSpec = {
   message: 'ScimUser.scim-operator.dev "3f2a" is invalid: spec.title: Too long: may not be longer than 1024',
 };
 
-describe('toScimError', () => {
+describe('apiFailureToScimError', () => {
   it('passes a ScimError through unchanged', () => {
     const error = notFound('User x not found');
-    expect(toScimError(error)).toBe(error);
+    expect(apiFailureToScimError(error)).toBe(error);
   });
 
   it.each([400, 422])('answers a %i from the API server with a generic 400 that does not quote it', (code) => {
-    const error = toScimError(apiError(code, { ...invalidSpec, code }));
+    const error = apiFailureToScimError(apiError(code, { ...invalidSpec, code }));
     expect(error).toMatchObject({ status: 400, scimType: 'invalidValue', retryAfterSeconds: undefined });
     expect(error.message).toMatch(/refused by the stored resource schema/);
     expect(error.message).not.toMatch(/spec\.|ScimUser|scim-operator\.dev|1024/);
   });
 
   it('answers 413 when the API server finds the object too large', () => {
-    expect(toScimError(apiError(413))).toMatchObject({ status: 413, retryAfterSeconds: undefined });
+    expect(apiFailureToScimError(apiError(413))).toMatchObject({ status: 413, retryAfterSeconds: undefined });
   });
 
   it.each([429, 500, 502, 503, 504])('answers a %i from the API server with 503 and Retry-After', (code) => {
-    expect(toScimError(apiError(code, { code, reason: 'ServiceUnavailable' }))).toMatchObject({
+    expect(apiFailureToScimError(apiError(code, { code, reason: 'ServiceUnavailable' }))).toMatchObject({
       status: 503,
       retryAfterSeconds: 5,
     });
   });
 
   it('answers a conflict that reached the caller (retries exhausted) with 503 and Retry-After', () => {
-    expect(toScimError(apiError(409, { code: 409, reason: 'Conflict' }))).toMatchObject({ status: 503 });
+    expect(apiFailureToScimError(apiError(409, { code: 409, reason: 'Conflict' }))).toMatchObject({ status: 503 });
   });
 
   it.each(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT'])(
     'answers an unreachable API server (%s) with 503 and Retry-After',
     (code) => {
-      expect(toScimError(fetchFailed(code))).toMatchObject({ status: 503, retryAfterSeconds: 5 });
+      expect(apiFailureToScimError(fetchFailed(code))).toMatchObject({ status: 503, retryAfterSeconds: 5 });
     },
   );
 
   it('answers a timed-out request (AbortError) with 503', () => {
     const aborted = new DOMException('This operation was aborted', 'AbortError');
     expect(isUnreachable(aborted)).toBe(true);
-    expect(toScimError(aborted)).toMatchObject({ status: 503 });
+    expect(apiFailureToScimError(aborted)).toMatchObject({ status: 503 });
   });
 
   it.each([
@@ -66,33 +66,33 @@ describe('toScimError', () => {
     ['a RangeError', new RangeError('Invalid array length')],
     ['a thrown string', 'boom'],
   ])('answers %s (a bug) with 500 and no Retry-After', (_name, bug) => {
-    const error = toScimError(bug);
+    const error = apiFailureToScimError(bug);
     expect(error).toBeInstanceOf(ScimError);
     expect(error).toMatchObject({ status: 500, retryAfterSeconds: undefined });
     expect(error.message).not.toMatch(/properties|array/);
   });
 
   it.each([401, 403])('answers a %i from the API server (restarting authorizer, or our RBAC) with 503', (code) => {
-    expect(toScimError(apiError(code, { code, reason: 'Forbidden' }))).toMatchObject({
+    expect(apiFailureToScimError(apiError(code, { code, reason: 'Forbidden' }))).toMatchObject({
       status: 503,
       retryAfterSeconds: 5,
     });
   });
 
   it.each([404])('answers a %i from the API server (a 404 the caller missed) with 500', (code) => {
-    expect(toScimError(apiError(code))).toMatchObject({ status: 500, retryAfterSeconds: undefined });
+    expect(apiFailureToScimError(apiError(code))).toMatchObject({ status: 500, retryAfterSeconds: undefined });
   });
 });
 
 describe('worthLogging', () => {
   it('logs refusals and every 5xx with the original error, but not the errors the client can act on', () => {
     const refused = apiError(422, invalidSpec);
-    expect(worthLogging(refused, toScimError(refused))).toBe(true);
+    expect(worthLogging(refused, apiFailureToScimError(refused))).toBe(true);
     const bug = new TypeError('x is not a function');
-    expect(worthLogging(bug, toScimError(bug))).toBe(true);
+    expect(worthLogging(bug, apiFailureToScimError(bug))).toBe(true);
     const outage = fetchFailed('ECONNREFUSED');
-    expect(worthLogging(outage, toScimError(outage))).toBe(true);
+    expect(worthLogging(outage, apiFailureToScimError(outage))).toBe(true);
     const missing = notFound('User x not found');
-    expect(worthLogging(missing, toScimError(missing))).toBe(false);
+    expect(worthLogging(missing, apiFailureToScimError(missing))).toBe(false);
   });
 });

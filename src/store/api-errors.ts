@@ -80,7 +80,7 @@ export function isUnreachable(err: unknown): boolean {
  * - anything else is a 500 without Retry-After: another Kubernetes status (404 is decided by the caller), or a
  *   non-Kubernetes exception, which is a bug that retrying will not fix.
  */
-export function toScimError(err: unknown): ScimError {
+export function apiFailureToScimError(err: unknown): ScimError {
   if (err instanceof ScimError) return err;
   const status = kubeStatus(err);
   if (!status) {

@@ -7,31 +7,15 @@ import { type ScimGroupMembers, scimGroupMembersKind } from '../api/scim-group-m
 import { type ScimUser, scimUserKind } from '../api/scim-user.ts';
 import { notFound, preconditionFailed } from '../scim/errors.ts';
 import type { ResourceTypeName } from '../scim/schemas.ts';
-import type {
-  MemberChange,
-  QueryPlan,
-  ScimStore,
-  StoreContext,
-  StoredMember,
-  StoredResource,
-  WriteOptions,
-} from '../scim/store.ts';
-import { isConflict, isNotFound, toScimError, worthLogging } from './api-errors.ts';
+import type { ScimStore, StoreContext, StoredMember, StoredResource, WriteOptions } from '../scim/store.ts';
+import { apiFailureToScimError, isConflict, isNotFound, worthLogging } from './api-errors.ts';
 import { retryConflicts } from './conflict-retry.ts';
 import { GroupMemberWrites } from './group-member-writes.ts';
 import { ResourceClient } from './kube-client.ts';
-import {
-  displayNameHash,
-  indexHash,
-  indexLabels,
-  type ScimObject,
-  toSpec,
-  toStored,
-  userNameHash,
-  visibleTo,
-} from './resource-mapping.ts';
+import { indexLabels, type ScimObject, toSpec, toStored } from './resource-mapping.ts';
 import { scimVersion } from './scim-version.ts';
 import { StoreCache } from './store-cache.ts';
+import { StoreReads } from './store-reads.ts';
 import { UniquenessClaims, uniqueAttribute } from './uniqueness-claims.ts';
 
 export interface KubernetesStoreOptions {
@@ -47,9 +31,8 @@ export interface KubernetesStoreOptions {
 }
 
 /**
- * ScimStore on custom resources (docs/adr/0003-kubernetes-store.md). Reads that must see the latest write — GET by
- * id, index lookups, members — go to the API server, which serves consistent reads from its watch cache; full
- * listings come from this replica's informer cache after it has caught up with this replica's own writes.
+ * ScimStore on custom resources (docs/adr/0003-kubernetes-store.md): the writes, with uniqueness claims and
+ * optimistic concurrency; reads are `StoreReads`'. Every failure leaves as a ScimError (`apiFailureToScimError`).
  */
 export class KubernetesScimStore implements ScimStore {
   readonly users: ResourceClient<ScimUser>;
@@ -58,6 +41,7 @@ export class KubernetesScimStore implements ScimStore {
   readonly claimObjects: ResourceClient<ScimClaim>;
   readonly cache: StoreCache;
   private readonly claims: UniquenessClaims;
+  private readonly reads: StoreReads;
   private readonly members: GroupMemberWrites;
   private readonly clock: () => Date;
   private readonly conflictRetryMs: number;
@@ -70,6 +54,8 @@ export class KubernetesScimStore implements ScimStore {
     this.shards = new ResourceClient(kc, scimGroupMembersKind.kind, scimGroupMembersKind.plural);
     this.claimObjects = new ResourceClient(kc, scimClaimKind.kind, scimClaimKind.plural);
     this.cache = new StoreCache(kc, this.users, this.groups, this.shards);
+    const { users, groups, shards, cache } = this;
+    this.reads = new StoreReads({ users, groups, shards, cache, claims: () => this.claims });
     this.clock = options.clock ?? (() => new Date());
     this.onUnexpectedError = options.onUnexpectedError ?? (() => {});
     this.conflictRetryMs = options.conflictRetryMs ?? 20_000;
@@ -79,12 +65,12 @@ export class KubernetesScimStore implements ScimStore {
       cache: this.cache,
       clock: this.clock,
       deadline: () => this.deadline(),
-      readOwned: async (ctx, id) => (await this.readOwned(ctx, 'Group', id)) as ScimGroup | undefined,
+      readOwned: async (ctx, id) => (await this.reads.readOwned(ctx, 'Group', id)) as ScimGroup | undefined,
       onUnexpectedError: this.onUnexpectedError,
     });
     this.claims = new UniquenessClaims(
       this.claimObjects,
-      async (type, id) => (await this.read(type, id)) !== undefined,
+      async (type, id) => (await this.reads.read(type, id)) !== undefined,
     );
   }
 
@@ -105,108 +91,28 @@ export class KubernetesScimStore implements ScimStore {
     return Date.now() + this.conflictRetryMs;
   }
 
-  private client(type: ResourceTypeName): ResourceClient<ScimObject> {
-    return (type === 'User' ? this.users : this.groups) as ResourceClient<ScimObject>;
-  }
+  readonly get: ScimStore['get'] = (ctx, type, id) => this.guard('get', () => this.reads.get(ctx, type, id));
+  readonly existing: ScimStore['existing'] = (ctx, type, ids) =>
+    this.guard('existing', () => this.reads.existing(ctx, type, ids));
+  readonly query: ScimStore['query'] = (ctx, type, plan) =>
+    this.guard('query', () => this.reads.query(ctx, type, plan));
+  readonly getMembers: ScimStore['getMembers'] = (ctx, groupId) =>
+    this.guard('getMembers', () => this.reads.getMembers(ctx, groupId));
+  readonly changeMembers: ScimStore['changeMembers'] = (ctx, groupId, change, options = {}) =>
+    this.guard('changeMembers', async () =>
+      toStored('Group', await this.members.change(ctx, groupId, change, options.ifMatch)),
+    );
+  readonly groupsOf: ScimStore['groupsOf'] = (ctx, userId) =>
+    this.guard('groupsOf', async () => this.cache.groupsOf(userId, ctx.connection));
 
   private async guard<T>(operation: string, fn: () => Promise<T>): Promise<T> {
     try {
       return await fn();
     } catch (err) {
-      const mapped = toScimError(err);
+      const mapped = apiFailureToScimError(err);
       if (worthLogging(err, mapped)) this.onUnexpectedError(err, operation);
       throw mapped;
     }
-  }
-
-  /** A live read; undefined when absent. */
-  private async read(type: ResourceTypeName, id: string): Promise<ScimObject | undefined> {
-    try {
-      return await this.client(type).get(id);
-    } catch (err) {
-      if (isNotFound(err)) return undefined;
-      throw err;
-    }
-  }
-
-  private async readOwned(ctx: StoreContext, type: ResourceTypeName, id: string): Promise<ScimObject | undefined> {
-    const obj = await this.read(type, id);
-    return visibleTo(obj, ctx.connection) ? obj : undefined;
-  }
-
-  get(ctx: StoreContext, type: ResourceTypeName, id: string): Promise<StoredResource | undefined> {
-    return this.guard('get', async () => {
-      const obj = await this.readOwned(ctx, type, id);
-      return obj && toStored(type, obj);
-    });
-  }
-
-  existing(ctx: StoreContext, type: ResourceTypeName, ids: string[]): Promise<Set<string>> {
-    return this.guard('existing', async () => {
-      const found = new Set<string>();
-      const unknown: string[] = [];
-      for (const id of new Set(ids)) {
-        const cached = this.cache.get(type, id);
-        if (visibleTo(cached, ctx.connection)) found.add(id);
-        else unknown.push(id);
-      }
-      // Ids the cache has not seen may have been created on another replica a moment ago: ask the API server.
-      for (let start = 0; start < unknown.length; start += 50) {
-        const batch = unknown.slice(start, start + 50);
-        const objects = await Promise.all(batch.map((id) => this.readOwned(ctx, type, id)));
-        objects.forEach((obj, i) => {
-          if (obj) found.add(batch[i]!);
-        });
-      }
-      return found;
-    });
-  }
-
-  query(ctx: StoreContext, type: ResourceTypeName, plan: QueryPlan): Promise<StoredResource[]> {
-    return this.guard('query', async () => {
-      if (plan.kind === 'none') return [];
-      if (plan.kind === 'eq' && plan.attribute === 'id') {
-        const found = await this.get(ctx, type, plan.value);
-        return found ? [found] : [];
-      }
-      if (plan.kind === 'eq' && plan.attribute === uniqueAttribute(type)) return this.byClaim(ctx, type, plan.value);
-      const selector = plan.kind === 'eq' ? this.indexSelector(type, plan.attribute, plan.value) : undefined;
-      const live =
-        selector === undefined
-          ? []
-          : await this.client(type).list(`${labels.connection}=${ctx.connection},${selector}`);
-      // The email index holds one address per user: other addresses can only be found in the cache.
-      const cached =
-        selector === undefined || (plan.kind === 'eq' && plan.attribute === 'emails.value')
-          ? await this.cache.list(type, ctx.connection)
-          : [];
-      const objects = new Map<string, ScimObject>();
-      for (const o of [...cached, ...live]) if (visibleTo(o, ctx.connection)) objects.set(o.metadata.name, o);
-      return [...objects.values()].map((o) => toStored(type, o)).sort(byCreatedThenId);
-    });
-  }
-
-  /**
-   * userName and group displayName lookups through the uniqueness claim: two reads by name, whatever the number of
-   * users, where a label selector makes the API server scan them all. Every resource the store writes is claimed
-   * before it exists, so no claim means no resource; a claim whose owner was renamed or deleted is checked away.
-   */
-  private async byClaim(ctx: StoreContext, type: ResourceTypeName, value: string): Promise<StoredResource[]> {
-    const owner = await this.claims.ownerOf(ctx.connection, type, value);
-    if (owner === undefined) return [];
-    const obj = await this.readOwned(ctx, type, owner);
-    if (!obj) return [];
-    const stored = toStored(type, obj);
-    const held = String(stored.attributes[uniqueAttribute(type)] ?? '');
-    return held.toLowerCase() === value.toLowerCase() ? [stored] : [];
-  }
-
-  private indexSelector(type: ResourceTypeName, attribute: string, value: string): string | undefined {
-    if (attribute === 'userName' && type === 'User') return `${labels.userNameHash}=${userNameHash(value)}`;
-    if (attribute === 'displayName' && type === 'Group') return `${labels.displayNameHash}=${displayNameHash(value)}`;
-    if (attribute === 'externalId') return `${labels.externalIdHash}=${indexHash(value)}`;
-    if (attribute === 'emails.value' && type === 'User') return `${labels.emailHash}=${indexHash(value.toLowerCase())}`;
-    return undefined;
   }
 
   create(
@@ -222,7 +128,7 @@ export class KubernetesScimStore implements ScimStore {
       await this.claims.claim(ctx.connection, type, unique, id, now);
       let created: ScimObject;
       try {
-        created = await this.client(type).create({
+        created = await this.reads.client(type).create({
           metadata: {
             name: id,
             labels: indexLabels(ctx.connection, type, attributes),
@@ -258,7 +164,7 @@ export class KubernetesScimStore implements ScimStore {
     return this.guard('replace', () =>
       retryConflicts(
         async () => {
-          const current = await this.readOwned(ctx, type, id);
+          const current = await this.reads.readOwned(ctx, type, id);
           if (!current) throw notFound(`${type} ${id} not found`);
           this.checkIfMatch(type, current, options.ifMatch);
           const next = this.replaced(ctx, type, current, attributes);
@@ -274,7 +180,7 @@ export class KubernetesScimStore implements ScimStore {
           try {
             // Conditioned on the resourceVersion read above: a conflict means someone wrote in between, and the
             // next attempt re-reads and decides again whether If-Match still holds.
-            const written = await this.client(type).replace(next);
+            const written = await this.reads.client(type).replace(next);
             if (renamed) await this.claims.release(ctx.connection, type, before, id).catch(() => {});
             this.cache.expect(type, written);
             return toStored(type, written);
@@ -323,13 +229,13 @@ export class KubernetesScimStore implements ScimStore {
     return this.guard('delete', async () => {
       const current = await retryConflicts(
         async () => {
-          const found = await this.readOwned(ctx, type, id);
+          const found = await this.reads.readOwned(ctx, type, id);
           if (!found) throw notFound(`${type} ${id} not found`);
           this.checkIfMatch(type, found, options.ifMatch);
           // With If-Match the delete is conditioned on the resourceVersion whose SCIM version was checked.
           const resourceVersion = options.ifMatch === undefined ? undefined : found.metadata.resourceVersion;
           try {
-            await this.client(type).delete(id, { uid: found.metadata.uid, resourceVersion });
+            await this.reads.client(type).delete(id, { uid: found.metadata.uid, resourceVersion });
           } catch (err) {
             if (isNotFound(err)) throw notFound(`${type} ${id} not found`);
             throw err;
@@ -343,7 +249,7 @@ export class KubernetesScimStore implements ScimStore {
       // A lost release leaves the value claimed by nobody; a create of it would have to wait out the grace period.
       await retryConflicts(() => this.claims.release(ctx.connection, type, unique, id), {
         deadline: this.deadline(),
-        retryable: (err) => toScimError(err).status === 503,
+        retryable: (err) => apiFailureToScimError(err).status === 503,
         subject: `the claim of ${type} ${id}`,
       }).catch((err) => this.onUnexpectedError(err, 'release'));
       if (type === 'Group') {
@@ -356,37 +262,9 @@ export class KubernetesScimStore implements ScimStore {
       }
     });
   }
-
-  getMembers(ctx: StoreContext, groupId: string): Promise<StoredMember[]> {
-    return this.guard('getMembers', async () => {
-      if (!(await this.readOwned(ctx, 'Group', groupId))) throw notFound(`Group ${groupId} not found`);
-      const shards = await this.shards.list(`${labels.group}=${groupId}`);
-      shards.sort((a, b) => a.spec.shard - b.spec.shard);
-      return shards.flatMap((s) => s.spec.members);
-    });
-  }
-
-  groupsOf(ctx: StoreContext, userId: string): Promise<{ id: string; displayName: string }[]> {
-    return this.guard('groupsOf', async () => this.cache.groupsOf(userId, ctx.connection));
-  }
-
-  changeMembers(
-    ctx: StoreContext,
-    groupId: string,
-    change: MemberChange,
-    options: WriteOptions = {},
-  ): Promise<StoredResource> {
-    return this.guard('changeMembers', async () =>
-      toStored('Group', await this.members.change(ctx, groupId, change, options.ifMatch)),
-    );
-  }
 }
 
 /** Equality of API objects as JSON (undefined members dropped). */
 function sameJson(a: unknown, b: unknown): boolean {
   return isDeepStrictEqual(JSON.parse(JSON.stringify(a ?? {})), JSON.parse(JSON.stringify(b ?? {})));
-}
-
-function byCreatedThenId(a: StoredResource, b: StoredResource): number {
-  return a.created < b.created ? -1 : a.created > b.created ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }

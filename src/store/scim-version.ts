@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import type { ResourceTypeName } from '../scim/schemas.ts';
 import type { ScimGroup } from '../api/scim-group.ts';
 import type { ScimUser } from '../api/scim-user.ts';
+import type { ResourceTypeName } from '../scim/schemas.ts';
 
 /**
  * The SCIM version (`meta.version`, the ETag) of a stored object (docs/adr/0010-scim-version-from-generation.md).

@@ -34,9 +34,9 @@ export class StoreCache {
     this.users = createInformer(kc, path(users.plural), users.listForInformer, { name: 'scimusers' });
     this.groups = createInformer(kc, path(groups.plural), groups.listForInformer, { name: 'scimgroups' });
     this.shards = createInformer(kc, path(shards.plural), shards.listForInformer, { name: 'scimgroupmembers' });
-    this.shards.on('add', (o) => this.memberships.upsert(o as unknown as ScimGroupMembers));
-    this.shards.on('update', (o) => this.memberships.upsert(o as unknown as ScimGroupMembers));
-    this.shards.on('delete', (o) => this.memberships.remove(o as unknown as ScimGroupMembers));
+    this.shards.on('add', (o) => this.memberships.upsert(fromCache<ScimGroupMembers>(o)));
+    this.shards.on('update', (o) => this.memberships.upsert(fromCache<ScimGroupMembers>(o)));
+    this.shards.on('delete', (o) => this.memberships.remove(fromCache<ScimGroupMembers>(o)));
   }
 
   async start(): Promise<void> {
@@ -84,26 +84,38 @@ export class StoreCache {
 
   /** The cached object, if this replica has seen it (no freshness promise). */
   get(type: ResourceTypeName, name: string): ScimObject | undefined {
-    return this.informer(type).get(name) as unknown as ScimObject | undefined;
+    const found = this.informer(type).get(name);
+    return found && fromCache<ScimObject>(found);
   }
 
   async list(type: ResourceTypeName, connection: string): Promise<ScimObject[]> {
     await this.fence(type);
     return this.informer(type)
       .list()
-      .filter((o) => visibleTo(o, connection)) as unknown as ScimObject[];
+      .filter((o) => visibleTo(o, connection))
+      .map((o) => fromCache<ScimObject>(o));
   }
 
   groupsOf(userId: string, connection: string): { id: string; displayName: string }[] {
     const out: { id: string; displayName: string }[] = [];
     for (const id of this.memberships.groupsOf(userId)) {
-      const group = this.groups.get(id) as unknown as ScimGroup | undefined;
+      const cached = this.groups.get(id);
+      const group = cached && fromCache<ScimGroup>(cached);
       if (group && group.metadata.labels?.[labels.connection] === connection) {
         out.push({ id, displayName: group.spec.displayName });
       }
     }
     return out;
   }
+}
+
+/**
+ * The client-node boundary: informers hold `KubernetesObject`s, whose `metadata.creationTimestamp` client-node types as
+ * a `Date`, while the JSON of our custom resources carries a string (`ObjectMeta` in `api/crd-builder.ts` says so). An
+ * informer of `scimusers` only ever holds ScimUsers, so the object is read as the custom resource it is.
+ */
+function fromCache<T extends ScimObject | ScimGroupMembers>(obj: KubernetesObject): T {
+  return obj as unknown as T;
 }
 
 async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<void> {
