@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { apiVersion, type CustomResource, conditionsSchema, readyColumn, toCrd } from './crd-builder.ts';
+import { type CustomResource, conditionsSchema, readyColumn, resourceKind, toCrd } from './crd-builder.ts';
 
 const name = (description: string) => z.string().min(1).max(253).describe(description);
 
@@ -162,13 +162,9 @@ export type AccessMappingStatus = z.infer<typeof accessMappingStatusSchema>;
 export type AccessMapping = CustomResource<AccessMappingSpec, AccessMappingStatus>;
 export type MappingFailure = NonNullable<AccessMappingStatus['failures']>[number];
 
-export const accessMappingKind = { apiVersion, kind: 'AccessMapping', plural: 'accessmappings' } as const;
+export const accessMappingKind = resourceKind('AccessMapping', 'accessmappings', 'accessmapping', ['am']);
 
-export const accessMappingCrd = toCrd({
-  kind: 'AccessMapping',
-  plural: 'accessmappings',
-  singular: 'accessmapping',
-  shortNames: ['am'],
+export const accessMappingCrd = toCrd(accessMappingKind, {
   description:
     'Grants Kubernetes roles to SCIM groups and users: the operator keeps RoleBindings and ClusterRoleBindings equal to it.',
   spec: accessMappingSpecSchema,

@@ -51,11 +51,25 @@ export interface CustomResource<Spec, Status = unknown> {
   status?: Status;
 }
 
-export interface CrdOptions {
-  kind: string;
+/** The names of one of our kinds: how clients address its objects, and what its CRD declares. */
+export interface ResourceKind<Kind extends string = string> {
+  apiVersion: typeof apiVersion;
+  kind: Kind;
   plural: string;
   singular: string;
   shortNames: string[];
+}
+
+export function resourceKind<const Kind extends string>(
+  kind: Kind,
+  plural: string,
+  singular: string,
+  shortNames: string[],
+): ResourceKind<Kind> {
+  return { apiVersion, kind, plural, singular, shortNames };
+}
+
+export interface CrdOptions {
   categories?: string[];
   description: string;
   spec: z.ZodType;
@@ -88,7 +102,7 @@ export function openApiSchema(schema: z.ZodType): Record<string, unknown> {
   return toStructural(z.toJSONSchema(schema, { io: 'input', unrepresentable: 'throw' })) as Record<string, unknown>;
 }
 
-export function toCrd(options: CrdOptions): V1CustomResourceDefinition {
+export function toCrd(names: ResourceKind, options: CrdOptions): V1CustomResourceDefinition {
   const properties: Record<string, unknown> = {
     apiVersion: { type: 'string', description: 'APIVersion of this representation of an object.' },
     kind: { type: 'string', description: 'Kind of this object.' },
@@ -99,16 +113,16 @@ export function toCrd(options: CrdOptions): V1CustomResourceDefinition {
   return {
     apiVersion: 'apiextensions.k8s.io/v1',
     kind: 'CustomResourceDefinition',
-    metadata: { name: `${options.plural}.${API_GROUP}` },
+    metadata: { name: `${names.plural}.${API_GROUP}` },
     spec: {
       group: API_GROUP,
       scope: 'Cluster',
       names: {
-        kind: options.kind,
-        listKind: `${options.kind}List`,
-        plural: options.plural,
-        singular: options.singular,
-        shortNames: options.shortNames,
+        kind: names.kind,
+        listKind: `${names.kind}List`,
+        plural: names.plural,
+        singular: names.singular,
+        shortNames: names.shortNames,
         categories: options.categories ?? ['scim'],
       },
       versions: [

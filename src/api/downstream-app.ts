@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { apiVersion, type CustomResource, conditionsSchema, readyColumn, toCrd } from './crd-builder.ts';
+import { type CustomResource, conditionsSchema, readyColumn, resourceKind, toCrd } from './crd-builder.ts';
 
 /** A key of a Secret in the operator's namespace (the namespace of its token Secret). */
 const secretKeyRef = (description: string) =>
@@ -202,7 +202,7 @@ export type DownstreamApp = CustomResource<DownstreamAppSpec, DownstreamAppStatu
 export type AttributeMapping = z.infer<typeof attributeMappingSchema>;
 export type SecretKeyRef = { name: string; key: string };
 
-export const downstreamAppKind = { apiVersion, kind: 'DownstreamApp', plural: 'downstreamapps' } as const;
+export const downstreamAppKind = resourceKind('DownstreamApp', 'downstreamapps', 'downstreamapp', ['dsa']);
 
 export const DOWNSTREAM_FINALIZER = 'scim-operator.dev/downstream-accounts';
 
@@ -211,11 +211,7 @@ export function appSpec(app: DownstreamApp): DownstreamAppSpec {
   return downstreamAppSpecSchema.parse(app.spec);
 }
 
-export const downstreamAppCrd = toCrd({
-  kind: 'DownstreamApp',
-  plural: 'downstreamapps',
-  singular: 'downstreamapp',
-  shortNames: ['dsa'],
+export const downstreamAppCrd = toCrd(downstreamAppKind, {
   description:
     'A SCIM 2.0 service outside the cluster: users assigned to it by AccessMappings get accounts there, kept in sync and deprovisioned.',
   spec: downstreamAppSpecSchema,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { apiVersion, type CustomResource, toCrd } from './crd-builder.ts';
+import { type CustomResource, resourceKind, toCrd } from './crd-builder.ts';
 
 /**
  * A claim on a unique value (a userName or a group displayName) within one connection. Its name is a hash of the
@@ -18,13 +18,9 @@ export const scimClaimSpecSchema = z
 export type ScimClaimSpec = z.infer<typeof scimClaimSpecSchema>;
 export type ScimClaim = CustomResource<ScimClaimSpec>;
 
-export const scimClaimKind = { apiVersion, kind: 'ScimClaim', plural: 'scimclaims' } as const;
+export const scimClaimKind = resourceKind('ScimClaim', 'scimclaims', 'scimclaim', ['sclaim']);
 
-export const scimClaimCrd = toCrd({
-  kind: 'ScimClaim',
-  plural: 'scimclaims',
-  singular: 'scimclaim',
-  shortNames: ['sclaim'],
+export const scimClaimCrd = toCrd(scimClaimKind, {
   description: 'Holds a unique SCIM value (userName, group displayName) for one resource within one connection.',
   spec: scimClaimSpecSchema,
   printerColumns: [

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { apiVersion, type CustomResource, toCrd } from './crd-builder.ts';
+import { type CustomResource, resourceKind, toCrd } from './crd-builder.ts';
 
 /**
  * Members of one group are spread over a fixed number of shards by a hash of the member id, so that adding or
@@ -30,13 +30,9 @@ export const scimGroupMembersSpecSchema = z
 export type ScimGroupMembersSpec = z.infer<typeof scimGroupMembersSpecSchema>;
 export type ScimGroupMembers = CustomResource<ScimGroupMembersSpec>;
 
-export const scimGroupMembersKind = { apiVersion, kind: 'ScimGroupMembers', plural: 'scimgroupmembers' } as const;
+export const scimGroupMembersKind = resourceKind('ScimGroupMembers', 'scimgroupmembers', 'scimgroupmembers', ['sgm']);
 
-export const scimGroupMembersCrd = toCrd({
-  kind: 'ScimGroupMembers',
-  plural: 'scimgroupmembers',
-  singular: 'scimgroupmembers',
-  shortNames: ['sgm'],
+export const scimGroupMembersCrd = toCrd(scimGroupMembersKind, {
   description: 'One shard of the members of a ScimGroup, named <group id>-<shard>.',
   spec: scimGroupMembersSpecSchema,
   printerColumns: [

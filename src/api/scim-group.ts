@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { apiVersion, type CustomResource, conditionsSchema, readyColumn, toCrd } from './crd-builder.ts';
+import { type CustomResource, conditionsSchema, readyColumn, resourceKind, toCrd } from './crd-builder.ts';
 
 export const scimGroupSpecSchema = z
   .object({
@@ -20,13 +20,9 @@ export type ScimGroupSpec = z.infer<typeof scimGroupSpecSchema>;
 export type ScimGroupStatus = z.infer<typeof scimGroupStatusSchema>;
 export type ScimGroup = CustomResource<ScimGroupSpec, ScimGroupStatus>;
 
-export const scimGroupKind = { apiVersion, kind: 'ScimGroup', plural: 'scimgroups' } as const;
+export const scimGroupKind = resourceKind('ScimGroup', 'scimgroups', 'scimgroup', ['sg']);
 
-export const scimGroupCrd = toCrd({
-  kind: 'ScimGroup',
-  plural: 'scimgroups',
-  singular: 'scimgroup',
-  shortNames: ['sg'],
+export const scimGroupCrd = toCrd(scimGroupKind, {
   description: 'A group provisioned by an identity provider over SCIM 2.0. The object name is the SCIM id.',
   spec: scimGroupSpecSchema,
   status: scimGroupStatusSchema,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { apiVersion, type CustomResource, conditionsSchema, readyColumn, toCrd } from './crd-builder.ts';
+import { type CustomResource, conditionsSchema, readyColumn, resourceKind, toCrd } from './crd-builder.ts';
 
 const text = (description: string, max = 1024) => z.string().max(max).describe(description);
 
@@ -135,13 +135,9 @@ export type ScimUserSpec = z.infer<typeof scimUserSpecSchema>;
 export type ScimUserStatus = z.infer<typeof scimUserStatusSchema>;
 export type ScimUser = CustomResource<ScimUserSpec, ScimUserStatus>;
 
-export const scimUserKind = { apiVersion, kind: 'ScimUser', plural: 'scimusers' } as const;
+export const scimUserKind = resourceKind('ScimUser', 'scimusers', 'scimuser', ['su']);
 
-export const scimUserCrd = toCrd({
-  kind: 'ScimUser',
-  plural: 'scimusers',
-  singular: 'scimuser',
-  shortNames: ['su'],
+export const scimUserCrd = toCrd(scimUserKind, {
   description:
     'A user provisioned by an identity provider over SCIM 2.0. The object name is the SCIM id: server-issued, stable, never reused.',
   spec: scimUserSpecSchema,

@@ -44,49 +44,57 @@ export function serviceProviderConfig(baseUrl: string): Document {
   };
 }
 
-export function resourceTypeList(baseUrl: string): ListResponse {
-  const all = resourceTypes.map((definition) => resourceTypeDocument(baseUrl, definition));
-  return listResponse(all, all.length, 1);
-}
-
-/** The ResourceType with this id (case-insensitive), or undefined. */
-export function resourceTypeDocumentById(baseUrl: string, id: string): Document | undefined {
-  const found = resourceTypes.find((definition) => definition.id.toLowerCase() === id.toLowerCase());
-  return found && resourceTypeDocument(baseUrl, found);
-}
-
-export function schemaList(baseUrl: string): ListResponse {
-  const all = schemas.map((definition) => schemaDocument(baseUrl, definition));
-  return listResponse(all, all.length, 1);
-}
-
-/** The Schema with this URN (case-insensitive), or undefined. */
-export function schemaDocumentById(baseUrl: string, id: string): Document | undefined {
-  const found = schemas.find((definition) => definition.id.toLowerCase() === id.toLowerCase());
-  return found && schemaDocument(baseUrl, found);
-}
-
-function resourceTypeDocument(baseUrl: string, definition: ResourceTypeDefinition): Document {
-  return {
-    schemas: [RESOURCE_TYPE_SCHEMA],
-    id: definition.id,
-    name: definition.name,
+/** `GET /ResourceTypes` and `GET /ResourceTypes/{id}` (RFC 7643 section 6). */
+const resourceTypeCollection = collection(
+  resourceTypes,
+  { schema: RESOURCE_TYPE_SCHEMA, resourceType: 'ResourceType', endpoint: 'ResourceTypes' },
+  (definition: ResourceTypeDefinition) => ({
     endpoint: definition.endpoint,
     description: definition.description,
     schema: definition.schema,
     schemaExtensions: definition.schemaExtensions.map(({ schema, required }) => ({ schema, required })),
-    meta: { resourceType: 'ResourceType', location: `${trim(baseUrl)}/ResourceTypes/${definition.id}` },
-  };
-}
+  }),
+);
+export const resourceTypeList = resourceTypeCollection.list;
+export const resourceTypeDocumentById = resourceTypeCollection.byId;
 
-function schemaDocument(baseUrl: string, definition: SchemaDefinition): Document {
-  return {
-    schemas: [SCHEMA_SCHEMA],
-    id: definition.id,
-    name: definition.name,
+/** `GET /Schemas` and `GET /Schemas/{urn}` (RFC 7643 section 7). */
+const schemaCollection = collection(
+  schemas,
+  { schema: SCHEMA_SCHEMA, resourceType: 'Schema', endpoint: 'Schemas' },
+  (definition: SchemaDefinition) => ({
     description: definition.description,
     attributes: definition.attributes.map(attributeDocument),
-    meta: { resourceType: 'Schema', location: `${trim(baseUrl)}/Schemas/${definition.id}` },
+  }),
+);
+export const schemaList = schemaCollection.list;
+export const schemaDocumentById = schemaCollection.byId;
+
+/**
+ * A discovery endpoint over registry definitions: all of them as a ListResponse, or one by id, compared
+ * case-insensitively (else undefined). Every document carries `schemas`, `id`, `name` and `meta`; `body` adds the rest.
+ */
+function collection<T extends { id: string; name: string }>(
+  definitions: readonly T[],
+  kind: { schema: string; resourceType: string; endpoint: string },
+  body: (definition: T) => Document,
+): { list(baseUrl: string): ListResponse; byId(baseUrl: string, id: string): Document | undefined } {
+  const render = (baseUrl: string, definition: T): Document => ({
+    schemas: [kind.schema],
+    id: definition.id,
+    name: definition.name,
+    ...body(definition),
+    meta: { resourceType: kind.resourceType, location: `${trim(baseUrl)}/${kind.endpoint}/${definition.id}` },
+  });
+  return {
+    list(baseUrl) {
+      const all = definitions.map((definition) => render(baseUrl, definition));
+      return listResponse(all, all.length, 1);
+    },
+    byId(baseUrl, id) {
+      const found = definitions.find((definition) => definition.id.toLowerCase() === id.toLowerCase());
+      return found && render(baseUrl, found);
+    },
   };
 }
 
