@@ -30,7 +30,7 @@ async function memberIds(groupId: string): Promise<string[]> {
   return (reply.body.members ?? []).map((m: { value: string }) => m.value).sort();
 }
 
-describe('Entra ID user lifecycle (research 1.3 U1-U8)', () => {
+describe("Entra ID user lifecycle, as the user requests of Microsoft's SCIM endpoint tutorial", () => {
   it('matches by filter, creates, updates, disables with "False", reads and deletes a user', async () => {
     const userName = `Test_User_${crypto.randomUUID()}`;
     const externalId = crypto.randomUUID();
@@ -128,7 +128,7 @@ describe('Entra ID user lifecycle (research 1.3 U1-U8)', () => {
   });
 });
 
-describe('Entra ID group lifecycle (research 1.3 G1-G7)', () => {
+describe("Entra ID group lifecycle, as the group requests of Microsoft's SCIM endpoint tutorial", () => {
   it('creates, reads without members, renames, adds and removes members with 204, and deletes a group', async () => {
     const [alice, bob] = [await createUser(), await createUser()];
     const displayName = `Group ${suffix()}`;
@@ -252,7 +252,7 @@ describe('Entra ID group lifecycle (research 1.3 G1-G7)', () => {
   });
 });
 
-describe('Okta flows (research 2.1)', () => {
+describe("Okta flows, as Okta's SCIM provisioning guide shows them", () => {
   it('checks for a user, creates it with a password, refuses a duplicate, PUTs it back whole and deactivates it', async () => {
     const userName = `test.user.${suffix()}@okta.local`;
     const check = await server.call('GET', `/Users?${filterQuery(`userName eq "${userName}"`)}&startIndex=1&count=100`);

@@ -22,7 +22,7 @@ describe('parseAttributePath', () => {
       expected: { attribute: 'name', subAttribute: 'givenName' },
     },
     {
-      name: 'T14: respells name.FamilyName as name.familyName',
+      name: 'respells name.FamilyName as name.familyName',
       text: 'name.FamilyName',
       expected: { attribute: 'name', subAttribute: 'familyName' },
     },
@@ -111,12 +111,12 @@ describe('parsePatchPath', () => {
   it.each<{ name: string; text: string; expected: PatchPath }>([
     { name: 'reads a plain attribute', text: 'members', expected: { attribute: { attribute: 'members' } } },
     {
-      name: 'T30: respells Members as members',
+      name: 'respells Members as members',
       text: 'Members',
       expected: { attribute: { attribute: 'members' } },
     },
     {
-      name: 'T30: reads a Group-URN-qualified members path',
+      name: 'reads a Group-URN-qualified members path',
       text: `${GROUP_SCHEMA}:members`,
       expected: { attribute: { schema: GROUP_SCHEMA, attribute: 'members' } },
     },
@@ -126,7 +126,7 @@ describe('parsePatchPath', () => {
       expected: { attribute: { attribute: 'name', subAttribute: 'familyName' } },
     },
     {
-      name: 'T46: reads the member removal filter of aadOptscim062020 and Okta',
+      name: 'reads the member removal filter of aadOptscim062020 and Okta',
       text: 'members[value eq "7f4bc1a3-285e-48ae-8202-5accb43efb0e"]',
       expected: {
         attribute: { attribute: 'members' },
@@ -134,7 +134,7 @@ describe('parsePatchPath', () => {
       },
     },
     {
-      name: 'T22: reads the Entra U5 path emails[type eq "work"].value with the sub-attribute after the bracket',
+      name: 'reads the path emails[type eq "work"].value of Entra\'s Update User [Multi-valued properties] with the sub-attribute after the bracket',
       text: 'emails[type eq "work"].value',
       expected: {
         attribute: { attribute: 'emails' },
@@ -161,12 +161,12 @@ describe('parsePatchPath', () => {
       },
     },
     {
-      name: 'T27: reads the URN-qualified manager path Entra adds a manager with',
+      name: 'reads the URN-qualified manager path Entra adds a manager with',
       text: `${ENTERPRISE}:manager`,
       expected: { attribute: { schema: ENTERPRISE, attribute: 'manager' } },
     },
     {
-      name: "T27: reads Entra's manager[value eq ...] removal on a single-valued attribute",
+      name: "reads Entra's manager[value eq ...] removal on a single-valued attribute",
       text: 'manager[value eq "x"]',
       expected: {
         attribute: { attribute: 'manager' },

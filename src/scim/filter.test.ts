@@ -10,7 +10,7 @@ import type { QueryPlan } from './store.ts';
 
 const ENTERPRISE = ENTERPRISE_USER_SCHEMA;
 
-/** Entra's U3 user, with the enterprise extension, roles and an address added. */
+/** The user of Entra's Get User by query example, with the enterprise extension, roles and an address added. */
 const entraUser = {
   schemas: [USER_SCHEMA, ENTERPRISE],
   id: '2441309d-8532-4e77-93ae-2441309d8532',
@@ -76,27 +76,27 @@ const eq = (attribute: string, value: string | number | boolean | null): Filter 
 describe('parseFilter', () => {
   it.each<{ name: string; text: string; expected: Filter }>([
     {
-      name: "T12/U3: reads Entra's userName eq query",
+      name: "reads Entra's userName eq query",
       text: 'userName eq "Test_User_00aa00aa-bb11-cc22-dd33-44ee44ee44ee"',
       expected: eq('userName', 'Test_User_00aa00aa-bb11-cc22-dd33-44ee44ee44ee'),
     },
     {
-      name: 'T14: reads operators and attribute names in any case',
+      name: 'reads operators and attribute names in any case',
       text: 'DisplayName EQ "x"',
       expected: eq('displayName', 'x'),
     },
     {
-      name: 'T14: reads a sub-attribute name in any case',
+      name: 'reads a sub-attribute name in any case',
       text: 'name.FamilyName eq "x"',
       expected: { op: 'eq', path: { attribute: 'name', subAttribute: 'familyName' }, value: 'x' },
     },
     {
-      name: 'T15: reads Entra\'s unquoted value "externalId eq jyoung" as a string',
+      name: 'reads Entra\'s unquoted value "externalId eq jyoung" as a string',
       text: 'externalId eq jyoung',
       expected: eq('externalId', 'jyoung'),
     },
     {
-      name: "T14: reads Entra's unquoted reference check on id and manager",
+      name: "reads Entra's unquoted reference check on id and manager",
       text: 'id eq 54D382A4-2050-4C03-94D1-E769F1D15682 and manager eq 2819c223-7f76-453a-919d-413861904646',
       expected: {
         op: 'and',
@@ -169,12 +169,12 @@ describe('parseFilter', () => {
       expected: { op: 'or', left: eq('a', 1), right: eq('b', 2) },
     },
     {
-      name: 'T14: reads a value path',
+      name: 'reads a value path',
       text: 'emails[type eq "work"]',
       expected: { op: 'valuePath', path: { attribute: 'emails' }, filter: eq('type', 'work') },
     },
     {
-      name: 'T14: reads Entra\'s emails[type eq "work"].value eq as one condition on the same element',
+      name: 'reads Entra\'s emails[type eq "work"].value eq as one condition on the same element',
       text: 'emails[type eq "work"].value eq "user@contoso.com"',
       expected: {
         op: 'valuePath',
@@ -246,7 +246,7 @@ describe('parseFilter', () => {
       expected: { op: 'eq', path: { schema: ENTERPRISE, attribute: 'manager', subAttribute: 'value' }, value: 'm' },
     },
     {
-      name: 'T16: keeps colons inside a quoted value out of the attribute path',
+      name: 'keeps colons inside a quoted value out of the attribute path',
       text: `${GROUP_SCHEMA}:members[value eq "urn:x:y"]`,
       expected: {
         op: 'valuePath',
@@ -255,17 +255,17 @@ describe('parseFilter', () => {
       },
     },
     {
-      name: 'T16: decodes the JSON escapes \\" \\\\ \\/ and \\u00e9 in strings',
+      name: 'decodes the JSON escapes \\" \\\\ \\/ and \\u00e9 in strings',
       text: String.raw`displayName eq "say \"hi\" \\ a\/b Ren\u00e9e"`,
       expected: eq('displayName', 'say "hi" \\ a/b Renée'),
     },
     {
-      name: 'T16: keeps an unknown escape such as DOMAIN\\jdoe literally',
+      name: 'keeps an unknown escape such as DOMAIN\\jdoe literally',
       text: String.raw`userName eq "DOMAIN\jdoe"`,
       expected: eq('userName', 'DOMAIN\\jdoe'),
     },
     {
-      name: 'T16: keeps +, #EXT# and non-ASCII characters of quoted values',
+      name: 'keeps +, #EXT# and non-ASCII characters of quoted values',
       text: 'userName eq "a+b_contoso.com#EXT#@tenant.onmicrosoft.com" or displayName eq "Zoë 山田"',
       expected: {
         op: 'or',
@@ -279,7 +279,7 @@ describe('parseFilter', () => {
       expected: eq('displayName', 'a (b) [c]'),
     },
     {
-      name: 'T14: reads a filter whose + signs the HTTP layer decoded into several spaces',
+      name: 'reads a filter whose + signs the HTTP layer decoded into several spaces',
       text: '  externalId   eq \t "x"  ',
       expected: eq('externalId', 'x'),
     },
@@ -306,7 +306,7 @@ describe('parseFilter', () => {
     { name: 'rejects an empty filter', text: '', message: /empty/ },
     { name: 'rejects a filter of spaces only', text: '   ', message: /empty/ },
     {
-      name: 'T15: rejects an unknown operator and names the expected operators',
+      name: 'rejects an unknown operator and names the expected operators',
       text: 'userName equals "x"',
       message:
         /Expected a comparison operator \(eq, ne, co, sw, ew, gt, ge, lt, le\) or 'pr' after 'userName' at position 10, found 'equals'/,
@@ -441,17 +441,17 @@ describe('matchesFilter', () => {
     expected: boolean;
   }>([
     {
-      name: "U3: matches Entra's userName query on the exact userName",
+      name: "matches Entra's userName query on the exact userName",
       filter: 'userName eq "Test_User_00aa00aa-bb11-cc22-dd33-44ee44ee44ee"',
       expected: true,
     },
     {
-      name: 'T12: matches userName case-insensitively because userName is not caseExact',
+      name: 'matches userName case-insensitively because userName is not caseExact',
       filter: 'userName eq "TEST_USER_00AA00AA-BB11-CC22-DD33-44EE44EE44EE"',
       expected: true,
     },
     {
-      name: "T13: does not match the random GUID of Entra's Test Connection",
+      name: "does not match the random GUID of Entra's Test Connection",
       filter: 'userName eq "5e9e0c3c-5b0b-4b4e-8a4f-0d0b8e7c2f1a"',
       expected: false,
     },
@@ -462,7 +462,7 @@ describe('matchesFilter', () => {
       expected: false,
     },
     {
-      name: 'T14: matches externalId exactly',
+      name: 'matches externalId exactly',
       filter: 'externalId eq "7fce0092-d52e-4f76-b727-3955bd72c939"',
       expected: true,
     },
@@ -472,7 +472,7 @@ describe('matchesFilter', () => {
       expected: false,
     },
     {
-      name: "T15: matches Entra's unquoted externalId value as a string",
+      name: "matches Entra's unquoted externalId value as a string",
       filter: 'externalId eq 00ujl29u0le5T6Aj10h7',
       resource: oktaUser,
       expected: true,
@@ -482,9 +482,9 @@ describe('matchesFilter', () => {
       filter: `${ENTERPRISE}:employeeNumber eq 701984`,
       expected: true,
     },
-    { name: 'T14: matches displayName case-insensitively', filter: 'displayName eq "joy young"', expected: true },
+    { name: 'matches displayName case-insensitively', filter: 'displayName eq "joy young"', expected: true },
     {
-      name: 'T14: matches Entra\'s emails[type eq "work"].value eq case-insensitively because emails.value is not caseExact',
+      name: 'matches Entra\'s emails[type eq "work"].value eq case-insensitively because emails.value is not caseExact',
       filter: 'emails[type eq "work"].value eq "test_user_11bb11bb-cc22-dd33-ee44-55ff55ff55ff@TESTUSER.com"',
       expected: true,
     },
@@ -499,7 +499,7 @@ describe('matchesFilter', () => {
       expected: true,
     },
     {
-      name: 'T14: matches emails.value eq when any element has that value',
+      name: 'matches emails.value eq when any element has that value',
       filter: 'emails.value eq "joy@home.example"',
       expected: true,
     },
@@ -572,7 +572,7 @@ describe('matchesFilter', () => {
       expected: true,
     },
     {
-      name: 'T17: still matches a deactivated user by userName',
+      name: 'still matches a deactivated user by userName',
       filter: 'userName eq "TEST.USER@okta.local"',
       resource: oktaUser,
       expected: true,
@@ -594,7 +594,7 @@ describe('matchesFilter', () => {
       expected: true,
     },
     {
-      name: "T14: matches Entra's reference check id eq and manager eq, where manager means manager.value",
+      name: "matches Entra's reference check id eq and manager eq, where manager means manager.value",
       filter: 'id eq 2441309d-8532-4e77-93ae-2441309d8532 and manager eq 2819c223-7f76-453a-919d-413861904646',
       expected: true,
     },
@@ -670,7 +670,7 @@ describe('matchesFilter', () => {
       expected: false,
     },
     {
-      name: 'G3: matches a Group by displayName case-insensitively',
+      name: 'matches a Group by displayName case-insensitively',
       filter: 'displayName eq "tour guides"',
       resource: group,
       type: 'Group',
@@ -757,12 +757,12 @@ describe('matchesFilter', () => {
 describe('planQuery', () => {
   it.each<{ name: string; filter: string; type?: ResourceTypeName; expected: QueryPlan }>([
     {
-      name: "U3: plans Entra's userName eq as an index lookup with the literal as given",
+      name: "plans Entra's userName eq as an index lookup with the literal as given",
       filter: 'userName eq "Test_User_00aa00aa"',
       expected: { kind: 'eq', attribute: 'userName', value: 'Test_User_00aa00aa' },
     },
     {
-      name: 'T14: plans an upper-case attribute and operator like the canonical form',
+      name: 'plans an upper-case attribute and operator like the canonical form',
       filter: 'USERNAME EQ "X"',
       expected: { kind: 'eq', attribute: 'userName', value: 'X' },
     },
@@ -783,7 +783,7 @@ describe('planQuery', () => {
       expected: { kind: 'none' },
     },
     {
-      name: "T15: plans Entra's unquoted externalId eq jyoung",
+      name: "plans Entra's unquoted externalId eq jyoung",
       filter: 'externalId eq jyoung',
       expected: { kind: 'eq', attribute: 'externalId', value: 'jyoung' },
     },
@@ -793,7 +793,7 @@ describe('planQuery', () => {
       expected: { kind: 'eq', attribute: 'externalId', value: '12345' },
     },
     {
-      name: 'G3: plans displayName eq on Groups',
+      name: 'plans displayName eq on Groups',
       filter: 'displayName eq "Tour Guides"',
       type: 'Group',
       expected: { kind: 'eq', attribute: 'displayName', value: 'Tour Guides' },
@@ -810,12 +810,12 @@ describe('planQuery', () => {
       expected: { kind: 'all' },
     },
     {
-      name: 'T14: plans emails.value eq',
+      name: 'plans emails.value eq',
       filter: 'emails.value eq "a@x"',
       expected: { kind: 'eq', attribute: 'emails.value', value: 'a@x' },
     },
     {
-      name: 'T14: plans Entra\'s emails[type eq "work"].value eq as emails.value',
+      name: 'plans Entra\'s emails[type eq "work"].value eq as emails.value',
       filter: 'emails[type eq "work"].value eq "user@contoso.com"',
       expected: { kind: 'eq', attribute: 'emails.value', value: 'user@contoso.com' },
     },
@@ -837,12 +837,12 @@ describe('planQuery', () => {
       expected: { kind: 'all' },
     },
     {
-      name: 'T14: plans an and by its indexed operand when it comes second',
+      name: 'plans an and by its indexed operand when it comes second',
       filter: 'active eq true and userName eq "x"',
       expected: { kind: 'eq', attribute: 'userName', value: 'x' },
     },
     {
-      name: "T14: plans Entra's id eq and manager eq reference check by id",
+      name: "plans Entra's id eq and manager eq reference check by id",
       filter: 'id eq 54D382A4-2050-4C03-94D1-E769F1D15682 and manager eq 2819c223',
       expected: { kind: 'eq', attribute: 'id', value: '54D382A4-2050-4C03-94D1-E769F1D15682' },
     },
