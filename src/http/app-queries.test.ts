@@ -1,29 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../test/support/scim-test-server.ts';
+import { describe, expect, it } from 'vitest';
+import { startTestServer } from '../../test/support/scim-test-server.ts';
 import { USER_SCHEMA } from '../scim/schemas.ts';
 import type { ScimStore } from '../scim/store.ts';
 import { createMemoryStore } from '../store/memory-store.ts';
+import { createUser, ERROR_SCHEMA, serverForFile } from './scim-http.test-support.ts';
 
-const ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
-const _SEARCH_REQUEST_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:SearchRequest';
-let server: TestServer;
-
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(async () => {
-  await server.close();
-});
-
-function userName(prefix = 'user'): string {
-  return `${prefix}-${crypto.randomUUID().slice(0, 8)}@example.com`;
-}
-
-async function createUser(name = userName(), extra: Record<string, unknown> = {}) {
-  const reply = await server.call('POST', '/Users', { body: { schemas: [USER_SCHEMA], userName: name, ...extra } });
-  expect(reply.status).toBe(201);
-  return reply.body as { id: string; userName: string; meta: { version: string } };
-}
+const server = serverForFile();
 
 describe('query parameters', () => {
   it('answers an unmatched filter with 200 and an empty ListResponse, never 404', async () => {
@@ -34,7 +16,7 @@ describe('query parameters', () => {
   });
 
   it('decodes + as a space in filters', async () => {
-    const user = await createUser(undefined, { externalId: `ext-${crypto.randomUUID()}` });
+    const user = await createUser(server, undefined, { externalId: `ext-${crypto.randomUUID()}` });
     const stored = await server.call('GET', `/Users/${user.id}`);
     const reply = await server.call('GET', `/Users?filter=externalId+eq+%22${stored.body.externalId}%22`);
     expect(reply.body.totalResults).toBe(1);
@@ -77,7 +59,7 @@ describe('query parameters', () => {
   });
 
   it('honours attributes and excludedAttributes on single reads and lists', async () => {
-    const user = await createUser(undefined, {
+    const user = await createUser(server, undefined, {
       displayName: 'Babs',
       emails: [{ value: 'b@example.com', type: 'work' }],
     });
@@ -102,7 +84,7 @@ describe('query parameters', () => {
 
 describe('ETags', () => {
   it('sends meta.version as the ETag header and applies If-Match to PUT, PATCH and DELETE', async () => {
-    const user = await createUser();
+    const user = await createUser(server);
     const read = await server.call('GET', `/Users/${user.id}`);
     expect(read.headers.get('etag')).toBe(read.body.meta.version);
     const body = { schemas: [USER_SCHEMA], userName: user.userName, title: 'Engineer' };

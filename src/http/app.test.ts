@@ -1,27 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BASE_URL, startTestServer, type TestServer } from '../../test/support/scim-test-server.ts';
+import { describe, expect, it } from 'vitest';
+import { BASE_URL } from '../../test/support/scim-test-server.ts';
 import { resourceTypes, schemas, USER_SCHEMA } from '../scim/schemas.ts';
+import { createUser, ERROR_SCHEMA, SEARCH_REQUEST_SCHEMA, serverForFile, userName } from './scim-http.test-support.ts';
 
-const ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
-const SEARCH_REQUEST_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:SearchRequest';
-let server: TestServer;
-
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(async () => {
-  await server.close();
-});
-
-function userName(prefix = 'user'): string {
-  return `${prefix}-${crypto.randomUUID().slice(0, 8)}@example.com`;
-}
-
-async function createUser(name = userName(), extra: Record<string, unknown> = {}) {
-  const reply = await server.call('POST', '/Users', { body: { schemas: [USER_SCHEMA], userName: name, ...extra } });
-  expect(reply.status).toBe(201);
-  return reply.body as { id: string; userName: string; meta: { version: string } };
-}
+const server = serverForFile();
 
 describe('authentication', () => {
   it('answers 401 with a SCIM error and WWW-Authenticate when the bearer token is missing, wrong or not bearer', async () => {
@@ -44,7 +26,7 @@ describe('authentication', () => {
   });
 
   it('keeps connections apart: a user created with one token is unknown to another', async () => {
-    const user = await createUser();
+    const user = await createUser(server);
     expect((await server.call('GET', `/Users/${user.id}`, { token: 'token-b' })).status).toBe(404);
     const filter = encodeURIComponent(`userName eq "${user.userName}"`);
     const other = await server.call('GET', `/Users?filter=${filter}`, { token: 'token-b' });

@@ -1,34 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../test/support/scim-test-server.ts';
+import { describe, expect, it } from 'vitest';
+import {
+  createUser,
+  filterQuery,
+  GROUP,
+  memberIds,
+  PATCH_OP,
+  patch,
+  serverForFile,
+  suffix,
+  USER,
+} from './scim-http.test-support.ts';
 
-const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
-const _ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
-const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
-const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
-const _LIST = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';
-
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(async () => {
-  await server.close();
-});
-
-const suffix = () => crypto.randomUUID().slice(0, 8);
-const filterQuery = (filter: string) => `filter=${encodeURIComponent(filter)}`;
-const patch = (...Operations: object[]) => ({ schemas: [PATCH_OP], Operations });
-
-async function createUser(userName = `member-${suffix()}@example.com`) {
-  const reply = await server.call('POST', '/Users', { body: { schemas: [USER], userName } });
-  expect(reply.status).toBe(201);
-  return reply.body as { id: string };
-}
-
-async function memberIds(groupId: string): Promise<string[]> {
-  const reply = await server.call('GET', `/Groups/${groupId}`);
-  return (reply.body.members ?? []).map((m: { value: string }) => m.value).sort();
-}
+const server = serverForFile();
 
 describe("Okta flows, as Okta's SCIM provisioning guide shows them", () => {
   it('checks for a user, creates it with a password, refuses a duplicate, PUTs it back whole and deactivates it', async () => {
@@ -73,7 +56,7 @@ describe("Okta flows, as Okta's SCIM provisioning guide shows them", () => {
   });
 
   it('refuses a PUT whose body carries another id', async () => {
-    const user = await createUser();
+    const user = await createUser(server);
     const reply = await server.call('PUT', `/Users/${user.id}`, {
       body: { schemas: [USER], id: 'someone-else', userName: `x-${suffix()}` },
     });
@@ -82,7 +65,7 @@ describe("Okta flows, as Okta's SCIM provisioning guide shows them", () => {
   });
 
   it('pushes a group: rename carrying the id, mixed remove and add, full replace and delete', async () => {
-    const [a, b, c] = [await createUser(), await createUser(), await createUser()];
+    const [a, b, c] = [await createUser(server), await createUser(server), await createUser(server)];
     const created = await server.call('POST', '/Groups', {
       body: { schemas: [GROUP], displayName: `Test SCIMv2 ${suffix()}`, members: [{ value: a.id }] },
     });
@@ -102,12 +85,12 @@ describe("Okta flows, as Okta's SCIM provisioning guide shows them", () => {
       },
     });
     expect([200, 204]).toContain(mixed.status);
-    expect(await memberIds(id)).toEqual([b.id]);
+    expect(await memberIds(server, id)).toEqual([b.id]);
 
     await server.call('PATCH', `/Groups/${id}`, {
       body: patch({ op: 'replace', path: 'members', value: [{ value: a.id }, { value: c.id }] }),
     });
-    expect(await memberIds(id)).toEqual([a.id, c.id].sort());
+    expect(await memberIds(server, id)).toEqual([a.id, c.id].sort());
 
     const put = await server.call('PUT', `/Groups/${id}`, {
       body: { schemas: [GROUP], displayName: 'Okta Renamed', members: [{ value: b.id }] },
@@ -117,7 +100,7 @@ describe("Okta flows, as Okta's SCIM provisioning guide shows them", () => {
 
     const keep = await server.call('PUT', `/Groups/${id}`, { body: { schemas: [GROUP], displayName: 'Okta Final' } });
     expect(keep.status).toBe(200);
-    expect(await memberIds(id)).toEqual([b.id]);
+    expect(await memberIds(server, id)).toEqual([b.id]);
 
     expect((await server.call('DELETE', `/Groups/${id}`)).status).toBe(204);
   });

@@ -1,12 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { matchesFilter } from './filter-evaluator.ts';
-import { entraUser, group } from './filter-fixtures.test-support.ts';
-import { parseFilter } from './filter-parser.ts';
+import { entraUser, group, match } from './filter-fixtures.test-support.ts';
 import { type ResourceTypeName, USER_SCHEMA } from './schemas.ts';
 import { scimErrorOf } from './scim-error-of.test-support.ts';
-
-const match = (text: string, resource: Record<string, unknown>, type: ResourceTypeName = 'User') =>
-  matchesFilter(parseFilter(text), resource, type);
 
 describe('matchesFilter on dates, unknown attributes, logic, Groups and stored data', () => {
   it.each<{

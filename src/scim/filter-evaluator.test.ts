@@ -1,13 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { matchesFilter } from './filter-evaluator.ts';
-import { entraUser, oktaUser } from './filter-fixtures.test-support.ts';
-import { parseFilter } from './filter-parser.ts';
+import { entraUser, match, oktaUser } from './filter-fixtures.test-support.ts';
 import { ENTERPRISE_USER_SCHEMA, type ResourceTypeName, USER_SCHEMA } from './schemas.ts';
 
 const ENTERPRISE = ENTERPRISE_USER_SCHEMA;
-
-const match = (text: string, resource: Record<string, unknown>, type: ResourceTypeName = 'User') =>
-  matchesFilter(parseFilter(text), resource, type);
 
 describe('matchesFilter on comparisons', () => {
   it.each<{

@@ -1,7 +1,9 @@
 /** Resources the filter engine's tests evaluate filters against, and a shorthand for an `eq` AST node. */
 
 import type { Filter } from './filter.ts';
-import { ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, USER_SCHEMA } from './schemas.ts';
+import { matchesFilter } from './filter-evaluator.ts';
+import { parseFilter } from './filter-parser.ts';
+import { ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, type ResourceTypeName, USER_SCHEMA } from './schemas.ts';
 
 const ENTERPRISE = ENTERPRISE_USER_SCHEMA;
 
@@ -67,3 +69,7 @@ export const eq = (attribute: string, value: string | number | boolean | null): 
   path: { attribute },
   value,
 });
+
+/** Whether `text`, parsed, matches `resource`. */
+export const match = (text: string, resource: Record<string, unknown>, type: ResourceTypeName = 'User') =>
+  matchesFilter(parseFilter(text), resource, type);
