@@ -3,10 +3,8 @@ import { describe, expect, it } from 'vitest';
 import type { ScimGroup } from '../api/scim-group.ts';
 import type { ScimGroupMembers } from '../api/scim-group-members.ts';
 import { GroupMemberWrites } from './group-member-writes.ts';
-import type { ResourceClient } from './kube-client.ts';
 import { shardOf } from './member-shards.ts';
 import { MEMBERS_VERSION_ANNOTATION, scimVersion } from './scim-version.ts';
-import type { StoreCache } from './store-cache.ts';
 
 const ctx = { connection: 'entra' };
 const conflict = () => new ApiException(409, 'Conflict', JSON.stringify({ code: 409, reason: 'Conflict' }), {});
@@ -82,9 +80,9 @@ function fakeServer(options: { cachedGroup?: boolean } = {}) {
     expect: () => {},
   };
   const writes = new GroupMemberWrites({
-    groups: groups as unknown as ResourceClient<ScimGroup>,
-    shards: shardClient as unknown as ResourceClient<ScimGroupMembers>,
-    cache: cache as unknown as StoreCache,
+    groups,
+    shards: shardClient,
+    cache,
     clock: () => new Date('2026-12-05T07:00:00Z'),
     deadline: () => Date.now() + 5_000,
     readOwned: async (c, _id) => {

@@ -11,9 +11,9 @@ import { MEMBERS_VERSION_ANNOTATION, newMembersToken, scimVersion } from './scim
 import type { StoreCache } from './store-cache.ts';
 
 export interface GroupMemberWritesDeps {
-  groups: ResourceClient<ScimGroup>;
-  shards: ResourceClient<ScimGroupMembers>;
-  cache: StoreCache;
+  groups: Pick<ResourceClient<ScimGroup>, 'mergePatch'>;
+  shards: Pick<ResourceClient<ScimGroupMembers>, 'get' | 'replace' | 'create' | 'list'>;
+  cache: Pick<StoreCache, 'get' | 'expect'>;
   clock: () => Date;
   /** When a write started now must stop retrying lost races (epoch ms). */
   deadline: () => number;

@@ -2,8 +2,7 @@ import { ApiException } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import type { ScimClaim } from '../api/scim-claim.ts';
 import { ScimError } from '../scim/errors.ts';
-import type { ResourceClient } from './kube-client.ts';
-import { UniquenessClaims } from './uniqueness-claims.ts';
+import { type ClaimClient, UniquenessClaims } from './uniqueness-claims.ts';
 
 const apiError = (code: number, reason: string) =>
   new ApiException(code, reason, JSON.stringify({ kind: 'Status', code, reason }), {});
@@ -31,7 +30,7 @@ function claimsAt(createdAt: Date) {
       objects.delete(name);
     },
   };
-  return { objects, client: client as unknown as ResourceClient<ScimClaim> };
+  return { objects, client: client satisfies ClaimClient };
 }
 
 const now = new Date('2026-12-05T08:00:00Z');

@@ -16,19 +16,19 @@ export function claimName(connection: string, type: ResourceTypeName, value: str
   return `${type.toLowerCase()}-${indexHash(`${connection}\u0000${value.toLowerCase()}`)}`;
 }
 
+/** The calls the claims make on the API server. */
+export type ClaimClient = Pick<ResourceClient<ScimClaim>, 'create' | 'get' | 'delete'>;
+
 /**
  * Claims are the atomic half of uniqueness (docs/adr/0005-uniqueness-claims.md): creating the claim object is a
  * test-and-set in etcd. A claim whose owner is gone (a crash between claim and create, or a failed release) is
  * taken over once it is older than the grace period.
  */
 export class UniquenessClaims {
-  private readonly claims: ResourceClient<ScimClaim>;
+  private readonly claims: ClaimClient;
   private readonly ownerExists: (type: ResourceTypeName, id: string) => Promise<boolean>;
 
-  constructor(
-    claims: ResourceClient<ScimClaim>,
-    ownerExists: (type: ResourceTypeName, id: string) => Promise<boolean>,
-  ) {
+  constructor(claims: ClaimClient, ownerExists: (type: ResourceTypeName, id: string) => Promise<boolean>) {
     this.claims = claims;
     this.ownerExists = ownerExists;
   }
