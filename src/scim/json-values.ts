@@ -1,4 +1,4 @@
-/** Tests on untrusted JSON values shared by the normaliser, the PATCH engine, the filter evaluator and projection. */
+/** Helpers on untrusted JSON values, shared by the normaliser, the PATCH engine, the filter evaluator and projection. */
 
 /** A JSON object: not null, not an array. */
 export function isPlainObject(value: unknown): value is Record<string, unknown> {

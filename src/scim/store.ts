@@ -1,5 +1,6 @@
 /**
- * The storage contract of the SCIM layer. `operations.ts` is its only caller; `src/store/` implements it on
+ * The storage contract of the SCIM layer. The SCIM service is its only caller (`operations.ts` and the parts it
+ * composes: `list-resources.ts`, `resource-answer.ts`, `group-members.ts`); `src/store/` implements it on
  * Kubernetes custom resources and in memory. The rules below are the contract, and `test/contract/` runs each of
  * them as a test against every implementation.
  *
