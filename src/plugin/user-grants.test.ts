@@ -3,7 +3,7 @@ import { defaultSettings, group, mapping, user } from '../controllers/role-bindi
 import { type GrantContext, grantsOfUser } from './user-grants.ts';
 
 const now = new Date('2026-01-01T00:00:00Z');
-const namespaces = [
+const namespaces: GrantContext['namespaces'] = [
   { name: 'team-a', labels: { tier: 'dev' } },
   { name: 'team-b', labels: { tier: 'dev' } },
   { name: 'kube-system', labels: {} },
