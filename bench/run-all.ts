@@ -14,6 +14,7 @@ const benchmarks = [
   'convergence',
   'worst-requests',
   'leader-failover',
+  'report',
 ];
 
 const wanted = process.argv.slice(2);
