@@ -16,8 +16,8 @@ export function renderTable(headers: readonly string[], rows: readonly (readonly
     .join('');
 }
 
-/** `key: value` lines with the values aligned, for the identity part of `whois`. */
+/** `key: value` lines with the values aligned, for the identity part of `whois`; an empty value prints `<none>`. */
 export function renderFields(fields: readonly (readonly [string, string])[]): string {
   const width = Math.max(0, ...fields.map(([k]) => k.length + 1));
-  return fields.map(([k, v]) => `${`${k}:`.padEnd(width)}   ${v}\n`).join('');
+  return fields.map(([k, v]) => `${`${k}:`.padEnd(width)}   ${v === '' ? '<none>' : v}\n`).join('');
 }

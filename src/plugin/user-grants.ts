@@ -38,7 +38,7 @@ export interface GrantContext {
 }
 
 /**
- * What the operator grants one user, by asking the controller's own pure functions: `namesUser` (the selection
+ * What the operator grants one user, sorted by namespace, role and mapping, by asking the controller's own pure functions: `namesUser` (the selection
  * rule) picks the mappings, and `desiredRoleBindings` over a view that holds only this user and their groups says
  * which bindings would name the user's subject (or, in Group mode, one of their groups). So the plugin needs no
  * status field, and streams users one page at a time. One thing a one-user view cannot see: two users resolving
@@ -82,7 +82,14 @@ export function grantsOfUser(user: ScimUser, groupsOfUser: readonly ScimGroup[],
       });
     }
   }
-  return grants;
+  return grants.sort(byTarget);
+}
+
+/** By namespace (cluster-wide first), role and mapping: the order a reader scans. */
+function byTarget(a: Grant, b: Grant): number {
+  const key = (g: Grant) => [g.namespace ?? '', g.roleKind, g.role, g.mapping].join('\u0000');
+  const [x, y] = [key(a), key(b)];
+  return x < y ? -1 : x > y ? 1 : 0;
 }
 
 /** Why a mapping selects a user: named directly, and every group of theirs it names (in its connection). */
