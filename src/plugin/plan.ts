@@ -16,7 +16,7 @@ import type { ClusterReader } from './cluster-reader.ts';
 import { identitySnapshot } from './identity-snapshot.ts';
 import type { Output } from './output.ts';
 import { isRefusal, planChanges } from './plan-diff.ts';
-import { renderTable } from './table.ts';
+import { indent, renderTable } from './table.ts';
 
 export const PLAN_HELP = `Show what applying an AccessMapping would grant, revoke and refuse, before it is applied.
 
@@ -129,10 +129,6 @@ export async function runPlan(
     await out.write(text);
   }
   return status;
-}
-
-function indent(text: string): string {
-  return text.replace(/^/gm, '  ').replace(/ +$/gm, '');
 }
 
 async function readStdin(): Promise<string> {

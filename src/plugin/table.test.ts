@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renderFields, renderTable } from './table.ts';
+import { indent, renderFields, renderTable } from './table.ts';
 
 describe('renderTable', () => {
   it('prints upper-case headers and columns separated by three spaces, like kubectl', () => {
@@ -39,5 +39,11 @@ describe('renderFields', () => {
         ['Connection', 'entra'],
       ]),
     ).toBe('Name:         ada\nConnection:   entra\n');
+  });
+});
+
+describe('indent', () => {
+  it('indents each line by two spaces and leaves blank lines empty', () => {
+    expect(indent('A   B\n\nx   y\n')).toBe('  A   B\n\n  x   y\n');
   });
 });

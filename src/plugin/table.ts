@@ -21,3 +21,8 @@ export function renderFields(fields: readonly (readonly [string, string])[]): st
   const width = Math.max(0, ...fields.map(([k]) => k.length + 1));
   return fields.map(([k, v]) => `${`${k}:`.padEnd(width)}   ${v === '' ? '<none>' : v}\n`).join('');
 }
+
+/** Indents every line by two spaces, as the sections of `whois` and `plan` are; blank lines stay empty. */
+export function indent(text: string): string {
+  return text.replace(/^(?=.)/gm, '  ');
+}

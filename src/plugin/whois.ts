@@ -8,7 +8,7 @@ import type { AccessChecker } from './access-check.ts';
 import { type AccessContext, userState } from './access-context.ts';
 import type { ClusterReader } from './cluster-reader.ts';
 import type { Output } from './output.ts';
-import { renderFields, renderTable } from './table.ts';
+import { indent, renderFields, renderTable } from './table.ts';
 import { unmanagedGrants } from './unmanaged-grants.ts';
 import { grantsOfUser, ownSubjects } from './user-grants.ts';
 
@@ -136,8 +136,4 @@ export async function runWhois(
 /** No status records when a grant began (yet): it began no earlier than the user and the mapping both existed. */
 function laterOf(a: string, b: string): string {
   return a > b ? a : b;
-}
-
-function indent(text: string): string {
-  return text.replace(/^/gm, '  ').replace(/ +$/gm, '');
 }
