@@ -1,6 +1,6 @@
 /**
- * Shell completion for `kubectl-scim` and, through kubectl's plugin completion (kubectl 1.26+ runs
- * `kubectl_complete-scim`), for `kubectl scim`. Static: commands and flags only, no API calls while typing.
+ * Shell completion for the `kubectl-scim` command. Static: commands and flags only, no API calls while typing.
+ * (`kubectl scim <TAB>` through kubectl needs a `kubectl_complete-scim` executable, which is not shipped.)
  */
 export const COMMANDS = ['whois', 'report', 'plan', 'completion', 'help'] as const;
 

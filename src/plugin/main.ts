@@ -6,7 +6,7 @@ import { completionScript } from './completion.ts';
 import type { Output } from './output.ts';
 import { PLAN_HELP, readMappings, runPlan } from './plan.ts';
 import { REPORT_HELP, type ReportFormat, runReport } from './report.ts';
-import { findUsers, runWhois, WHOIS_HELP } from './whois.ts';
+import { findUsers, runWhois, runWhoisOfDeleted, WHOIS_HELP } from './whois.ts';
 
 export const MAIN_HELP = `kubectl scim: who has what access through scim-operator, why, and since when. Read-only.
 
@@ -112,6 +112,8 @@ export async function runPlugin(argv: string[], out: Output): Promise<number> {
     const found = await findUsers(reader, rest[0]!, values.connection);
     if (found.length === 0) {
       out.error(`error: no SCIM user with id, userName or email "${rest[0]}"\n`);
+      // A hard-deleted user's hand-made bindings outlive it: look for them under the name as a subject.
+      await runWhoisOfDeleted(rest[0]!, reader, new AccessChecker(reader.kc), out);
       return 1;
     }
     if (found.length > 1) {

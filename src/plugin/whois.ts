@@ -20,6 +20,9 @@ Usage:
 Prints the identity (connection, state), groups, the grants the operator makes (with the mapping and the group or
 direct selection that caused each), downstream accounts (status.apps), bindings not managed by the operator that
 name the user's subject, and for every grant a SubjectAccessReview asking the API server whether it agrees.
+
+When no SCIM user matches (deleted, say), it exits 1 and lists the unmanaged bindings whose subject is exactly the
+name given: after a hard delete, hand-made access is the part that outlives the user.
 `;
 
 /** The user named by id, userName or email (through the store's hash labels); several only across connections. */
@@ -126,6 +129,43 @@ export async function runWhois(
           u.subject,
           checks[i]!,
           mayHold(user) ? '' : `ROGUE: user is ${state}; remove this binding`,
+        ]),
+      ),
+    );
+  }
+  await out.write(text);
+}
+
+/**
+ * For a name that matches no ScimUser (deleted, or never provisioned): the bindings the operator does not manage
+ * that name `User/<name>`, flagged, since nobody the IdP knows should hold them.
+ */
+export async function runWhoisOfDeleted(
+  name: string,
+  reader: ClusterReader,
+  checker: AccessChecker,
+  out: Output,
+): Promise<void> {
+  const rbac = reader.kc.makeApiClient(RbacAuthorizationV1Api);
+  const [roleBindings, clusterRoleBindings] = await Promise.all([
+    rbac.listRoleBindingForAllNamespaces(),
+    rbac.listClusterRoleBinding(),
+  ]);
+  const unmanaged = unmanagedGrants([...roleBindings.items, ...clusterRoleBindings.items], new Set([`User/${name}`]));
+  let text = `\nUnmanaged grants naming the subject ${name} (no SCIM user has this name):\n`;
+  if (unmanaged.length === 0) text += '  none\n';
+  else {
+    const checks = await Promise.all(
+      unmanaged.map((u) => checker.check({ user: name, groups: [] }, u.roleKind, u.role, u.namespace)),
+    );
+    text += indent(
+      renderTable(
+        ['binding', 'role', 'cluster says', 'flag'],
+        unmanaged.map((u, i) => [
+          `${u.kind}/${u.namespace ? `${u.namespace}/` : ''}${u.name}`,
+          `${u.roleKind}/${u.role}`,
+          checks[i]!,
+          'ROGUE: no SCIM user; remove this binding unless it is for a non-SCIM identity',
         ]),
       ),
     );

@@ -336,4 +336,31 @@ describe('kubectl scim, read-only, against the real control plane', () => {
     const report = await scim('report', '--format', 'csv');
     expect(parseCsv(report.stdout)).toEqual([[...REPORT_COLUMNS]]);
   });
+
+  it('after a hard delete, whois exits 1 and still finds the hand-made binding under the subject name', async () => {
+    expect((await op.scim('DELETE', `/Users/${adaId}`)).status).toBe(204);
+    const api = admin.makeApiClient(CustomObjectsApi);
+    await vi.waitFor(
+      async () =>
+        expect(
+          await api
+            .getClusterCustomObject({
+              group: 'scim-operator.dev',
+              version: 'v1alpha1',
+              plural: 'scimusers',
+              name: adaId,
+            })
+            .then(
+              () => 'present',
+              (e: { code?: number }) => (e.code === 404 ? 'gone' : 'error'),
+            ),
+        ).toBe('gone'),
+      { timeout: 15_000 },
+    );
+    const { status, stdout, stderr } = await scim('whois', ada);
+    expect(status).toBe(1);
+    expect(stderr).toContain(`no SCIM user with id, userName or email "${ada}"`);
+    const rogue = stdout.split('\n').find((l) => l.includes('ada-by-hand')) ?? '';
+    expect(rogue).toMatch(/allowed: .*ROGUE: no SCIM user/);
+  });
 });
