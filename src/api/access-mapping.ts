@@ -43,6 +43,16 @@ const userReferenceSchema = z
   .object({ userName: z.string().min(1).max(512).describe('The SCIM userName (case-insensitive).') })
   .describe('A SCIM user, by userName.');
 
+const roleReferenceSchema = z
+  .object({
+    value: z
+      .string()
+      .min(1)
+      .max(1024)
+      .describe('The role value, compared exactly (case-sensitive) with the values in ScimUser spec.roles.'),
+  })
+  .describe("A SCIM role, by value, in the mapping's connection.");
+
 export const accessMappingSpecSchema = z
   .object({
     connection: z
@@ -56,6 +66,13 @@ export const accessMappingSpecSchema = z
       .object({
         groups: z.array(groupReferenceSchema).max(256).optional().describe('Members of these groups get the access.'),
         users: z.array(userReferenceSchema).max(1024).optional().describe('These users get the access directly.'),
+        roles: z
+          .array(roleReferenceSchema)
+          .max(256)
+          .optional()
+          .describe(
+            'Users holding one of these roles (ScimUser spec.roles[].value, e.g. an Entra app role value) get the access.',
+          ),
         excludeUsers: z
           .array(userReferenceSchema)
           .max(1024)

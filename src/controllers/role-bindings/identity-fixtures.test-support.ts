@@ -61,6 +61,8 @@ export function identities(
     user: (id) => byId.get(id),
     usersByUserName: (n, c) =>
       users.filter((u) => u.spec.userName.toLowerCase() === n.toLowerCase() && connectionOk(u.metadata.labels, c)),
+    usersByRole: (v, c) =>
+      users.filter((u) => (u.spec.roles ?? []).some((r) => r.value === v) && connectionOk(u.metadata.labels, c)),
     groupsByDisplayName: (n, c) =>
       groups.filter((g) => g.spec.displayName.toLowerCase() === n.toLowerCase() && connectionOk(g.metadata.labels, c)),
     groupsByExternalId: (x, c) => groups.filter((g) => g.spec.externalId === x && connectionOk(g.metadata.labels, c)),

@@ -11,6 +11,11 @@ export interface IdentityView {
   usersByUserName(userName: string, connection: string | undefined): ScimUser[];
   groupsByDisplayName(displayName: string, connection: string | undefined): ScimGroup[];
   groupsByExternalId(externalId: string, connection: string | undefined): ScimGroup[];
+  /**
+   * Users holding a role with exactly this value (`spec.roles[].value`, case-sensitive). Optional so that views
+   * written before roles could select stay valid; `resolveSelection` needs it for a mapping with `subjects.roles`.
+   */
+  usersByRole?(value: string, connection: string | undefined): ScimUser[];
   /** Direct member ids of a group (users and nested groups). */
   membersOf(groupId: string): string[];
   /** The subject name for a user, or why it is refused (including duplicates across users). */

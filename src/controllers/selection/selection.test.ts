@@ -8,12 +8,19 @@ import { mappingPhase, mayHold, mentionsUser, namesUser, resolveSelection } from
 const now = new Date('2026-11-29T00:00:00Z');
 const ada = user('u-ada', 'ada@example.com');
 const bob = user('u-bob', 'bob@example.com');
-const okta = user('u-eve', 'eve@example.com', {}, { labels: { 'scim-operator.dev/connection': 'okta' } });
-const inactive = user('u-ina', 'ina@example.com', { active: false });
+const reader = [{ value: 'Reader', display: 'Cluster reader', primary: true }];
+const okta = user(
+  'u-eve',
+  'eve@example.com',
+  { roles: reader },
+  { labels: { 'scim-operator.dev/connection': 'okta' } },
+);
+const inactive = user('u-ina', 'ina@example.com', { active: false, roles: reader });
+const rae = user('u-rae', 'rae@example.com', { roles: [{ value: 'Writer' }, ...reader] });
 const suspendedUser = user('u-sus', 'sus@example.com', {}, { labels: { 'scim-operator.dev/suspended': 'true' } });
 const devs = group('g-devs', 'Devs', 'ext-devs');
 const ops = group('g-ops', 'ops');
-const users = [ada, bob, okta, inactive, suspendedUser];
+const users = [ada, bob, okta, inactive, suspendedUser, rae];
 const members: Record<string, string[]> = { 'g-devs': ['u-ada', 'u-eve', 'u-ina', 'u-sus', 'g-ops'], 'g-ops': [] };
 const view = identities(users, [devs, ops], members);
 const groupsOf = (u: ScimUser): ScimGroup[] =>
@@ -67,6 +74,28 @@ describe('whom a mapping names: namesUser and resolveSelection agree', () => {
       ['u-eve'],
     ],
     ['nobody through an unknown group', { subjects: { groups: [{ displayName: 'nobody' }] } }, []],
+    [
+      'the users holding a role, able to hold access',
+      { subjects: { roles: [{ value: 'Reader' }] } },
+      ['u-eve', 'u-rae'],
+    ],
+    [
+      'role holders of the connection named only',
+      { connection: 'entra', subjects: { roles: [{ value: 'Reader' }] } },
+      ['u-rae'],
+    ],
+    ['nobody through a role of another case', { subjects: { roles: [{ value: 'reader' }] } }, []],
+    [
+      'role holders and group members together, minus the excluded',
+      {
+        subjects: {
+          roles: [{ value: 'Writer' }],
+          groups: [{ displayName: 'devs' }],
+          excludeUsers: [{ userName: 'eve@example.com' }],
+        },
+      },
+      ['u-ada', 'u-rae'],
+    ],
   ];
   it.each(table)('selects %s', (_, spec, expected) => {
     const m = mapping('m', spec);
@@ -85,6 +114,22 @@ describe('whom a mapping names: namesUser and resolveSelection agree', () => {
     ]);
   });
 
+  it('reports no role that nobody holds as missing: app roles come and go', () => {
+    const m = mapping('m', { subjects: { roles: [{ value: 'Auditor' }] } });
+    expect(resolveSelection(m, view)).toEqual({ userIds: [], groups: [], missing: [] });
+  });
+
+  it('refuses to resolve a role selection through a view that cannot look roles up, rather than select nobody', () => {
+    const { usersByRole: _, ...withoutRoles } = view;
+    const m = mapping('m', { subjects: { roles: [{ value: 'Reader' }] } });
+    expect(() => resolveSelection(m, withoutRoles)).toThrow(/usersByRole/);
+  });
+
+  it('lists role holders as users even when groups are bound as themselves', () => {
+    const m = mapping('m', { subjects: { roles: [{ value: 'Reader' }], groups: [{ displayName: 'devs' }] } });
+    expect(resolveSelection(m, view, { expandGroups: false }).userIds).toEqual(['u-eve', 'u-rae']);
+  });
+
   it('lists no group members as users when groups are bound as themselves', () => {
     const m = mapping('m', {
       subjects: { groups: [{ displayName: 'devs' }], users: [{ userName: 'bob@example.com' }] },
@@ -101,5 +146,12 @@ describe('mentionsUser', () => {
     expect(mentionsUser(m, ada, [])).toBe(true);
     expect(namesUser(m, ada, [])).toBe(false);
     expect(mentionsUser(m, bob, [])).toBe(false);
+  });
+
+  it('counts every user as mentioned by a mapping that selects by role, since a removed role leaves no trace', () => {
+    const m = mapping('m', { subjects: { roles: [{ value: 'Reader' }] } });
+    expect(mentionsUser(m, bob, [])).toBe(true);
+    expect(namesUser(m, bob, [])).toBe(false);
+    expect(namesUser(m, rae, [])).toBe(true);
   });
 });

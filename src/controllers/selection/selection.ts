@@ -22,6 +22,7 @@ import type { IdentityView } from '../selection/identity-view.ts';
 export type MappingPhase = 'Active' | 'Suspended' | 'Expired' | 'Deleting';
 
 type GroupReference = NonNullable<AccessMapping['spec']['subjects']['groups']>[number];
+type RoleReference = NonNullable<AccessMapping['spec']['subjects']['roles']>[number];
 
 /** Deleting wins over suspend (a deleted mapping's bindings go), and suspend over expiry (frozen means frozen). */
 export function mappingPhase(mapping: AccessMapping, now: Date): MappingPhase {
@@ -62,14 +63,23 @@ function named(refs: readonly { userName: string }[] | undefined, user: ScimUser
 }
 
 /**
+ * A role reference matches a user holding a role (`spec.roles[].value`) with exactly that value: case-sensitive, as
+ * Entra app role values and Okta role names are identifiers. Roles without a value match nothing.
+ */
+export function holdsRole(ref: RoleReference, user: ScimUser): boolean {
+  return (user.spec.roles ?? []).some((role) => role.value !== undefined && role.value === ref.value);
+}
+
+/**
  * Whether the mapping's subjects name the user, whatever the mapping's phase and the user's state: listed in
- * `subjects.users`, or a direct member of a group in `subjects.groups` (nested groups are not expanded), not listed
- * in `excludeUsers`, and of the mapping's connection (the user and the group).
+ * `subjects.users`, holding a role in `subjects.roles`, or a direct member of a group in `subjects.groups` (nested
+ * groups are not expanded), not listed in `excludeUsers`, and of the mapping's connection (the user and the group).
  */
 export function namesUser(mapping: AccessMapping, user: ScimUser, groupsOfUser: readonly ScimGroup[]): boolean {
   const { connection, subjects } = mapping.spec;
   if (!inConnection(user, connection) || named(subjects.excludeUsers, user)) return false;
   if (named(subjects.users, user)) return true;
+  if ((subjects.roles ?? []).some((ref) => holdsRole(ref, user))) return true;
   return (subjects.groups ?? []).some((ref) =>
     groupsOfUser.some((g) => inConnection(g, connection) && groupMatches(ref, g)),
   );
@@ -78,10 +88,13 @@ export function namesUser(mapping: AccessMapping, user: ScimUser, groupsOfUser: 
 /**
  * Whether a change to this user could change what the mapping selects: named anywhere in its subjects (excluded
  * too), whatever the connection. Deliberately wider than `namesUser`; used to decide what to reconcile again.
+ * A mapping that selects by role is mentioned by every user: an event carries only the user's new roles, so a role
+ * just removed (the user leaving the selection) shows nowhere on it.
  */
 export function mentionsUser(mapping: AccessMapping, user: ScimUser, groupsOfUser: readonly ScimGroup[]): boolean {
   const { subjects } = mapping.spec;
   if (named(subjects.users, user) || named(subjects.excludeUsers, user)) return true;
+  if ((subjects.roles ?? []).length > 0) return true;
   return mentionsAnyGroup(mapping, groupsOfUser);
 }
 
@@ -114,6 +127,7 @@ export function groupsOfReference(
 
 /**
  * Every user the mapping names and who may hold access, found through the identity indexes. Ignores the phase.
+ * A mapping with `subjects.roles` needs a view with `usersByRole` (it throws otherwise, rather than select nobody).
  * With `expandGroups: false` (RBAC's Group subject mode, where a group is bound as itself) group members are not
  * listed as users.
  */
@@ -142,6 +156,12 @@ export function resolveSelection(
     const users = view.usersByUserName(ref.userName, connection);
     if (users.length === 0) missing.push({ kind: 'user', userName: ref.userName });
     for (const user of users) candidates.add(user.metadata.name);
+  }
+  // A role nobody holds is not missing: app roles are assigned and unassigned in the IdP all the time.
+  for (const ref of subjects.roles ?? []) {
+    if (!view.usersByRole)
+      throw new TypeError('this IdentityView has no usersByRole: it cannot resolve a mapping that selects by role');
+    for (const user of view.usersByRole(ref.value, connection)) candidates.add(user.metadata.name);
   }
   const userIds: string[] = [];
   for (const id of candidates) {

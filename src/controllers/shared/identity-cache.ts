@@ -10,9 +10,10 @@ import { userSubject } from './subject-name.ts';
 
 /**
  * IdentityView over the informer caches the SCIM store already keeps, with the indexes the controllers need:
- * userName -> users, displayName/externalId -> groups, and subject -> users (to refuse duplicates within a
- * connection: a user written through one connection can never unbind another connection's user). Indexes are
- * rebuilt lazily after a change, so a burst of SCIM writes costs one rebuild per reconcile, not one per write.
+ * userName -> users, role value -> users, displayName/externalId -> groups, and subject -> users (to refuse
+ * duplicates within a connection: a user written through one connection can never unbind another connection's
+ * user). Indexes are rebuilt lazily after a change, so a burst of SCIM writes costs one rebuild per reconcile,
+ * not one per write.
  */
 export class IdentityCache implements IdentityView {
   /** The store's informers, typed: products watch these for identity changes. */
@@ -23,6 +24,7 @@ export class IdentityCache implements IdentityView {
   private readonly rule: SubjectRule;
   private dirty = true;
   private byUserName = new Map<string, ScimUser[]>();
+  private byRole = new Map<string, ScimUser[]>();
   private bySubject = new Map<string, string[]>();
   private byConnectionSubject = new Map<string, string[]>();
   private labelledConnections = new Set<string>();
@@ -48,11 +50,13 @@ export class IdentityCache implements IdentityView {
     if (!this.dirty) return;
     this.dirty = false;
     const byUserName = new Map<string, ScimUser[]>();
+    const byRole = new Map<string, ScimUser[]>();
     const bySubject = new Map<string, string[]>();
     const byConnectionSubject = new Map<string, string[]>();
     const connections = new Set<string>();
     for (const user of this.users()) {
       push(byUserName, user.spec.userName.toLowerCase(), user);
+      for (const value of new Set((user.spec.roles ?? []).flatMap((r) => r.value ?? []))) push(byRole, value, user);
       const connection = user.metadata.labels?.[labels.connection];
       if (connection) connections.add(connection);
       const subject = userSubject(user, this.rule);
@@ -69,6 +73,7 @@ export class IdentityCache implements IdentityView {
       if (group.spec.externalId) push(groupsByExternal, group.spec.externalId, group);
     }
     this.byUserName = byUserName;
+    this.byRole = byRole;
     this.bySubject = bySubject;
     this.byConnectionSubject = byConnectionSubject;
     this.labelledConnections = connections;
@@ -95,6 +100,11 @@ export class IdentityCache implements IdentityView {
   usersByUserName(userName: string, connection: string | undefined): ScimUser[] {
     this.refresh();
     return inConnection(this.byUserName.get(userName.toLowerCase()) ?? [], connection);
+  }
+
+  usersByRole(value: string, connection: string | undefined): ScimUser[] {
+    this.refresh();
+    return inConnection(this.byRole.get(value) ?? [], connection);
   }
 
   groupsByDisplayName(displayName: string, connection: string | undefined): ScimGroup[] {
