@@ -143,12 +143,27 @@ export const accessMappingSpecSchema = z
     ],
   });
 
+/** How many generated bindings an AccessMapping's status lists; bindingCount holds the total. */
+export const MAX_LISTED_BINDINGS = 100;
+
 export const accessMappingStatusSchema = z
   .object({
     conditions: conditionsSchema.optional(),
     observedGeneration: z.int().min(0).optional().describe('The generation this status describes.'),
     subjectCount: z.int().min(0).optional().describe('Subjects bound (users, or groups in Group subject mode).'),
     bindingCount: z.int().min(0).optional().describe('RoleBindings and ClusterRoleBindings generated.'),
+    bindings: z
+      .array(
+        z.object({
+          kind: z.enum(['RoleBinding', 'ClusterRoleBinding']).describe('The kind of binding.'),
+          namespace: z.string().max(63).optional().describe('Its namespace, for a RoleBinding.'),
+          name: z.string().max(253).describe('Its name.'),
+          subjectCount: z.int().min(0).describe('Subjects it names.'),
+        }),
+      )
+      .max(MAX_LISTED_BINDINGS)
+      .optional()
+      .describe(`The bindings generated, sorted; the first ${MAX_LISTED_BINDINGS} of bindingCount.`),
     failures: z
       .array(
         z.object({

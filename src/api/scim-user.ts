@@ -100,6 +100,30 @@ export const scimUserSpecSchema = z
     'x-kubernetes-validations': ['emails', 'phoneNumbers', 'ims', 'photos', 'addresses'].map(onePrimary),
   });
 
+/** How many grants a ScimUser's status lists; grantCount holds the total (docs/architecture.md). */
+export const MAX_LISTED_GRANTS = 50;
+
+const grantSchema = z
+  .object({
+    scope: z.enum(['Cluster', 'Namespace']).describe('Cluster-wide (a ClusterRoleBinding) or in one namespace.'),
+    namespace: text('The namespace, for a Namespace grant.', 63).optional(),
+    roleKind: z.enum(['ClusterRole', 'Role']).describe('The kind of role bound.'),
+    role: text('The role bound.', 253),
+    accessMapping: text('The AccessMapping that grants it.', 253),
+    via: z
+      .array(
+        z.object({
+          kind: z.enum(['User', 'Group', 'Role']).describe('Listed by userName, member of a group, or holding a role.'),
+          name: text('The userName, group displayName or role value that selected the user.'),
+        }),
+      )
+      .max(16)
+      .optional()
+      .describe('Why the mapping selects the user (first 16 reasons).'),
+    since: z.string().meta({ format: 'date-time' }).describe('When the operator first saw this grant in place.'),
+  })
+  .describe('One grant: a role bound to the user by an AccessMapping.');
+
 export const scimUserStatusSchema = z
   .object({
     conditions: conditionsSchema.optional(),
@@ -110,6 +134,14 @@ export const scimUserStatusSchema = z
     groups: z.array(text('A group displayName.')).max(1000).optional().describe('Groups the user is a member of.'),
     groupCount: z.int().min(0).optional().describe('Number of groups the user is a member of.'),
     bindingCount: z.int().min(0).optional().describe('Number of RoleBindings and ClusterRoleBindings naming the user.'),
+    grants: z
+      .array(grantSchema)
+      .max(MAX_LISTED_GRANTS)
+      .optional()
+      .describe(
+        `Effective access the operator granted this user (User subjects), sorted; the first ${MAX_LISTED_GRANTS} of grantCount.`,
+      ),
+    grantCount: z.int().min(0).optional().describe('Number of grants, listed or not.'),
     apps: z
       .array(
         z.object({
@@ -133,6 +165,7 @@ export const scimUserStatusSchema = z
 
 export type ScimUserSpec = z.infer<typeof scimUserSpecSchema>;
 export type ScimUserStatus = z.infer<typeof scimUserStatusSchema>;
+export type Grant = z.infer<typeof grantSchema>;
 export type ScimUser = CustomResource<ScimUserSpec, ScimUserStatus>;
 
 export const scimUserKind = resourceKind('ScimUser', 'scimusers', 'scimuser', ['su']);
@@ -147,6 +180,7 @@ export const scimUserCrd = toCrd(scimUserKind, {
     { name: 'Display Name', type: 'string', jsonPath: '.spec.displayName' },
     { name: 'Active', type: 'boolean', jsonPath: '.spec.active' },
     { name: 'Groups', type: 'integer', jsonPath: '.status.groupCount' },
+    { name: 'Grants', type: 'integer', jsonPath: '.status.grantCount' },
     readyColumn,
     { name: 'Connection', type: 'string', jsonPath: '.metadata.labels.scim-operator\\.dev/connection', priority: 1 },
     { name: 'Subject', type: 'string', jsonPath: '.status.subject', priority: 1 },

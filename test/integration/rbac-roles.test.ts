@@ -32,7 +32,7 @@ describe('AccessMappings that select by role follow the roles the identity provi
     expect(res.status, JSON.stringify(res.body)).toBe(200);
   };
 
-  it('grants when Entra adds the app role (a JSON string in value), revokes when the role is replaced, and grants a user created with it', async () => {
+  it('grants when Entra adds the app role (a JSON string in value), shows it in status, revokes when the role is replaced, and grants a user created with it', async () => {
     const role = uniqueName('Cluster.Reader');
     const ada = `${uniqueName('ada')}@example.com`;
     const created = await op.scim('POST', '/Users', {
@@ -73,6 +73,33 @@ describe('AccessMappings that select by role follow the roles the identity provi
     });
     await patchUser(adaId, [{ op: 'Add', path: 'roles', value: [{ value: entraRole }] }]);
     await soon(ada, true);
+    await vi.waitFor(
+      async () => {
+        const u = (await objects.getClusterCustomObject({ group, version, plural: 'scimusers', name: adaId })) as {
+          status?: { grantCount?: number; grants?: Record<string, unknown>[] };
+        };
+        expect(u.status?.grantCount, 'grant counted in status').toBe(1);
+        expect(u.status?.grants?.[0]).toMatchObject({
+          scope: 'Namespace',
+          namespace: ns,
+          roleKind: 'ClusterRole',
+          role: 'view',
+          accessMapping: mappingName,
+          via: [{ kind: 'Role', name: role }],
+        });
+        expect(Date.parse(String(u.status?.grants?.[0]?.since))).not.toBeNaN();
+        const m = (await objects.getClusterCustomObject({
+          group,
+          version,
+          plural: 'accessmappings',
+          name: mappingName,
+        })) as { status?: { bindings?: unknown[] } };
+        expect(m.status?.bindings).toEqual([
+          { kind: 'RoleBinding', namespace: ns, name: `scim:${mappingName}:clusterrole:view`, subjectCount: 1 },
+        ]);
+      },
+      { timeout: 10_000 },
+    );
 
     // AssertiveAppRoleAssignmentsComplex: the whole list replaced, the role gone.
     await patchUser(adaId, [
@@ -83,6 +110,16 @@ describe('AccessMappings that select by role follow the roles the identity provi
       },
     ]);
     await soon(ada, false);
+    await vi.waitFor(
+      async () => {
+        const u = (await objects.getClusterCustomObject({ group, version, plural: 'scimusers', name: adaId })) as {
+          status?: { grantCount?: number; grants?: unknown[] };
+        };
+        expect(u.status?.grantCount, 'grant gone from status').toBe(0);
+        expect(u.status?.grants).toBeUndefined();
+      },
+      { timeout: 10_000 },
+    );
 
     const bob = `${uniqueName('bob')}@example.com`;
     const bobCreated = await op.scim('POST', '/Users', {

@@ -1,39 +1,49 @@
 import type { V1ClusterRoleBinding, V1RoleBinding } from '@kubernetes/client-node';
 import type { CachedInformer } from '../../runtime/informer.ts';
+import type { GrantedBinding } from './effective-grants.ts';
 
 type Binding = V1RoleBinding | V1ClusterRoleBinding;
 
 /**
- * User subject -> number of our generated bindings naming it, kept from binding events. `onChange` receives the
- * subjects whose count changed, so only their users' status is recomputed.
+ * User subject -> our generated bindings naming it, kept from binding events. `onChange` receives the subjects whose
+ * set of bindings changed, so only their users' status is recomputed.
  */
 export class BindingIndex {
-  private readonly byBinding = new Map<string, Set<string>>();
-  private readonly counts = new Map<string, number>();
+  private readonly byBinding = new Map<string, { subjects: Set<string>; grant: GrantedBinding }>();
+  private readonly bySubject = new Map<string, Set<string>>();
 
   constructor(informers: readonly CachedInformer<Binding>[], onChange: (subjects: string[]) => void) {
     for (const informer of informers) {
       const key = (o: Binding) => `${o.kind ?? ''}/${o.metadata?.namespace ?? ''}/${o.metadata?.name}`;
-      const upsert = (o: Binding) => onChange(this.set(key(o), userSubjects(o)));
+      const upsert = (o: Binding) => onChange(this.set(key(o), userSubjects(o), grantOf(o)));
       informer.on('add', upsert);
       informer.on('update', upsert);
-      informer.on('delete', (o) => onChange(this.set(key(o), new Set())));
+      informer.on('delete', (o) => onChange(this.set(key(o), new Set(), grantOf(o))));
     }
   }
 
   count(subject: string): number {
-    return this.counts.get(subject) ?? 0;
+    return this.bySubject.get(subject)?.size ?? 0;
   }
 
-  private set(key: string, next: Set<string>): string[] {
-    const previous = this.byBinding.get(key) ?? new Set<string>();
+  /** The bindings naming the subject, as grants (one per binding; see effective-grants.ts for the merge). */
+  grantsOf(subject: string): GrantedBinding[] {
+    return [...(this.bySubject.get(subject) ?? [])].flatMap((key) => this.byBinding.get(key)?.grant ?? []);
+  }
+
+  private set(key: string, next: Set<string>, grant: GrantedBinding): string[] {
+    const previous = this.byBinding.get(key)?.subjects ?? new Set<string>();
     const changed: string[] = [];
     for (const s of previous) if (!next.has(s)) changed.push(s);
     for (const s of next) if (!previous.has(s)) changed.push(s);
-    for (const s of previous) this.counts.set(s, (this.counts.get(s) ?? 1) - 1);
-    for (const s of next) this.counts.set(s, (this.counts.get(s) ?? 0) + 1);
-    for (const s of changed) if (this.counts.get(s) === 0) this.counts.delete(s);
-    if (next.size) this.byBinding.set(key, next);
+    for (const s of previous) this.bySubject.get(s)?.delete(key);
+    for (const s of next) {
+      const keys = this.bySubject.get(s);
+      if (keys) keys.add(key);
+      else this.bySubject.set(s, new Set([key]));
+    }
+    for (const s of changed) if (this.bySubject.get(s)?.size === 0) this.bySubject.delete(s);
+    if (next.size) this.byBinding.set(key, { subjects: next, grant });
     else this.byBinding.delete(key);
     return changed;
   }
@@ -41,4 +51,14 @@ export class BindingIndex {
 
 function userSubjects(o: Binding): Set<string> {
   return new Set((o.subjects ?? []).filter((s) => s.kind === 'User').map((s) => s.name));
+}
+
+function grantOf(o: Binding): GrantedBinding {
+  const namespace = o.metadata?.namespace;
+  return {
+    namespace: namespace || undefined,
+    roleKind: o.roleRef.kind === 'Role' ? 'Role' : 'ClusterRole',
+    role: o.roleRef.name,
+    accessMapping: o.metadata?.ownerReferences?.find((r) => r.kind === 'AccessMapping')?.name ?? '',
+  };
 }

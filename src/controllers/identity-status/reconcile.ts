@@ -3,11 +3,13 @@ import { type ScimUserStatus, scimUserKind } from '../../api/scim-user.ts';
 import type { Clock } from '../../runtime/clock.ts';
 import { findCondition, setCondition } from '../../runtime/conditions.ts';
 import type { ReconcileResult } from '../../runtime/reconciler.ts';
+import type { SelectionReason } from '../selection/selection.ts';
 import type { EventRecorder } from '../shared/event-recorder.ts';
 import type { IdentityCache } from '../shared/identity-cache.ts';
 import type { StatusWriter } from '../shared/status-writer.ts';
 import type { BindingIndex } from './binding-index.ts';
 import { isRefusedSubject, userReadiness } from './desired-status.ts';
+import { effectiveGrants } from './effective-grants.ts';
 import type { IdentityKey } from './keys.ts';
 
 export interface IdentityStatusDeps {
@@ -15,13 +17,15 @@ export interface IdentityStatusDeps {
   /** False for an identity of a connection another installation serves: its status is that one's to write. */
   serves?: (object: { metadata: { labels?: Record<string, string> } }) => boolean;
   bindings: BindingIndex;
+  /** Why a mapping selects the user, for the provenance of its grants; none when the mapping is gone. */
+  selectedBy?: (accessMapping: string, userId: string) => SelectionReason[];
   events: EventRecorder;
   status: StatusWriter;
   clock: Clock;
 }
 
 /**
- * Owns the status of ScimUsers (subject, groups, bindings, Ready) and ScimGroups (member count, Ready), one
+ * Owns the status of ScimUsers (subject, groups, bindings, effective grants, Ready) and ScimGroups (member count, Ready), one
  * identity per key (keys.ts). A refused subject (duplicate, reserved, missing) makes Ready False with that reason
  * and a Warning Event on the user, once per transition.
  */
@@ -76,6 +80,12 @@ export class IdentityStatusReconciler {
     // status.apps belongs to the app-accounts controller: left out of both sides, so this write never carries a
     // stale copy of it (a merge patch leaves absent keys alone).
     const { apps: _apps, ...current } = user.status ?? {};
+    const { grants, grantCount } = effectiveGrants(
+      subject.ok ? this.deps.bindings.grantsOf(subject.name) : [],
+      (mapping) => this.deps.selectedBy?.(mapping, id) ?? [],
+      user.status?.grants,
+      this.clock(),
+    );
     const status: ScimUserStatus = {
       ...current,
       conditions,
@@ -83,7 +93,10 @@ export class IdentityStatusReconciler {
       groups: groups.slice(0, 1000),
       groupCount: groups.length,
       bindingCount,
+      grants,
+      grantCount,
     };
+    if (grants.length === 0) delete status.grants;
     if (subject.ok) status.subject = subject.name;
     else delete status.subject;
     const written = await this.deps.status.write(scimUserKind, id, user.status && current, status);

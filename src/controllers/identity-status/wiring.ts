@@ -2,6 +2,8 @@ import type { V1ClusterRoleBinding, V1RoleBinding } from '@kubernetes/client-nod
 import { labels } from '../../api/labels.ts';
 import { Controller } from '../../runtime/controller.ts';
 import type { CachedInformer } from '../../runtime/informer.ts';
+import { selectedBy } from '../selection/selection.ts';
+import { withExplicitConnection } from '../shared/connection-scope.ts';
 import { IdentityChanges } from '../shared/identity-changes.ts';
 import type { Product } from '../shared/product.ts';
 import type { SharedInputs } from '../shared/shared-inputs.ts';
@@ -36,6 +38,12 @@ export class IdentityStatusProduct implements Product {
       identities,
       serves: (object) => shared.scope.serves(object.metadata.labels?.[labels.connection]),
       bindings: bindingIndex,
+      selectedBy: (name, userId) => {
+        const mapping = shared.mappings.get(name);
+        const explicit = mapping && withExplicitConnection(mapping, shared.scope.served());
+        const user = identities.user(userId);
+        return explicit && user ? selectedBy(explicit, user, identities.groupsOfUser(userId)) : [];
+      },
       events: shared.events,
       status: shared.status,
       clock: shared.clock,

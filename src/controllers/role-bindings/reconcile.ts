@@ -23,6 +23,7 @@ import type { IdentityCache } from '../shared/identity-cache.ts';
 import type { StatusWriter } from '../shared/status-writer.ts';
 import { FIELD_MANAGER } from '../shared/status-writer.ts';
 import { type Binding, describeWriteError, kindOf, readiness, sameBinding } from './binding-diff.ts';
+import { listedBindings } from './binding-summary.ts';
 import {
   type DesiredBindings,
   desiredRoleBindings,
@@ -103,6 +104,7 @@ export class RoleBindingsReconciler {
         {
           subjectCount: 0,
           bindingCount: 0,
+          bindings: [],
           failures: [failure],
         },
       );
@@ -135,6 +137,7 @@ export class RoleBindingsReconciler {
     await this.writeStatus(mapping, generation, readiness(desired, failures), {
       subjectCount: desired.subjectCount,
       bindingCount: desired.roleBindings.length + desired.clusterRoleBindings.length,
+      bindings: listedBindings(desired),
       failures: failures.slice(0, 100),
     });
     if (retry) throw new Error(`some bindings of AccessMapping ${name} could not be written; retrying`);
@@ -280,6 +283,7 @@ export class RoleBindingsReconciler {
     const conditions = setCondition(mapping.status?.conditions, { type: 'Ready', ...ready }, generation, this.clock());
     const status = { ...mapping.status, ...fields, conditions, observedGeneration: generation };
     if (fields.failures && fields.failures.length === 0) delete status.failures;
+    if (fields.bindings && fields.bindings.length === 0) delete status.bindings;
     await this.deps.status.write(accessMappingKind, mapping.metadata.name, mapping.status, status);
   }
 }

@@ -3,7 +3,7 @@ import type { AccessMapping } from '../../api/access-mapping.ts';
 import type { ScimGroup } from '../../api/scim-group.ts';
 import type { ScimUser } from '../../api/scim-user.ts';
 import { group, identities, mapping, user } from '../role-bindings/identity-fixtures.test-support.ts';
-import { mappingPhase, mayHold, mentionsUser, namesUser, resolveSelection } from './selection.ts';
+import { mappingPhase, mayHold, mentionsUser, namesUser, resolveSelection, selectedBy } from './selection.ts';
 
 const now = new Date('2026-11-29T00:00:00Z');
 const ada = user('u-ada', 'ada@example.com');
@@ -23,7 +23,7 @@ const ops = group('g-ops', 'ops');
 const users = [ada, bob, okta, inactive, suspendedUser, rae];
 const members: Record<string, string[]> = { 'g-devs': ['u-ada', 'u-eve', 'u-ina', 'u-sus', 'g-ops'], 'g-ops': [] };
 const view = identities(users, [devs, ops], members);
-const groupsOf = (u: ScimUser): ScimGroup[] =>
+const groupsOfUser = (u: ScimUser): ScimGroup[] =>
   [devs, ops].filter((g) => (members[g.metadata.name] ?? []).includes(u.metadata.name));
 
 describe('mappingPhase', () => {
@@ -100,8 +100,29 @@ describe('whom a mapping names: namesUser and resolveSelection agree', () => {
   it.each(table)('selects %s', (_, spec, expected) => {
     const m = mapping('m', spec);
     expect(resolveSelection(m, view).userIds).toEqual(expected);
-    const byPredicate = users.filter((u) => mayHold(u) && namesUser(m, u, groupsOf(u))).map((u) => u.metadata.name);
+    const byPredicate = users.filter((u) => mayHold(u) && namesUser(m, u, groupsOfUser(u))).map((u) => u.metadata.name);
     expect(byPredicate.sort()).toEqual(expected);
+    const byReasons = users.filter((u) => mayHold(u) && selectedBy(m, u, groupsOfUser(u)).length > 0);
+    expect(byReasons.map((u) => u.metadata.name).sort()).toEqual(expected);
+  });
+
+  it('gives every reason a mapping selects a user, in subject order', () => {
+    const m = mapping('m', {
+      subjects: {
+        groups: [{ displayName: 'devs' }],
+        users: [{ userName: 'rae@example.com' }],
+        roles: [{ value: 'Writer' }],
+      },
+    });
+    expect(selectedBy(m, rae, [devs])).toEqual([
+      { kind: 'User', name: 'rae@example.com' },
+      { kind: 'Group', name: 'Devs' },
+      { kind: 'Role', name: 'Writer' },
+    ]);
+    const excluding = mapping('x', {
+      subjects: { roles: [{ value: 'Writer' }], excludeUsers: [{ userName: 'rae@example.com' }] },
+    });
+    expect(selectedBy(excluding, rae, [])).toEqual([]);
   });
 
   it('reports the references that matched nobody', () => {

@@ -85,6 +85,34 @@ export function namesUser(mapping: AccessMapping, user: ScimUser, groupsOfUser: 
   );
 }
 
+/** One reason a mapping selects a user: listed by userName, member of a group, or holding a role. */
+export interface SelectionReason {
+  kind: 'User' | 'Group' | 'Role';
+  /** The userName, group displayName or role value. */
+  name: string;
+}
+
+/**
+ * Why the mapping's subjects name the user (see `namesUser`), every reason in subject order: empty exactly when
+ * `namesUser` is false. For provenance in status, `whois` and reports.
+ */
+export function selectedBy(
+  mapping: AccessMapping,
+  user: ScimUser,
+  groupsOfUser: readonly ScimGroup[],
+): SelectionReason[] {
+  const { connection, subjects } = mapping.spec;
+  if (!inConnection(user, connection) || named(subjects.excludeUsers, user)) return [];
+  const reasons: SelectionReason[] = [];
+  if (named(subjects.users, user)) reasons.push({ kind: 'User', name: user.spec.userName });
+  for (const ref of subjects.groups ?? [])
+    for (const g of groupsOfUser)
+      if (inConnection(g, connection) && groupMatches(ref, g))
+        reasons.push({ kind: 'Group', name: g.spec.displayName });
+  for (const ref of subjects.roles ?? []) if (holdsRole(ref, user)) reasons.push({ kind: 'Role', name: ref.value });
+  return reasons;
+}
+
 /**
  * Whether a change to this user could change what the mapping selects: named anywhere in its subjects (excluded
  * too), whatever the connection. Deliberately wider than `namesUser`; used to decide what to reconcile again.
