@@ -79,6 +79,17 @@ export const settingsSchema = z
       })
       .strict()
       .prefault({}),
+    unmanagedAccess: z
+      .object({
+        removeSubjects: z
+          .boolean()
+          .default(false)
+          .describe(
+            'Remove the subject of an inactive, suspended or deleted user from RoleBindings and ClusterRoleBindings the operator did not generate (each removal logged on the audit line). Off: only report them.',
+          ),
+      })
+      .strict()
+      .prefault({}),
     downstream: z
       .object({
         secretNames: z

@@ -25,6 +25,7 @@ export const alertNames = [
   'ScimOperatorNoLeader',
   'ScimOperatorDownstreamAppFailing',
   'ScimOperatorTokenOld',
+  'ScimOperatorUnmanagedAccess',
 ] as const;
 
 export const chartValuesSchema = z

@@ -18,6 +18,7 @@ import type { Product } from './shared/product.ts';
 import { ConnectionScope, type SharedInputs } from './shared/shared-inputs.ts';
 import { StatusWriter } from './shared/status-writer.ts';
 import { userStates } from './shared/user-states.ts';
+import { UnmanagedAccessProduct } from './unmanaged-access/wiring.ts';
 
 export interface OperatorControllersOptions {
   kc: KubeConfig;
@@ -72,11 +73,14 @@ export function createOperatorControllers(options: OperatorControllersOptions): 
   };
   const roleBindings = new RoleBindingsProduct(shared, (seconds) => accessMetrics.writeToRbac.observe(seconds));
   const bindings = [roleBindings.roleBindings, roleBindings.clusterRoleBindings];
-  const products = [roleBindings, new IdentityStatusProduct(shared, bindings), new AppAccountsProduct(shared)];
+  const unmanaged = new UnmanagedAccessProduct(shared);
+  const identityStatus = new IdentityStatusProduct(shared, bindings, [unmanaged.userCondition()]);
+  const products = [roleBindings, identityStatus, new AppAccountsProduct(shared), unmanaged];
   accessMetrics.observe({
     userStates: () => userStates(identities.users()),
     groupCount: () => identities.groups().length,
     bindingCounts: () => roleBindings.bindingCounts(),
+    unmanagedGrants: () => unmanaged.reconciler.counts(),
   });
   return new OperatorControllers(products, { writes, mappings, roleBindings: roleBindings.roleBindings });
 }

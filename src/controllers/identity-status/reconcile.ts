@@ -1,5 +1,6 @@
+import type { Condition } from '../../api/crd-builder.ts';
 import { scimGroupKind } from '../../api/scim-group.ts';
-import { type ScimUserStatus, scimUserKind } from '../../api/scim-user.ts';
+import { type ScimUser, type ScimUserStatus, scimUserKind } from '../../api/scim-user.ts';
 import type { Clock } from '../../runtime/clock.ts';
 import { findCondition, setCondition } from '../../runtime/conditions.ts';
 import type { ReconcileResult } from '../../runtime/reconciler.ts';
@@ -19,9 +20,20 @@ export interface IdentityStatusDeps {
   bindings: BindingIndex;
   /** Why a mapping selects the user, for the provenance of its grants; none when the mapping is gone. */
   selectedBy?: (accessMapping: string, userId: string) => SelectionReason[];
+  /** Conditions other products decide and this one writes (it owns ScimUser status), e.g. UnmanagedAccess. */
+  userConditions?: readonly UserCondition[];
   events: EventRecorder;
   status: StatusWriter;
   clock: Clock;
+}
+
+/**
+ * A ScimUser condition decided elsewhere. `of` gets whether the user already has the condition; undefined leaves
+ * it absent (or as it is not: a condition once set is only ever changed, never dropped, by its `of`).
+ */
+export interface UserCondition {
+  type: string;
+  of(user: ScimUser, present: boolean): Omit<Condition, 'type' | 'lastTransitionTime'> | undefined;
 }
 
 /**
@@ -76,7 +88,11 @@ export class IdentityStatusReconciler {
     const bindingCount = subject.ok ? this.deps.bindings.count(subject.name) : 0;
     const ready = userReadiness(user, subject, bindingCount);
     const previous = findCondition(user.status?.conditions, 'Ready');
-    const conditions = setCondition(user.status?.conditions, { type: 'Ready', ...ready }, generation, this.clock());
+    let conditions = setCondition(user.status?.conditions, { type: 'Ready', ...ready }, generation, this.clock());
+    for (const extra of this.deps.userConditions ?? []) {
+      const value = extra.of(user, findCondition(conditions, extra.type) !== undefined);
+      if (value) conditions = setCondition(conditions, { type: extra.type, ...value }, generation, this.clock());
+    }
     // status.apps belongs to the app-accounts controller: left out of both sides, so this write never carries a
     // stale copy of it (a merge patch leaves absent keys alone).
     const { apps: _apps, ...current } = user.status ?? {};

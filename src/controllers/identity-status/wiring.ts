@@ -9,7 +9,7 @@ import type { Product } from '../shared/product.ts';
 import type { SharedInputs } from '../shared/shared-inputs.ts';
 import { BindingIndex } from './binding-index.ts';
 import { groupKey, type IdentityKey, identityKeys, userKey } from './keys.ts';
-import { IdentityStatusReconciler } from './reconcile.ts';
+import { IdentityStatusReconciler, type UserCondition } from './reconcile.ts';
 import { bindingSubjectKeys, membershipKeys, SubjectPeers } from './watches.ts';
 
 const EVENTS = ['add', 'update', 'delete'] as const;
@@ -24,7 +24,15 @@ export class IdentityStatusProduct implements Product {
   readonly workers: Controller<IdentityKey>;
   private readonly shared: SharedInputs;
 
-  constructor(shared: SharedInputs, bindings: readonly CachedInformer<V1RoleBinding | V1ClusterRoleBinding>[]) {
+  /**
+   * `userConditions`: conditions other products decide, each with the subjects whose condition may have changed
+   * (handed in by the composition, so this product imports no other).
+   */
+  constructor(
+    shared: SharedInputs,
+    bindings: readonly CachedInformer<V1RoleBinding | V1ClusterRoleBinding>[],
+    userConditions: readonly (UserCondition & { onChange(listener: (subjects: string[]) => void): void })[] = [],
+  ) {
     this.shared = shared;
     const { identities } = shared;
     const usersWithSubject = (subject: string) => identities.usersWithSubject(subject);
@@ -44,6 +52,7 @@ export class IdentityStatusProduct implements Product {
         const user = identities.user(userId);
         return explicit && user ? selectedBy(explicit, user, identities.groupsOfUser(userId)) : [];
       },
+      userConditions,
       events: shared.events,
       status: shared.status,
       clock: shared.clock,
@@ -56,6 +65,8 @@ export class IdentityStatusProduct implements Product {
       workers: shared.settings.controllers.workers,
       metrics: shared.controllerMetrics,
     });
+    for (const condition of userConditions)
+      condition.onChange((subjects) => enqueue(bindingSubjectKeys(subjects, usersWithSubject)));
     const peers = new SubjectPeers(shared.settings.subjects, usersWithSubject);
     const userChanges = new IdentityChanges();
     const groupChanges = new IdentityChanges();

@@ -17,6 +17,8 @@ import type { LoggerLike } from '../../runtime/reconciler.ts';
 
 /** Only the bindings the operator generated are watched (and cached). */
 const MANAGED = `${labels.managedBy}=scim-operator`;
+/** The complement: a `!=` selector also matches objects without the label. */
+const UNMANAGED = `${labels.managedBy}!=scim-operator`;
 
 /**
  * Builds the informers the controllers watch, each logging its watch failures. Products ask for what they need; the
@@ -78,6 +80,30 @@ export class InformerFactory {
       '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings',
       () => this.rbac.listClusterRoleBinding({ labelSelector: MANAGED }),
       { name: 'clusterrolebindings', labelSelector: MANAGED, onError: this.onError('clusterrolebindings') },
+    );
+  }
+
+  /** Every RoleBinding the operator did not generate (label absent or different), for rogue-access detection. */
+  unmanagedRoleBindings(): CachedInformer<V1RoleBinding> {
+    return createInformer(
+      this.kc,
+      '/apis/rbac.authorization.k8s.io/v1/rolebindings',
+      () => this.rbac.listRoleBindingForAllNamespaces({ labelSelector: UNMANAGED }),
+      { name: 'unmanaged-rolebindings', labelSelector: UNMANAGED, onError: this.onError('unmanaged-rolebindings') },
+    );
+  }
+
+  /** Every ClusterRoleBinding the operator did not generate. */
+  unmanagedClusterRoleBindings(): CachedInformer<V1ClusterRoleBinding> {
+    return createInformer(
+      this.kc,
+      '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings',
+      () => this.rbac.listClusterRoleBinding({ labelSelector: UNMANAGED }),
+      {
+        name: 'unmanaged-clusterrolebindings',
+        labelSelector: UNMANAGED,
+        onError: this.onError('unmanaged-clusterrolebindings'),
+      },
     );
   }
 
