@@ -139,6 +139,12 @@ export const chartValuesSchema = z
           .describe(
             'A ValidatingAdmissionPolicy (Kubernetes 1.30+) that lets the operator write and delete only the bindings it labels.',
           ),
+        accessMappings: z
+          .boolean()
+          .optional()
+          .describe(
+            'A ValidatingAdmissionPolicy (Kubernetes 1.30+) that refuses AccessMappings whose roles are not allowlisted or whose explicit namespaces are protected, from the same settings.',
+          ),
       })
       .strict(),
     serviceMonitor: z
