@@ -1,4 +1,4 @@
-import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import { CustomObjectsApi, type KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { adminKubeConfig, createNamespace, createOurs, subjectCan, uniqueName } from '../support/cluster.ts';
 import { startTestOperator, type TestOperator } from '../support/operator.ts';
@@ -99,6 +99,40 @@ describe('AccessMappings that select by role follow the roles the identity provi
         ]);
       },
       { timeout: 10_000 },
+    );
+
+    // The mapping names her directly too: the binding stays the same, the grant's provenance shows both reasons.
+    await objects.patchClusterCustomObject(
+      {
+        group,
+        version,
+        plural: 'accessmappings',
+        name: mappingName,
+        body: { spec: { subjects: { roles: [{ value: role }], users: [{ userName: ada }] } } },
+      },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+    await vi.waitFor(
+      async () => {
+        const u = (await objects.getClusterCustomObject({ group, version, plural: 'scimusers', name: adaId })) as {
+          status?: { grants?: { via?: unknown[] }[] };
+        };
+        expect(u.status?.grants?.[0]?.via).toEqual([
+          { kind: 'User', name: ada },
+          { kind: 'Role', name: role },
+        ]);
+      },
+      { timeout: 10_000 },
+    );
+    await objects.patchClusterCustomObject(
+      {
+        group,
+        version,
+        plural: 'accessmappings',
+        name: mappingName,
+        body: { spec: { subjects: { roles: [{ value: role }], users: null } } },
+      },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
     );
 
     // AssertiveAppRoleAssignmentsComplex: the whole list replaced, the role gone.

@@ -31,6 +31,14 @@ export class BindingIndex {
     return [...(this.bySubject.get(subject) ?? [])].flatMap((key) => this.byBinding.get(key)?.grant ?? []);
   }
 
+  /** The subjects named by the bindings a mapping owns: whose grants' provenance a change of the mapping can alter. */
+  subjectsOfMapping(accessMapping: string): string[] {
+    const out = new Set<string>();
+    for (const { subjects, grant } of this.byBinding.values())
+      if (grant.accessMapping === accessMapping) for (const s of subjects) out.add(s);
+    return [...out];
+  }
+
   private set(key: string, next: Set<string>, grant: GrantedBinding): string[] {
     const previous = this.byBinding.get(key)?.subjects ?? new Set<string>();
     const changed: string[] = [];

@@ -67,6 +67,14 @@ export class IdentityStatusProduct implements Product {
     });
     for (const condition of userConditions)
       condition.onChange((subjects) => enqueue(bindingSubjectKeys(subjects, usersWithSubject)));
+    // A mapping's subjects changing (a role or group added beside the one that selected a user) changes the
+    // provenance of grants whose bindings stay the same; only spec, label and deletion changes count.
+    const mappingChanges = new IdentityChanges();
+    for (const event of EVENTS)
+      shared.mappings.on(event, (mapping) => {
+        if (mappingChanges.changed(mapping, event))
+          enqueue(bindingSubjectKeys(bindingIndex.subjectsOfMapping(mapping.metadata.name), usersWithSubject));
+      });
     const peers = new SubjectPeers(shared.settings.subjects, usersWithSubject);
     const userChanges = new IdentityChanges();
     const groupChanges = new IdentityChanges();
