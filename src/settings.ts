@@ -79,6 +79,31 @@ export const settingsSchema = z
       })
       .strict()
       .prefault({}),
+    drill: z
+      .object({
+        enabled: z
+          .boolean()
+          .default(false)
+          .describe(
+            'Run the deprovisioning drill: a canary user granted a role through a canary mapping, deactivated, and timed until the authorizer denies.',
+          ),
+        intervalSeconds: z.int().min(60).max(86_400).default(900).describe('Seconds between drills.'),
+        namespace: z
+          .string()
+          .min(1)
+          .max(63)
+          .default('scim-operator-drill')
+          .describe('An existing namespace the canary is granted a role in; not protected.'),
+        clusterRole: z.string().min(1).default('view').describe('The ClusterRole granted; must be allowlisted.'),
+        timeoutSeconds: z
+          .int()
+          .min(5)
+          .max(600)
+          .default(60)
+          .describe('How long to wait for the grant, and again for the revocation.'),
+      })
+      .strict()
+      .prefault({}),
     unmanagedAccess: z
       .object({
         removeSubjects: z

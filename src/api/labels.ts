@@ -1,5 +1,7 @@
 /** Labels and annotations of the scim-operator.dev API, in one place. */
 export const labels = {
+  /** Objects of the deprovisioning drill (value "true"): a canary, never a person; kept out of apps and reports. */
+  canary: 'scim-operator.dev/canary',
   /** The IdP connection (bearer-token name) that wrote the object. */
   connection: 'scim-operator.dev/connection',
   /** Hash of the lowercased userName, for consistent index lookups on the API server. */

@@ -46,6 +46,8 @@ export function operatorClusterRole(options: OperatorRbacOptions): V1ClusterRole
       verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'],
     },
     { apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'list', 'watch'] },
+    // The deprovisioning drill asks the authorizer whether its canary is allowed (a question, never a grant).
+    { apiGroups: ['authorization.k8s.io'], resources: ['subjectaccessreviews'], verbs: ['create'] },
   ];
   const bindable = [...new Set([...options.allowedClusterRoles, ...(options.allowClusterRoleBindings ?? [])])];
   if (bindable.length > 0) {

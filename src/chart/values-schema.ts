@@ -26,6 +26,7 @@ export const alertNames = [
   'ScimOperatorDownstreamAppFailing',
   'ScimOperatorTokenOld',
   'ScimOperatorUnmanagedAccess',
+  'ScimOperatorDrillFailing',
 ] as const;
 
 export const chartValuesSchema = z

@@ -9,6 +9,7 @@ import type { LoggerLike } from '../runtime/reconciler.ts';
 import type { Settings } from '../settings.ts';
 import type { StoreCache } from '../store/store-cache.ts';
 import { AppAccountsProduct } from './app-accounts/wiring.ts';
+import { DrillProduct } from './drill/wiring.ts';
 import { IdentityStatusProduct } from './identity-status/wiring.ts';
 import { RoleBindingsProduct } from './role-bindings/wiring.ts';
 import { EventRecorder } from './shared/event-recorder.ts';
@@ -75,7 +76,8 @@ export function createOperatorControllers(options: OperatorControllersOptions): 
   const bindings = [roleBindings.roleBindings, roleBindings.clusterRoleBindings];
   const unmanaged = new UnmanagedAccessProduct(shared);
   const identityStatus = new IdentityStatusProduct(shared, bindings, [unmanaged.userCondition()]);
-  const products = [roleBindings, identityStatus, new AppAccountsProduct(shared), unmanaged];
+  const products: Product[] = [roleBindings, identityStatus, new AppAccountsProduct(shared), unmanaged];
+  if (settings.drill.enabled) products.push(new DrillProduct(shared));
   accessMetrics.observe({
     userStates: () => userStates(identities.users()),
     groupCount: () => identities.groups().length,

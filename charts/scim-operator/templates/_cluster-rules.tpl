@@ -12,4 +12,7 @@
 - apiGroups: ['']
   resources: [namespaces]
   verbs: [get, list, watch]
+- apiGroups: [authorization.k8s.io]
+  resources: [subjectaccessreviews]
+  verbs: [create]
 {{- end }}
