@@ -32,6 +32,7 @@ export function identitySnapshot(
   return {
     user: (id) => byId.get(id),
     usersByUserName: (n, c) => (byUserName.get(n.toLowerCase()) ?? []).filter((u) => inScope(u, c)),
+    usersByRole: (v, c) => users.filter((u) => (u.spec.roles ?? []).some((r) => r.value === v) && inScope(u, c)),
     groupsByDisplayName: (n, c) => (byDisplayName.get(n.toLowerCase()) ?? []).filter((g) => inScope(g, c)),
     groupsByExternalId: (x, c) => (x ? (byExternalId.get(x) ?? []) : []).filter((g) => inScope(g, c)),
     membersOf: (id) => membersByGroup.get(id) ?? [],

@@ -22,6 +22,18 @@ const ops = group('g1', 'Ops');
 const devs = group('g2', 'Devs');
 
 describe('grantsOfUser', () => {
+  it('grants through a mapping that selects by role, with the same selection rule as the controller', () => {
+    const reader = user('u9', 'rae@example.com', { roles: [{ value: 'Cluster.Reader' }] });
+    const byRole = mapping('readers', {
+      subjects: { roles: [{ value: 'Cluster.Reader' }] },
+      roleBindings: [{ clusterRole: 'view', namespaces: ['team-a'] }],
+    });
+    expect(grantsOfUser(reader, [], context([byRole])).map((g) => [g.mapping, g.namespace, g.role])).toEqual([
+      ['readers', 'team-a', 'view'],
+    ]);
+    expect(grantsOfUser(ada, [], context([byRole]))).toEqual([]);
+  });
+
   it('lists each grant with the mapping and the group or direct selection that caused it', () => {
     const grants = grantsOfUser(
       ada,

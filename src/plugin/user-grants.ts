@@ -139,6 +139,8 @@ function oneUserView(
     user: (wanted) => (wanted === id ? user : undefined),
     usersByUserName: (name, connection) =>
       name.toLowerCase() === user.spec.userName.toLowerCase() && inScope(user, connection) ? [user] : [],
+    usersByRole: (value, connection) =>
+      (user.spec.roles ?? []).some((r) => r.value === value) && inScope(user, connection) ? [user] : [],
     groupsByDisplayName: (name, connection) =>
       groupsOfUser.filter((g) => g.spec.displayName.toLowerCase() === name.toLowerCase() && inScope(g, connection)),
     groupsByExternalId: (externalId, connection) =>
