@@ -76,6 +76,20 @@ describe('runReport', () => {
     expect(none.stderr).toBe('No grants found.\n');
   });
 
+  it("leaves out the deprovisioning drill's canary, which is no person", async () => {
+    const out = bufferOutput();
+    const canary = user('u2', 'canary@drill.invalid');
+    canary.metadata.labels = { ...canary.metadata.labels, 'scim-operator.dev/canary': 'true' };
+    const result = await runReport(
+      pagesOf([[canary, user('u1', 'ada@example.com')]], [], out),
+      context,
+      { format: 'csv' },
+      out,
+    );
+    expect(result).toEqual({ users: 1, rows: 1 });
+    expect(out.stdout).not.toContain('canary@drill.invalid');
+  });
+
   it('keeps only the grants in the namespace asked for', async () => {
     const out = bufferOutput();
     const result = await runReport(
