@@ -2,7 +2,7 @@
  * Shell completion for the `kubectl-scim` command. Static: commands and flags only, no API calls while typing.
  * (`kubectl scim <TAB>` through kubectl needs a `kubectl_complete-scim` executable, which is not shipped.)
  */
-export const COMMANDS = ['whois', 'report', 'plan', 'completion', 'help'] as const;
+export const COMMANDS = ['whois', 'report', 'plan', 'drill', 'completion', 'help'] as const;
 
 export const COMMON_FLAGS = [
   '--kubeconfig',
@@ -17,6 +17,7 @@ const FLAGS: Record<string, readonly string[]> = {
   whois: ['--connection'],
   report: ['--format', '--connection', '--namespace', '--page-size'],
   plan: ['-f', '--filename'],
+  drill: ['--connection'],
   completion: [],
 };
 

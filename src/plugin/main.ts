@@ -3,6 +3,7 @@ import { AccessChecker } from './access-check.ts';
 import { loadAccessContext } from './access-context.ts';
 import { ClusterReader, loadKubeConfig } from './cluster-reader.ts';
 import { completionScript } from './completion.ts';
+import { DRILL_HELP, runDrillCommand } from './drill.ts';
 import type { Output } from './output.ts';
 import { PLAN_HELP, readMappings, runPlan } from './plan.ts';
 import { REPORT_HELP, type ReportFormat, runReport } from './report.ts';
@@ -14,6 +15,7 @@ Usage:
   kubectl scim whois <userName|email|id>          identity, groups, grants with provenance, unmanaged bindings
   kubectl scim report [--format table|csv|json]   one row per user and grant, for access reviews
   kubectl scim plan -f mapping.yaml               what applying a mapping would grant, revoke and refuse
+  kubectl scim drill [--connection C]             run one deprovisioning drill now (writes canary objects)
   kubectl scim completion bash|zsh                shell completion
 
 Run 'kubectl scim <command> --help' for a command's flags.
@@ -44,7 +46,7 @@ const options = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-const HELP: Record<string, string> = { whois: WHOIS_HELP, report: REPORT_HELP, plan: PLAN_HELP };
+const HELP: Record<string, string> = { whois: WHOIS_HELP, report: REPORT_HELP, plan: PLAN_HELP, drill: DRILL_HELP };
 
 /** Runs one command; resolves to the process exit status (0 ok, 1 refused or not found, 2 usage or API error). */
 export async function runPlugin(argv: string[], out: Output): Promise<number> {
@@ -102,6 +104,10 @@ export async function runPlugin(argv: string[], out: Output): Promise<number> {
     if (command === 'plan') {
       const mappings = await readMappings(values.filename!);
       return await runPlan(mappings, await loadAccessContext(reader, where, warn), reader, out);
+    }
+    if (command === 'drill') {
+      const context = await loadAccessContext(reader, where, warn);
+      return await runDrillCommand(reader.kc, context.settings, context.served, values.connection, out);
     }
     if (command === 'report') {
       const context = await loadAccessContext(reader, where, warn);

@@ -1,6 +1,10 @@
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { adminKubeConfig, uniqueName } from '../support/cluster.ts';
+import { runPlugin } from '../../src/plugin/main.ts';
+import { bufferOutput } from '../../src/plugin/output.ts';
+import { adminKubeConfig, controlPlane, uniqueName } from '../support/cluster.ts';
 import { startTestOperator, type TestOperator } from '../support/operator.ts';
 import { scrapeMetrics } from '../support/operator-metrics.ts';
 
@@ -76,6 +80,30 @@ describe('the deprovisioning drill on the real control plane', () => {
       },
       { timeout: 60_000, interval: 250 },
     );
+    await vi.waitFor(async () => expect(await canaries()).toEqual([]), { timeout: 20_000 });
+  });
+
+  it('runs one drill on demand with kubectl scim drill, printing each step with its timing', async () => {
+    const namespace = await drillNamespace();
+    const op = await startTestOperator({ settingsYaml: `drill: { namespace: ${namespace} }\n` });
+    ops.push(op);
+    const settings = path.join(controlPlane().pkiDir, `${uniqueName('drill')}.settings.yaml`);
+    await writeFile(
+      settings,
+      `connections: [${op.connection}]\ndrill: { namespace: ${namespace}, timeoutSeconds: 30 }\n`,
+    );
+    const out = bufferOutput();
+    const status = await runPlugin(
+      ['drill', '--kubeconfig', controlPlane().adminKubeconfig, '--settings', settings],
+      out,
+    );
+    expect(status, `${out.stderr}${out.stdout}`).toBe(0);
+    expect(out.stdout).toMatch(
+      new RegExp(`^Drill in connection ${op.connection}: ClusterRole view in namespace ${namespace}$`, 'm'),
+    );
+    for (const step of ['create', 'granted', 'deactivate', 'revoked', 'clean-up'])
+      expect(out.stdout).toMatch(new RegExp(`^  ${step} +\\d+\\.\\d\\d s$`, 'm'));
+    expect(out.stdout).toMatch(/^Revocation proven: access denied \d+\.\d\d s after the deactivation\.$/m);
     await vi.waitFor(async () => expect(await canaries()).toEqual([]), { timeout: 20_000 });
   });
 });
