@@ -22,14 +22,14 @@ const ops = group('g1', 'Ops');
 const devs = group('g2', 'Devs');
 
 describe('grantsOfUser', () => {
-  it('grants through a mapping that selects by role, with the same selection rule as the controller', () => {
+  it('grants through a mapping that selects by role, with the same selection rule as the controller, and says so in via', () => {
     const reader = user('u9', 'rae@example.com', { roles: [{ value: 'Cluster.Reader' }] });
     const byRole = mapping('readers', {
       subjects: { roles: [{ value: 'Cluster.Reader' }] },
       roleBindings: [{ clusterRole: 'view', namespaces: ['team-a'] }],
     });
-    expect(grantsOfUser(reader, [], context([byRole])).map((g) => [g.mapping, g.namespace, g.role])).toEqual([
-      ['readers', 'team-a', 'view'],
+    expect(grantsOfUser(reader, [], context([byRole])).map((g) => [g.mapping, g.namespace, g.role, g.via])).toEqual([
+      ['readers', 'team-a', 'view', ['role:Cluster.Reader']],
     ]);
     expect(grantsOfUser(ada, [], context([byRole]))).toEqual([]);
   });

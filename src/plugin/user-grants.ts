@@ -5,7 +5,7 @@ import type { ScimGroup } from '../api/scim-group.ts';
 import type { ScimUser } from '../api/scim-user.ts';
 import { desiredRoleBindings, type NamespaceInfo } from '../controllers/role-bindings/desired-role-bindings.ts';
 import type { IdentityView } from '../controllers/selection/identity-view.ts';
-import { groupMatches, inConnection, mappingPhase, namesUser } from '../controllers/selection/selection.ts';
+import { mappingPhase, namesUser, selectedBy } from '../controllers/selection/selection.ts';
 import { withExplicitConnection } from '../controllers/shared/connection-scope.ts';
 import { groupSubject, userSubject } from '../controllers/shared/subject-name.ts';
 import type { Settings } from '../settings.ts';
@@ -92,17 +92,14 @@ function byTarget(a: Grant, b: Grant): number {
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
-/** Why a mapping selects a user: named directly, and every group of theirs it names (in its connection). */
+/**
+ * Why a mapping selects a user, in the selection module's own words (`selectedBy`, which the controllers use for
+ * `status.grants[].via`): `user`, `group:<displayName>`, `role:<value>`.
+ */
 export function provenance(mapping: AccessMapping, user: ScimUser, groupsOfUser: readonly ScimGroup[]): string[] {
-  const { connection, subjects } = mapping.spec;
-  const via: string[] = [];
-  const userName = user.spec.userName.toLowerCase();
-  if ((subjects.users ?? []).some((ref) => ref.userName.toLowerCase() === userName)) via.push('user');
-  for (const group of groupsOfUser) {
-    if (!inConnection(group, connection)) continue;
-    if ((subjects.groups ?? []).some((ref) => groupMatches(ref, group))) via.push(`group:${group.spec.displayName}`);
-  }
-  return via;
+  return selectedBy(mapping, user, groupsOfUser).map((r) =>
+    r.kind === 'User' ? 'user' : `${r.kind.toLowerCase()}:${r.name}`,
+  );
 }
 
 /** The RBAC subjects that stand for this user: their User subject and, in Group mode, their groups' subjects. */
