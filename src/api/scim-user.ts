@@ -149,6 +149,11 @@ export const scimUserStatusSchema = z
           state: z.enum(['Pending', 'Provisioned', 'Deprovisioned', 'Failed']).describe('Where the account stands.'),
           remoteId: text('The id of the account in the app.', 512).optional(),
           lastSyncTime: z.string().meta({ format: 'date-time' }).optional().describe('When it last matched.'),
+          since: z
+            .string()
+            .meta({ format: 'date-time' })
+            .optional()
+            .describe('When the account entered its current state: provisioned, deprovisioned or failing since then.'),
           lastError: text('Why the last sync failed.').optional(),
           plan: text('In dry-run mode: what would be done.').optional(),
           attributesHash: text(

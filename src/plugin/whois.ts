@@ -111,8 +111,8 @@ export async function runWhois(
       ? '  none\n'
       : indent(
           renderTable(
-            ['app', 'state', 'remote id', 'last sync', 'last error'],
-            apps.map((a) => [a.app, a.state, a.remoteId ?? '', a.lastSyncTime ?? '', a.lastError ?? '']),
+            ['app', 'state', 'since', 'remote id', 'last sync', 'last error'],
+            apps.map((a) => [a.app, a.state, a.since ?? '', a.remoteId ?? '', a.lastSyncTime ?? '', a.lastError ?? '']),
           ),
         );
 

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { downstreamAppSpecSchema } from '../../api/downstream-app.ts';
 import type { PatchOperation, RemoteResource } from '../../downstream/scim-client.ts';
-import { type AccountClient, type AppEntry, ensureAccount, type SyncContext } from './account-sync.ts';
+import {
+  type AccountClient,
+  type AppEntry,
+  deprovisionAccount,
+  ensureAccount,
+  type SyncContext,
+} from './account-sync.ts';
 import { type AccountAttributes, attributesHash } from './desired-accounts.ts';
 
 /** A downstream service holding one account, recording every request it receives. */
@@ -80,5 +86,40 @@ describe('ensureAccount', () => {
       attributesHash: attributesHash(attributes),
     });
     expect(result.entry).not.toHaveProperty('plan');
+  });
+});
+
+describe('since, on an account entry', () => {
+  it('is the time of provisioning for a new account, and is kept when a later change is sent to it', async () => {
+    const created = await ensureAccount(
+      context(recordingClient({ ...account, id: 'r-new' }), false),
+      attributes,
+      undefined,
+    );
+    expect(created.entry).toMatchObject({ state: 'Provisioned', since: '2026-12-01T00:00:00Z' });
+
+    const later = {
+      ...context(recordingClient({ ...account, displayName: 'Old' }), false),
+      now: new Date('2026-12-03T00:00:00Z'),
+    };
+    const entry: AppEntry = {
+      app: 'crm',
+      state: 'Provisioned',
+      remoteId: 'r-1',
+      since: '2026-11-01T00:00:00Z',
+      attributesHash: 'old',
+    };
+    const updated = await ensureAccount(later, { ...attributes, displayName: 'New' }, entry);
+    expect(updated.entry).toMatchObject({
+      state: 'Provisioned',
+      since: '2026-11-01T00:00:00Z',
+      lastSyncTime: '2026-12-03T00:00:00Z',
+    });
+  });
+
+  it('moves to the time of deprovisioning when the account is ended', async () => {
+    const entry: AppEntry = { app: 'crm', state: 'Provisioned', remoteId: 'r-1', since: '2026-11-01T00:00:00Z' };
+    const ended = await deprovisionAccount(context(recordingClient(account), false), attributes, entry, false);
+    expect(ended.entry).toMatchObject({ state: 'Deprovisioned', since: '2026-12-01T00:00:00Z' });
   });
 });

@@ -73,7 +73,7 @@ export async function ensureAccount(
     try {
       remote = await ctx.client.create('Users', userDocument(attributes), ctx.signal);
       ensureUnclaimed(ctx, remote.id);
-      return { entry: provisioned(ctx, remote.id, hash), action: 'created' };
+      return { entry: provisioned(ctx, remote.id, hash, entry), action: 'created' };
     } catch (err) {
       if (!(err instanceof DownstreamError && err.code === 'Conflict') || remote) throw err;
       remote = await lookup(ctx, attributes);
@@ -92,7 +92,7 @@ export async function ensureAccount(
     );
   }
   if (ops.length) await ctx.client.patch('Users', remote.id, ops, ctx.signal);
-  const result = provisioned(ctx, remote.id, hash);
+  const result = provisioned(ctx, remote.id, hash, entry);
   if (action === 'updated' && ops.length === 0 && entry?.remoteId === remote.id && entry.state === 'Provisioned')
     return { entry: result, action: 'none' };
   return { entry: result, action, detail: ops.map((o) => o.path).join(', ') };
@@ -130,11 +130,13 @@ export async function deprovisionAccount(
     // Already gone is as deprovisioned as it gets.
     if (!(err instanceof DownstreamError && err.code === 'NotFound')) throw err;
   }
+  const now = metaTime(ctx.now);
   const next: AppEntry = {
     app: ctx.app,
     state: 'Deprovisioned',
     remoteId,
-    lastSyncTime: metaTime(ctx.now),
+    lastSyncTime: now,
+    since: sinceOf(entry, 'Deprovisioned', remoteId, now),
   };
   return { entry: forget ? undefined : next, action: 'deactivated' };
 }
@@ -158,8 +160,26 @@ async function lookup(ctx: SyncContext, attributes: AccountAttributes): Promise<
   return found[0];
 }
 
-function provisioned(ctx: SyncContext, remoteId: string, hash: string): AppEntry {
-  return { app: ctx.app, state: 'Provisioned', remoteId, lastSyncTime: metaTime(ctx.now), attributesHash: hash };
+function provisioned(ctx: SyncContext, remoteId: string, hash: string, entry: AppEntry | undefined): AppEntry {
+  const now = metaTime(ctx.now);
+  return {
+    app: ctx.app,
+    state: 'Provisioned',
+    remoteId,
+    lastSyncTime: now,
+    since: sinceOf(entry, 'Provisioned', remoteId, now),
+    attributesHash: hash,
+  };
+}
+
+/** An entry keeps its `since` while it stays in the same state for the same account, so a resync writes nothing. */
+export function sinceOf(
+  entry: AppEntry | undefined,
+  state: AppEntry['state'],
+  remoteId: string | undefined,
+  now: string,
+) {
+  return entry?.state === state && entry.remoteId === remoteId && entry.since ? entry.since : now;
 }
 
 function planned(ctx: SyncContext, entry: AppEntry | undefined, action: SyncAction, plan: string): SyncResult {

@@ -8,7 +8,14 @@ import { isNotFound } from '../../runtime/kube-errors.ts';
 import type { ReconcileContext, ReconcileResult } from '../../runtime/reconciler.ts';
 import { mayHold } from '../selection/selection.ts';
 import { FIELD_MANAGER } from '../shared/status-writer.ts';
-import { type AppEntry, deprovisionAccount, ensureAccount, type SyncResult } from './account-sync.ts';
+import {
+  type AppEntry,
+  deprovisionAccount,
+  ensureAccount,
+  metaTime,
+  type SyncResult,
+  sinceOf,
+} from './account-sync.ts';
 import { type AccountsContext, safeSpec } from './accounts-context.ts';
 import { accountAttributes, assignedApps } from './desired-accounts.ts';
 import { DownstreamFinalizer } from './downstream-finalizer.ts';
@@ -87,7 +94,7 @@ export class UserAccountsReconciler {
       } catch (err) {
         const failure = asDownstreamError(err);
         failures.push(failure);
-        next.set(plan.name, failedEntry(plan.name, entry, failure));
+        next.set(plan.name, failedEntry(plan.name, entry, failure, now));
         if (entry?.state !== 'Failed') {
           context.logger.warn(
             { app: plan.name, user: user.spec.userName, error: failure.summary() },
@@ -170,9 +177,10 @@ export class UserAccountsReconciler {
   }
 }
 
-function failedEntry(app: string, entry: AppEntry | undefined, err: DownstreamError): AppEntry {
+function failedEntry(app: string, entry: AppEntry | undefined, err: DownstreamError, now: Date): AppEntry {
   const failed: AppEntry = { app, state: 'Failed', lastError: err.summary() };
   if (entry?.remoteId) failed.remoteId = entry.remoteId;
   if (entry?.lastSyncTime) failed.lastSyncTime = entry.lastSyncTime;
+  failed.since = sinceOf(entry, 'Failed', failed.remoteId, metaTime(now));
   return failed;
 }
