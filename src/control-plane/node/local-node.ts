@@ -29,7 +29,18 @@ export interface LocalNode {
 }
 
 const statePrefix = 'scim-operator-node-';
-const cgroupSubsystems = ['blkio', 'cpu', 'cpuacct', 'cpuset', 'devices', 'freezer', 'memory', 'pids', 'systemd'];
+const cgroupSubsystems = [
+  'blkio',
+  'cpu',
+  'cpuacct',
+  'cpuset',
+  'devices',
+  'freezer',
+  'memory',
+  'pids',
+  'systemd',
+  'unified',
+];
 
 function alive(pid: number): boolean {
   try {
@@ -62,7 +73,8 @@ async function reapStaleNodes(log: (line: string) => void): Promise<void> {
 }
 
 async function makeCgroupRoot(root: string): Promise<void> {
-  for (const sub of cgroupSubsystems) {
+  // The kubelet also makes the root in the cgroup v2 (`unified`) hierarchy itself; the teardown removes it there too.
+  for (const sub of cgroupSubsystems.filter((s) => s !== 'unified')) {
     const dir = `/sys/fs/cgroup/${sub}${root}`;
     await mkdir(dir, { recursive: true });
     if (sub === 'cpuset') {
