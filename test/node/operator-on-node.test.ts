@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url';
 import { ApiextensionsV1Api, CustomObjectsApi, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { nodeNetwork } from '../../src/control-plane/node/addresses.ts';
@@ -34,7 +33,8 @@ const leaseHolder = async () =>
   (await clients.leases.readNamespacedLease({ namespace, name: `${fullname}-leader` })).spec?.holderIdentity ?? '';
 
 beforeAll(async () => {
-  node = await startLocalNode({ crdDir: fileURLToPath(new URL('../../crds', import.meta.url)) });
+  // No crdDir: the chart installs the CRDs (and keeps them on uninstall).
+  node = await startLocalNode();
   clients = nodeClients(node);
   downstream = await startScim2Server(['downstream-token'], nodeNetwork.address);
 }, 1_200_000);
@@ -55,13 +55,13 @@ describe('the chart installed on the local node with the image built from the Do
       '--create-namespace',
       '--set',
       `image.repository=${node.images.operator.repository}`,
-      '--set',
+      '--set-string',
       `image.tag=${node.images.operator.tag}`,
       '--set',
       'image.pullPolicy=Never',
       '--set',
       `tests.image.repository=${node.images.curl.repository}`,
-      '--set',
+      '--set-string',
       `tests.image.tag=${node.images.curl.tag}`,
       '--set',
       'tests.image.pullPolicy=Never',
@@ -200,7 +200,7 @@ describe('the chart installed on the local node with the image built from the Do
         '-n',
         namespace,
         '--reuse-values',
-        '--set',
+        '--set-string',
         `image.tag=${newTag}`,
         '--wait',
         '--timeout=5m',

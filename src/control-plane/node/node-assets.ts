@@ -27,8 +27,12 @@ export interface NodeBinaries {
   pause: string;
 }
 
-/** kubelet, kube-scheduler, kube-proxy and pause from the versioned cache (scripts/build-node.sh builds them once). */
+/**
+ * kubelet, kube-scheduler, kube-proxy and pause from the versioned cache (scripts/build-node.sh builds them once),
+ * after installing the Debian packages the node needs when missing (scripts/install-node-packages.sh).
+ */
 export async function ensureNodeBinaries(): Promise<NodeBinaries> {
+  await runScript('install-node-packages.sh', []);
   const dir = (await runScript('build-node.sh', [])).at(-1) ?? '';
   return {
     kubelet: path.join(dir, 'kubelet'),
