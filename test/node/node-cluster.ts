@@ -54,7 +54,10 @@ export function retryingScimClient(baseUrl: string, token: string) {
         status = res.status;
         text = await res.text();
       } catch (err) {
-        failures.push(`${method} ${pathName}: ${(err as Error).message}`);
+        const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+        failures.push(
+          `${method} ${pathName}: ${(err as Error).message} (${cause?.code ?? cause?.message ?? 'no cause'})`,
+        );
         return { status: 0, body: {} as Record<string, unknown> };
       }
       statuses.push(status);

@@ -1,4 +1,11 @@
-import { ApiextensionsV1Api, CustomObjectsApi, RbacAuthorizationV1Api } from '@kubernetes/client-node';
+import { readFile } from 'node:fs/promises';
+import {
+  ApiextensionsV1Api,
+  CustomObjectsApi,
+  PatchStrategy,
+  RbacAuthorizationV1Api,
+  setHeaderOptions,
+} from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { nodeNetwork } from '../../src/control-plane/node/addresses.ts';
 import { type LocalNode, startLocalNode } from '../../src/control-plane/node/local-node.ts';
@@ -148,16 +155,32 @@ describe('the chart installed on the local node with the image built from the Do
     const leader = (await leaseHolder()).split('_')[0] ?? '';
     const survivor = (await readyOperatorPods()).map((p) => p.metadata?.name).find((n) => n !== leader);
     expect(survivor).toBeDefined();
-    await clients.core.deleteNamespacedPod({ namespace, name: leader });
+    // The node is cordoned first, so that the replacement waits while the survivor takes over (as when the leader's
+    // node is drained): the survivor is then the only candidate, and the Lease cannot go to the replacement by luck.
+    const cordon = (unschedulable: boolean) =>
+      clients.core.patchNode(
+        { name: nodeNetwork.nodeName, body: { spec: { unschedulable } } },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      );
+    await cordon(true);
     let served = 0;
-    await vi.waitFor(
-      async () => {
-        const res = await client.request('GET', `/Users/${user.body.id}`);
-        if (res.status === 200) served++;
-        expect((await leaseHolder()).startsWith(`${survivor}_`)).toBe(true);
-      },
-      { timeout: 120_000, interval: 200 },
-    );
+    try {
+      await clients.core.deleteNamespacedPod({ namespace, name: leader });
+      await vi.waitFor(
+        async () => {
+          const res = await client.request('GET', `/Users/${user.body.id}`);
+          if (res.status === 200) served++;
+          expect((await leaseHolder()).startsWith(`${survivor}_`)).toBe(true);
+        },
+        { timeout: 120_000, interval: 200 },
+      );
+      const pending = (
+        await clients.core.listNamespacedPod({ namespace, labelSelector: 'app.kubernetes.io/name=scim-operator' })
+      ).items.filter((p) => p.status?.phase === 'Pending');
+      expect(pending).toHaveLength(1);
+    } finally {
+      await cordon(false);
+    }
     await vi.waitFor(
       async () => {
         const pods = await readyOperatorPods();
@@ -219,6 +242,49 @@ describe('the chart installed on the local node with the image built from the Do
     }
     expect(written).toBeGreaterThan(0);
     expect(client.failures).toEqual([]);
+  }, 600_000);
+
+  it("holds 1,000 users within the chart's default memory limit, without an OOM kill", async () => {
+    const client = retryingScimClient(scimUrl, token);
+    const users = 1_000;
+    let next = 0;
+    const worker = async () => {
+      while (next < users) {
+        const i = next++;
+        await client.request('POST', '/Users', {
+          schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+          userName: `load-${i}-${uniqueName('u')}@example.com`,
+          name: { givenName: `Given${i}`, familyName: `Family${i}` },
+          emails: [{ type: 'work', primary: true, value: `load-${i}@example.com` }],
+          active: true,
+        });
+      }
+    };
+    await Promise.all(Array.from({ length: 8 }, worker));
+    expect(client.failures).toEqual([]);
+    const listed = await client.request('GET', '/Users?count=1');
+    expect(Number(listed.body.totalResults)).toBeGreaterThanOrEqual(users);
+    // A full listing touches every cached user on the replica that serves it.
+    await client.request('GET', `/Users?count=${users}`);
+    const limit = (await clients.apps.readNamespacedDeployment({ namespace, name: fullname })).spec?.template.spec
+      ?.containers[0]?.resources?.limits?.memory;
+    for (const pod of await readyOperatorPods()) {
+      const status = pod.status?.containerStatuses?.[0];
+      expect(status?.restartCount).toBe(0);
+      expect(status?.lastState?.terminated?.reason).toBeUndefined();
+      const cgroup = `/sys/fs/cgroup/memory${node.cgroupRoot}/kubepods/burstable/pod${pod.metadata?.uid}`;
+      const mib = async (file: string) => Math.round(Number(await readFile(`${cgroup}/${file}`, 'utf8')) / 2 ** 20);
+      const figures = {
+        pod: pod.metadata?.name,
+        limit,
+        usageMiB: await mib('memory.usage_in_bytes'),
+        peakMiB: await mib('memory.max_usage_in_bytes'),
+        oomKills: /oom_kill (\d+)/.exec(await readFile(`${cgroup}/memory.oom_control`, 'utf8'))?.[1] ?? 'n/a',
+      };
+      process.stderr.write(`[memory, ${users} users] ${JSON.stringify(figures)}\n`);
+      expect(figures.peakMiB).toBeLessThan(512);
+      expect(figures.oomKills === 'n/a' || figures.oomKills === '0').toBe(true);
+    }
   }, 600_000);
 
   it('uninstalls and keeps the CRDs and the identities', async () => {

@@ -23,6 +23,8 @@ export interface LocalNode {
   cluster: ControlPlane;
   dir: string;
   images: NodeImages;
+  /** The kubelet's cgroup root (under each v1 hierarchy), e.g. to read a Pod's memory figures. */
+  cgroupRoot: string;
   /** `ctr` against the node's containerd in the Kubernetes namespace. */
   ctr(args: string[]): Promise<string>;
   stop(): Promise<void>;
@@ -172,6 +174,10 @@ export async function startLocalNode(
           'disruption-controller',
           'pod-garbage-collector-controller',
           'ttl-after-finished-controller',
+          // The kube-root-ca.crt ConfigMap of every namespace, mounted with each service-account token.
+          'root-ca-certificate-publisher-controller',
+          // Removes the not-ready taint the kubelet registers with; without it nothing schedules.
+          'node-lifecycle-controller',
         ],
       },
     });
@@ -240,13 +246,17 @@ export async function startLocalNode(
     const kc = new KubeConfig();
     kc.loadFromFile(cluster.adminKubeconfig);
     dns = await startClusterDns(kc, n.address);
-    await waitFor('node Ready', 120_000, async () => {
+    await waitFor('node Ready and untainted', 120_000, async () => {
       const res = await getRaw(kc, `/api/v1/nodes/${n.nodeName}`);
-      const node = JSON.parse(res.body) as { status?: { conditions?: { type: string; status: string }[] } };
-      return node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+      const node = JSON.parse(res.body) as {
+        spec?: { taints?: unknown[] };
+        status?: { conditions?: { type: string; status: string }[] };
+      };
+      const ready = node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+      return ready && (node.spec?.taints ?? []).length === 0;
     });
     log(`[local-node] node ${n.nodeName} Ready; state in ${dir}`);
-    return { cluster, dir, images, ctr, stop: () => stopAll() };
+    return { cluster, dir, images, cgroupRoot, ctr, stop: () => stopAll() };
   } catch (err) {
     log(`[local-node] start-up failed; logs are in ${dir}`);
     await stopAll(true).catch(() => {});
