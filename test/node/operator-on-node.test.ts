@@ -230,9 +230,14 @@ describe('the chart installed on the local node with the image built from the Do
       ]);
       await vi.waitFor(
         async () => {
-          const pods = await readyOperatorPods();
-          expect(pods).toHaveLength(2);
-          for (const pod of pods) expect(pod.spec?.containers[0]?.image).toContain(newTag);
+          // The roll is over when the old Pods are gone, not only when the new ones are Ready: the old ones still
+          // serve their open connections while they terminate.
+          const all = (
+            await clients.core.listNamespacedPod({ namespace, labelSelector: 'app.kubernetes.io/name=scim-operator' })
+          ).items;
+          expect(all).toHaveLength(2);
+          expect(await readyOperatorPods()).toHaveLength(2);
+          for (const pod of all) expect(pod.spec?.containers[0]?.image).toContain(newTag);
         },
         { timeout: 180_000, interval: 500 },
       );
