@@ -249,9 +249,10 @@ describe('the chart installed on the local node with the image built from the Do
     expect(client.failures).toEqual([]);
   }, 600_000);
 
-  it("holds 1,000 users within the chart's default memory limit, without an OOM kill", async () => {
+  // 1,000 in every run; SCIM_OPERATOR_NODE_USERS=10000 measures more (about 8 minutes more on 2 cores).
+  const users = Number(process.env.SCIM_OPERATOR_NODE_USERS ?? 1_000);
+  it(`holds ${users.toLocaleString('en')} users within the chart's default memory limit, without an OOM kill`, async () => {
     const client = retryingScimClient(scimUrl, token);
-    const users = 1_000;
     let next = 0;
     const worker = async () => {
       while (next < users) {
@@ -290,17 +291,18 @@ describe('the chart installed on the local node with the image built from the Do
       expect(figures.peakMiB).toBeLessThan(512);
       expect(figures.oomKills === 'n/a' || figures.oomKills === '0').toBe(true);
     }
-  }, 600_000);
+  }, 1_200_000);
 
   it('uninstalls and keeps the CRDs and the identities', async () => {
     await clients.helm(['uninstall', release, '-n', namespace, '--wait', '--timeout=3m']);
     const crds = await clients.kc.makeApiClient(ApiextensionsV1Api).listCustomResourceDefinition();
     expect(crds.items.map((c) => c.metadata?.name)).toContain('scimusers.scim-operator.dev');
-    const users = (await clients.kc
+    const kept = (await clients.kc
       .makeApiClient(CustomObjectsApi)
       .listClusterCustomObject({ group: 'scim-operator.dev', version: 'v1alpha1', plural: 'scimusers' })) as {
       items: unknown[];
     };
-    expect(users.items.length).toBeGreaterThan(0);
+    // Every user created over SCIM above: the scenario's, the failover's, the roll's and the load's.
+    expect(kept.items.length).toBeGreaterThanOrEqual(users);
   }, 300_000);
 });

@@ -15,8 +15,8 @@ export const nodeNetwork = {
   /** The whole range of the run, for the guard rules. */
   range: '10.213.0.0/16',
   nodeName: 'scim-operator-node',
-  /** Our iptables chains: FORWARD (what enters or leaves the bridge) and OUTPUT (what the host sends). */
-  guardChains: ['SCIMOP-FORWARD', 'SCIMOP-OUTPUT'],
+  /** Our iptables chains (mangle): FORWARD (what crosses the bridge) and POSTROUTING (what leaves any interface). */
+  guardChains: ['SCIMOP-FORWARD', 'SCIMOP-POSTROUTING'],
   /** The chains the kubelet creates (kube-proxy removes its own with --cleanup). */
   kubeletChains: ['KUBE-FIREWALL', 'KUBE-KUBELET-CANARY', 'KUBE-IPTABLES-HINT', 'KUBE-PROXY-CANARY'],
 } as const;

@@ -56,13 +56,20 @@ describe('the local node configuration', () => {
     expect(toml).toContain('restrict_oom_score_adj = true');
   });
 
-  it('drops whatever would enter or leave the bridge by another interface, before forwarding is on', () => {
-    const [forward, output] = guardRules();
+  it('drops whatever would cross the bridge or leave the machine from the run range, ahead of kube-proxy', () => {
+    const [forward, postrouting] = guardRules();
+    // mangle runs before filter (KUBE-FORWARD accepts marked packets) and nat (KUBE-POSTROUTING masquerades).
+    expect(forward?.table).toBe('mangle');
     expect(forward?.hook).toBe('FORWARD');
     expect(forward?.rules).toContainEqual(['-i', nodeNetwork.bridge, '!', '-o', nodeNetwork.bridge, '-j', 'DROP']);
     expect(forward?.rules).toContainEqual(['-o', nodeNetwork.bridge, '!', '-i', nodeNetwork.bridge, '-j', 'DROP']);
-    expect(output?.hook).toBe('OUTPUT');
-    expect(output?.rules.at(-3)).toEqual(['-s', nodeNetwork.range, '-j', 'DROP']);
-    expect(output?.rules.at(-2)).toEqual(['-d', nodeNetwork.range, '-j', 'DROP']);
+    expect(postrouting?.table).toBe('mangle');
+    expect(postrouting?.hook).toBe('POSTROUTING');
+    expect(postrouting?.rules.slice(0, 2)).toEqual([
+      ['-o', 'lo', '-j', 'RETURN'],
+      ['-o', nodeNetwork.bridge, '-j', 'RETURN'],
+    ]);
+    expect(postrouting?.rules.slice(2).every((r) => r.at(-1) === 'DROP')).toBe(true);
+    expect(postrouting?.rules).toContainEqual(['-s', nodeNetwork.range, '-j', 'DROP']);
   });
 });

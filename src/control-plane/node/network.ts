@@ -19,14 +19,16 @@ export async function assertRangeUnused(): Promise<void> {
 }
 
 /**
- * The guard rules, in chains of ours: nothing enters the bridge from another interface or leaves it for another
- * interface, and the host sends nothing of the run's range (nor a packet NATed from it) anywhere but the bridge or
- * loopback. They are in place before forwarding is switched on.
+ * The guard rules, in chains of ours in the `mangle` table, which the kernel runs before `filter` (where kube-proxy's
+ * KUBE-FORWARD accepts marked and established packets) and `nat` (where KUBE-POSTROUTING masquerades): nothing
+ * enters or leaves the bridge by another interface, and no packet from, to, or NATed from or to the run's range
+ * leaves by any interface but the bridge or loopback. They are in place before forwarding is switched on.
  */
-export function guardRules(): { chain: string; hook: string; rules: string[][] }[] {
-  const [forward, output] = n.guardChains;
+export function guardRules(): { table: string; chain: string; hook: string; rules: string[][] }[] {
+  const [forward, postrouting] = n.guardChains;
   return [
     {
+      table: 'mangle',
       chain: forward,
       hook: 'FORWARD',
       rules: [
@@ -35,14 +37,16 @@ export function guardRules(): { chain: string; hook: string; rules: string[][] }
       ],
     },
     {
-      chain: output,
-      hook: 'OUTPUT',
+      table: 'mangle',
+      chain: postrouting,
+      hook: 'POSTROUTING',
       rules: [
         ['-o', 'lo', '-j', 'RETURN'],
         ['-o', n.bridge, '-j', 'RETURN'],
         ['-s', n.range, '-j', 'DROP'],
         ['-d', n.range, '-j', 'DROP'],
-        ['-m', 'conntrack', '--ctstate', 'DNAT', '--ctorigdst', n.range, '-j', 'DROP'],
+        ['-m', 'conntrack', '--ctorigsrc', n.range, '-j', 'DROP'],
+        ['-m', 'conntrack', '--ctorigdst', n.range, '-j', 'DROP'],
       ],
     },
   ];
@@ -55,10 +59,10 @@ export async function setUpNetwork(): Promise<void> {
   await cmd('ip', ['link', 'set', n.bridge, 'up']);
   // Service addresses without endpoints (or before kube-proxy syncs) must not follow the default route out.
   await cmd('ip', ['route', 'add', n.serviceCidr, 'dev', n.bridge, 'src', n.address]);
-  for (const { chain, hook, rules } of guardRules()) {
-    await cmd('iptables', ['-N', chain]);
-    for (const rule of rules) await cmd('iptables', ['-A', chain, ...rule]);
-    await cmd('iptables', ['-I', hook, '1', '-j', chain]);
+  for (const { table, chain, hook, rules } of guardRules()) {
+    await cmd('iptables', ['-t', table, '-N', chain]);
+    for (const rule of rules) await cmd('iptables', ['-t', table, '-A', chain, ...rule]);
+    await cmd('iptables', ['-t', table, '-I', hook, '1', '-j', chain]);
   }
   await writeFile('/proc/sys/net/ipv4/ip_forward', '1');
 }
