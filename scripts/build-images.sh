@@ -102,6 +102,11 @@ if ! have scim-operator "$TAG"; then
   save scim-operator "$TAG" >/dev/null
   log "scim-operator:$TAG built in $(( $(date +%s) - t ))s, $(du -m "$IMAGES/scim-operator-$TAG.tar" | cut -f1) MB as an archive"
 fi
+# Each source change makes a new operator image (about 230 MB): keep only the current one, in both places.
+find "$IMAGES" -maxdepth 1 -name 'scim-operator-*.tar' ! -name "scim-operator-$TAG.tar" -delete
+for old in $("${B[@]}" images --format '{{.Name}}:{{.Tag}}' | grep '/scim-operator/scim-operator:' | grep -v ":$TAG$" || true); do
+  "${B[@]}" rmi -f "$old" >/dev/null 2>&1 || true
+done
 log "images ready in $(( $(date +%s) - T0 ))s"
 echo "pause=$IMAGES/pause-1.tar"
 echo "curl=$IMAGES/curl-1.tar"
