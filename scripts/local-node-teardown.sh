@@ -31,6 +31,12 @@ for ns in /var/run/netns/cni-*; do
     umount "$ns" 2>/dev/null; rm -f "$ns"
   fi
 done
+# CNI's result cache of our sandboxes (containerd's loopback and our network), by the sandbox ids our containerd knows.
+for f in /var/lib/cni/results/cni-loopback-* /var/lib/cni/results/scimop-*; do
+  [ -e "$f" ] || continue
+  id=$(basename "$f" | sed -E 's/^(cni-loopback|scimop)-([0-9a-f]+)-.*/\2/')
+  grep -qs "$id" "$DIR/containerd/root/io.containerd.metadata.v1.bolt/meta.db" && rm -f "$f"
+done
 awk -v d="$DIR/" 'index($5, d) == 1 { print $5 }' /proc/self/mountinfo | sort -r | while read -r m; do
   umount -l "$m" 2>/dev/null || log "could not unmount $m"
 done
