@@ -1,8 +1,11 @@
 # syntax=docker/dockerfile:1
 # The operator image: Node 24 LTS (the same major as the devDependency that runs the tests), production
 # dependencies only, compiled JavaScript, a numeric non-root user. Build: docker build -t scim-operator .
+# BASE_IMAGE: any image with Node 24, npm and /bin/sh; scripts/build-images.sh passes one made on this machine
+# (docs/local-node.md).
+ARG BASE_IMAGE=node:24-bookworm-slim
 
-FROM node:24-bookworm-slim AS build
+FROM ${BASE_IMAGE} AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
 # Install scripts are skipped: the image's own Node 24 runs everything, so the `node` devDependency is not needed.
@@ -11,12 +14,12 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN node node_modules/typescript/bin/tsc -p tsconfig.build.json
 
-FROM node:24-bookworm-slim AS dependencies
+FROM ${BASE_IMAGE} AS dependencies
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 
-FROM node:24-bookworm-slim
+FROM ${BASE_IMAGE}
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=dependencies /app/node_modules ./node_modules

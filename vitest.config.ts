@@ -19,7 +19,7 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/e2e/**/*.e2e.test.ts', 'test/scale/**', 'test/chaos/**'],
+          exclude: ['test/e2e/**/*.e2e.test.ts', 'test/scale/**', 'test/chaos/**', 'test/node/**'],
           globalSetup: ['test/support/global-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 300_000,
@@ -35,6 +35,17 @@ export default defineConfig({
           include: ['test/chaos/**/*.test.ts'],
           testTimeout: 600_000,
           hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        // The chart on a local node (containerd + kubelet, docs/local-node.md): root only, its own control plane,
+        // after the integration suites (see package.json test:all).
+        test: {
+          name: 'node',
+          include: ['test/node/**/*.test.ts'],
+          testTimeout: 600_000,
+          hookTimeout: 1_200_000,
           fileParallelism: false,
         },
       },

@@ -15,6 +15,7 @@ Usage: scim-operator <command> [flags]
 Commands:
   run       run the operator: the SCIM endpoint (and, on the leader, the controllers)
   dev       try it locally: start a local control plane, the operator and print a SCIM URL and token
+  node      try it as Pods: a local node (containerd + kubelet, root), the image and the Helm chart
   crds      print the CustomResourceDefinition manifests (kubectl apply -f -)
   version   print the version
 
@@ -75,6 +76,8 @@ async function main(argv: string[]): Promise<number> {
       }
       return devCommand(rest);
     }
+    case 'node':
+      return (await import('./dev-node.ts')).devNodeCommand(wantsHelp);
     default:
       process.stderr.write(`unknown command "${command}"\n\n${usage}`);
       return 2;

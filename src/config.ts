@@ -36,6 +36,7 @@ export const configSchema = z.object({
   publicUrl: z.url().optional(),
   logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']),
   requestTimeoutMs: z.coerce.number().int().min(1000).max(300_000),
+  shutdownDrainMs: z.coerce.number().int().min(0).max(60_000).optional(),
   configFile: z.string().optional(),
 });
 
@@ -85,6 +86,12 @@ export const runFlags = {
     env: 'SCIM_OPERATOR_REQUEST_TIMEOUT_MS',
     default: '30000',
     help: 'deadline of one SCIM request, in milliseconds, from 1000 to 300000',
+  },
+  'shutdown-drain': {
+    type: 'string',
+    env: 'SCIM_OPERATOR_SHUTDOWN_DRAIN_MS',
+    default: '0',
+    help: 'on SIGTERM, answer with Connection: close and wait up to this long (ms) for clients to close their keep-alive connections before closing the rest',
   },
 } as const satisfies Record<string, { type: 'string'; env: string; default?: string; help: string }>;
 
@@ -197,6 +204,7 @@ export function loadConfig(argv: string[], environment: Partial<ConfigEnvironmen
     publicUrl: pick('public-url'),
     logLevel: pick('log-level'),
     requestTimeoutMs: pick('request-timeout'),
+    shutdownDrainMs: pick('shutdown-drain'),
     configFile,
   };
   const parsed = configSchema.safeParse(raw);
@@ -208,6 +216,7 @@ export function loadConfig(argv: string[], environment: Partial<ConfigEnvironmen
       publicUrl: 'public-url',
       logLevel: 'log-level',
       requestTimeoutMs: 'request-timeout',
+      shutdownDrainMs: 'shutdown-drain',
     };
     const problems = parsed.error.issues.map((issue) => {
       const key = String(issue.path[0] ?? '');

@@ -22,6 +22,7 @@ import { TOKEN_SECRET_STATES, watchTokenSecret } from './auth/token-secret.ts';
 import { type Config, podNamespace } from './config.ts';
 import { createOperatorControllers, type OperatorControllers } from './controllers/operator-controllers.ts';
 import { createScimApp } from './http/app.ts';
+import { drainKeepAlive } from './http/drain.ts';
 import { ControllerMetrics } from './observability/controller-metrics.ts';
 import { logInformerFailures, readinessChecks, recoveryLogger } from './observability/informer-reports.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
@@ -216,6 +217,7 @@ export async function startOperator(config: Config, options: StartOptions = {}):
         logger.info('stopping');
         clearInterval(resync);
         apiServer.stop();
+        if (config.shutdownDrainMs) await drainKeepAlive(server, config.shutdownDrainMs);
         await new Promise<void>((resolve) => server.close(() => resolve()));
         await controllers.stop();
         await election?.stop();

@@ -38,6 +38,21 @@ export interface StartOptions {
   /** Where to keep state; a new temporary folder by default. */
   dir?: string;
   log?: (line: string) => void;
+  /** Set by the local node (src/control-plane/node/): see `PodNetwork`. */
+  podNetwork?: PodNetwork;
+}
+
+/**
+ * What a control plane needs to serve pods: the API server listens on `address` (on the node's bridge, reachable from
+ * pods) instead of loopback, Services take `serviceClusterIpRange`, the `kubernetes` Service gets an endpoint,
+ * pods get service-account tokens, and the controller manager also runs `extraControllers`.
+ */
+export interface PodNetwork {
+  address: string;
+  serviceClusterIpRange: string;
+  /** The `kubernetes` Service's cluster IP (the first of the range), a SAN of the serving certificate. */
+  serviceIp: string;
+  extraControllers: string[];
 }
 
 export async function freePort(): Promise<number> {
@@ -88,7 +103,9 @@ export async function startControlPlane(options: StartOptions = {}): Promise<Con
   const dir = options.dir ?? (await mkdtemp(path.join(os.tmpdir(), 'scim-operator-cp-')));
   await mkdir(dir, { recursive: true });
   const t0 = Date.now();
-  const pki = await createPki(dir);
+  const net = options.podNetwork;
+  const host = net?.address ?? '127.0.0.1';
+  const pki = await createPki(dir, net ? [net.address, net.serviceIp] : []);
   const [etcdPort, peerPort, apiPort] = [await freePort(), await freePort(), await freePort()];
   const processes: Component[] = [];
   const stopAll = async () => {
@@ -117,15 +134,15 @@ export async function startControlPlane(options: StartOptions = {}): Promise<Con
     processes.push(etcd);
     const ca = await readFile(pki.caCert, 'utf8');
 
-    const server = `https://127.0.0.1:${apiPort}`;
+    const server = `https://${host}:${apiPort}`;
     const apiserver = await startComponent(
       {
         name: 'kube-apiserver',
         command: binaries.kubeApiserver,
         args: [
           `--etcd-servers=${etcdUrl}`,
-          '--bind-address=127.0.0.1',
-          '--advertise-address=127.0.0.1',
+          `--bind-address=${host}`,
+          `--advertise-address=${host}`,
           `--secure-port=${apiPort}`,
           `--tls-cert-file=${pki.servingCert}`,
           `--tls-private-key-file=${pki.servingKey}`,
@@ -134,12 +151,13 @@ export async function startControlPlane(options: StartOptions = {}): Promise<Con
           `--service-account-issuer=${server}/`,
           `--service-account-key-file=${pki.serviceAccountPublicKey}`,
           `--service-account-signing-key-file=${pki.serviceAccountKey}`,
-          '--service-cluster-ip-range=10.0.0.0/24',
+          `--service-cluster-ip-range=${net?.serviceClusterIpRange ?? '10.0.0.0/24'}`,
           '--allow-privileged=true',
-          '--disable-admission-plugins=ServiceAccount',
-          // 1.37 refuses a loopback advertise address for the kubernetes Service endpoints; there is no Service
-          // network here, so nothing needs them.
-          '--endpoint-reconciler-type=none',
+          // 1.37 refuses a loopback advertise address for the kubernetes Service endpoints; without a node there is
+          // no Service network and no pod, so nothing needs them nor service-account tokens.
+          ...(net
+            ? ['--kubelet-preferred-address-types=InternalIP']
+            : ['--disable-admission-plugins=ServiceAccount', '--endpoint-reconciler-type=none']),
           '--v=0',
         ],
         ready: () => httpsOk(`${server}/readyz`, ca),
@@ -179,7 +197,7 @@ export async function startControlPlane(options: StartOptions = {}): Promise<Con
           '--bind-address=127.0.0.1',
           `--secure-port=${await freePort()}`,
           `--cert-dir=${path.join(dir, 'controller-manager')}`,
-          '--controllers=clusterrole-aggregation-controller,garbage-collector-controller,namespace-controller,serviceaccount-controller,serviceaccount-token-controller',
+          `--controllers=${['clusterrole-aggregation-controller,garbage-collector-controller,namespace-controller,serviceaccount-controller,serviceaccount-token-controller', ...(net?.extraControllers ?? [])].join(',')}`,
           `--service-account-private-key-file=${pki.serviceAccountKey}`,
           `--root-ca-file=${pki.caCert}`,
           '--use-service-account-credentials=false',

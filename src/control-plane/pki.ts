@@ -71,7 +71,7 @@ export function pkiAt(dir: string): Pki {
 }
 
 /** ECDSA P-256 throughout, one week of validity: enough for a test run or a `dev` session. */
-export async function createPki(dir: string): Promise<Pki> {
+export async function createPki(dir: string, extraIpSans: string[] = []): Promise<Pki> {
   const pki = pkiAt(dir);
   await newKey('ca.key', dir);
   await openssl(
@@ -98,7 +98,7 @@ export async function createPki(dir: string): Promise<Pki> {
     pki,
     'apiserver',
     '/CN=kube-apiserver',
-    'subjectAltName=DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,IP:127.0.0.1\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature\n',
+    `subjectAltName=DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,IP:127.0.0.1${extraIpSans.map((ip) => `,IP:${ip}`).join('')}\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature\n`,
   );
   await newKey('sa.key', dir);
   await openssl(['pkey', '-in', 'sa.key', '-pubout', '-out', 'sa.pub'], dir);

@@ -21,12 +21,13 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-export async function startScim2Server(tokens: string[]): Promise<Scim2Server> {
+/** `hostname`: loopback by default; the local node's suite passes its bridge address so that pods reach it. */
+export async function startScim2Server(tokens: string[], hostname = '127.0.0.1'): Promise<Scim2Server> {
   const bin = await ensurePythonTools();
   const port = await freePort();
-  const args = ['--hostname', '127.0.0.1', '--port', String(port), ...tokens.flatMap((t) => ['--bearer-token', t])];
+  const args = ['--hostname', hostname, '--port', String(port), ...tokens.flatMap((t) => ['--bearer-token', t])];
   const child: ChildProcess = spawn(path.join(bin, 'scim2-server'), args, { stdio: 'ignore' });
-  const url = `http://127.0.0.1:${port}/v2`;
+  const url = `http://${hostname}:${port}/v2`;
   const request = async (method: string, pathName: string, body?: unknown) => {
     const res = await fetch(`${url}${pathName}`, {
       method,
