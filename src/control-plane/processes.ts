@@ -18,7 +18,8 @@ export function runsDirectory(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(cache, 'runs');
 }
 
-function alive(pid: number): boolean {
+/** Whether a process with this pid exists (signal 0 checks without sending anything). */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

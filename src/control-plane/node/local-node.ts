@@ -6,7 +6,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { type ControlPlane, freePort, startControlPlane, writeKubeconfig } from '../control-plane.ts';
 import { getRaw } from '../kube-http.ts';
 import { issueClientCertificate } from '../pki.ts';
-import { runsDirectory, type Supervised, startSupervised } from '../processes.ts';
+import { alive, runsDirectory, type Supervised, startSupervised } from '../processes.ts';
 import { nodeNetwork as n } from './addresses.ts';
 import { type ClusterDns, startClusterDns } from './cluster-dns.ts';
 import { cniConfig, containerdConfig, kubeletConfig, kubeProxyConfig } from './configs.ts';
@@ -43,15 +43,6 @@ const cgroupSubsystems = [
   'systemd',
   'unified',
 ];
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function teardown(stateFile: string): Promise<void> {
   return new Promise((resolve) => {
