@@ -4,9 +4,13 @@
  * Paths go out byte for byte through node:http; fetch would turn `%2E` into `.` and drop it, as browsers do.
  */
 
-import { request } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type ScimReply, startTestServer, type TestServer } from '../../test/support/scim-test-server.ts';
+import {
+  rawScimRequest,
+  type ScimReply,
+  startTestServer,
+  type TestServer,
+} from '../../test/support/scim-test-server.ts';
 import { type CountingStore, countingStore } from '../scim/counting-store.test-support.ts';
 import { GROUP_SCHEMA, limits, USER_SCHEMA } from '../scim/schemas.ts';
 import { createMemoryStore } from '../store/memory-store.ts';
@@ -39,27 +43,8 @@ beforeEach(() => {
 });
 
 /** Sends `path` under `/scim/v2` exactly as written, with token-a. */
-function raw(method: string, path: string, body?: unknown): Promise<Reply> {
-  const { hostname, port } = new URL(server.url);
-  return new Promise((resolve, reject) => {
-    const req = request({
-      host: hostname,
-      port,
-      method,
-      path: `/scim/v2${path}`,
-      headers: { authorization: 'Bearer token-a', 'content-type': 'application/scim+json' },
-    });
-    req.on('error', reject);
-    req.on('response', (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        text += chunk;
-      });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : undefined }));
-    });
-    req.end(body === undefined ? undefined : JSON.stringify(body));
-  });
+function raw(method: string, path: string, body?: unknown) {
+  return rawScimRequest(server.url, method, path, body);
 }
 
 const patchBody = (...operations: unknown[]) => ({ schemas: [PATCH_OP], Operations: operations });

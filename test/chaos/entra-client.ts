@@ -56,6 +56,8 @@ export class EntraClient {
     for (let attempt = 1; attempt <= maxAttempts && Date.now() < deadline; attempt++) {
       const replica = this.next++ % replicaUrls.length;
       const startedAt = Date.now();
+      const record = (outcome: Parameters<typeof log.record>[0]['outcome']) =>
+        log.record({ client: index, label, replica, method, path, startedAt, endedAt: Date.now(), outcome });
       let backoffMs: number;
       try {
         const res = await fetch(`${replicaUrls[replica]}${path}`, {
@@ -66,16 +68,7 @@ export class EntraClient {
         });
         const text = await res.text();
         const retryAfter = res.headers.get('retry-after') ?? undefined;
-        log.record({
-          client: index,
-          label,
-          replica,
-          method,
-          path,
-          startedAt,
-          endedAt: Date.now(),
-          outcome: { kind: 'status', status: res.status, retryAfter },
-        });
+        record({ kind: 'status', status: res.status, retryAfter });
         if (res.status < 500 && res.status !== 429 && res.status !== 401) {
           return { status: res.status, body: text ? JSON.parse(text) : undefined };
         }
@@ -87,16 +80,7 @@ export class EntraClient {
       } catch (err) {
         const timedOut = (err as Error).name === 'TimeoutError';
         const code = String((err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name);
-        log.record({
-          client: index,
-          label,
-          replica,
-          method,
-          path,
-          startedAt,
-          endedAt: Date.now(),
-          outcome: timedOut ? { kind: 'timeout' } : { kind: 'connection', code },
-        });
+        record(timedOut ? { kind: 'timeout' } : { kind: 'connection', code });
         backoffMs = timedOut ? 1_000 : 500;
       }
       await sleep(Math.min(backoffMs, Math.max(0, deadline - Date.now())));

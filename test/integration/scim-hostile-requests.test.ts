@@ -7,7 +7,6 @@
  * Paths go out byte for byte through node:http (fetch would resolve `%2E`).
  */
 
-import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { limits } from '../../src/scim/schemas.ts';
 import {
@@ -15,7 +14,7 @@ import {
   type KubernetesTestServer,
   startKubernetesTestServer,
 } from '../support/kubernetes-scim-server.ts';
-import type { ScimReply } from '../support/scim-test-server.ts';
+import { rawScimRequest } from '../support/scim-test-server.ts';
 
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
@@ -35,27 +34,8 @@ afterAll(async () => {
   await server?.stop();
 });
 
-function raw(method: string, path: string, body?: unknown): Promise<Pick<ScimReply, 'status' | 'body'>> {
-  const { hostname, port } = new URL(server.url);
-  return new Promise((resolve, reject) => {
-    const req = request({
-      host: hostname,
-      port,
-      method,
-      path: `/scim/v2${path}`,
-      headers: { authorization: 'Bearer token-a', 'content-type': 'application/scim+json' },
-    });
-    req.on('error', reject);
-    req.on('response', (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        text += chunk;
-      });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : undefined }));
-    });
-    req.end(body === undefined ? undefined : JSON.stringify(body));
-  });
+function raw(method: string, path: string, body?: unknown) {
+  return rawScimRequest(server.url, method, path, body);
 }
 
 /** The API server requests `run` causes. */

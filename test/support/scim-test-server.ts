@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 /**
  * A SCIM endpoint on an ephemeral port for tests that speak HTTP, over the in-memory store unless one is given,
  * with two connections: token `token-a` is connection `a`, `token-b` is `b`.
@@ -67,4 +68,36 @@ export async function startTestServer(
     },
     close: () => new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve()))),
   };
+}
+
+/**
+ * Sends `path` under `/scim/v2` of `serverUrl` exactly as written (no URL normalisation, unlike fetch), with
+ * `token-a`: how a hostile client reaches paths such as `/Users/%2E%2E`.
+ */
+export function rawScimRequest(
+  serverUrl: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<Pick<ScimReply, 'status' | 'body'>> {
+  const { hostname, port } = new URL(serverUrl);
+  return new Promise((resolve, reject) => {
+    const req = request({
+      host: hostname,
+      port,
+      method,
+      path: `/scim/v2${path}`,
+      headers: { authorization: 'Bearer token-a', 'content-type': 'application/scim+json' },
+    });
+    req.on('error', reject);
+    req.on('response', (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        text += chunk;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : undefined }));
+    });
+    req.end(body === undefined ? undefined : JSON.stringify(body));
+  });
 }
