@@ -11,10 +11,10 @@ export const scimGroupSpecSchema = z
 export const scimGroupStatusSchema = z
   .object({
     conditions: conditionsSchema.optional(),
-    observedGeneration: z.int().min(0).optional().describe('The generation the controllers last acted on.'),
-    memberCount: z.int().min(0).optional().describe('Number of members, summed over the member shards.'),
   })
-  .describe('What the controllers observed for this group.');
+  .describe(
+    'Ready once the controllers have seen the group. Members live in its ScimGroupMembers shards, not here: a member change writes no group status (docs/adr/0021-status-writes.md).',
+  );
 
 export type ScimGroupSpec = z.infer<typeof scimGroupSpecSchema>;
 export type ScimGroupStatus = z.infer<typeof scimGroupStatusSchema>;
@@ -28,7 +28,6 @@ export const scimGroupCrd = toCrd(scimGroupKind, {
   status: scimGroupStatusSchema,
   printerColumns: [
     { name: 'Display Name', type: 'string', jsonPath: '.spec.displayName' },
-    { name: 'Members', type: 'integer', jsonPath: '.status.memberCount' },
     readyColumn,
     { name: 'Connection', type: 'string', jsonPath: '.metadata.labels.scim-operator\\.dev/connection', priority: 1 },
   ],

@@ -127,12 +127,9 @@ const grantSchema = z
 export const scimUserStatusSchema = z
   .object({
     conditions: conditionsSchema.optional(),
-    observedGeneration: z.int().min(0).optional().describe('The generation the controllers last acted on.'),
     subject: text(
       'The Kubernetes user name bound for this user, from the subject rule or the subject annotation.',
     ).optional(),
-    groups: z.array(text('A group displayName.')).max(1000).optional().describe('Groups the user is a member of.'),
-    groupCount: z.int().min(0).optional().describe('Number of groups the user is a member of.'),
     bindingCount: z.int().min(0).optional().describe('Number of RoleBindings and ClusterRoleBindings naming the user.'),
     grants: z
       .array(grantSchema)
@@ -166,7 +163,9 @@ export const scimUserStatusSchema = z
       .optional()
       .describe('Accounts in downstream apps. Written by the app-accounts controller only.'),
   })
-  .describe('What the controllers observed and did for this user.');
+  .describe(
+    'What the user can do, as the controllers granted it. Access facts only: a change that alters no access writes nothing here (docs/adr/0021-status-writes.md).',
+  );
 
 export type ScimUserSpec = z.infer<typeof scimUserSpecSchema>;
 export type ScimUserStatus = z.infer<typeof scimUserStatusSchema>;
@@ -184,7 +183,6 @@ export const scimUserCrd = toCrd(scimUserKind, {
     { name: 'UserName', type: 'string', jsonPath: '.spec.userName' },
     { name: 'Display Name', type: 'string', jsonPath: '.spec.displayName' },
     { name: 'Active', type: 'boolean', jsonPath: '.spec.active' },
-    { name: 'Groups', type: 'integer', jsonPath: '.status.groupCount' },
     { name: 'Grants', type: 'integer', jsonPath: '.status.grantCount' },
     readyColumn,
     { name: 'Connection', type: 'string', jsonPath: '.metadata.labels.scim-operator\\.dev/connection', priority: 1 },

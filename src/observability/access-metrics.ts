@@ -17,6 +17,7 @@ export interface AccessMetricSources {
 export class AccessMetrics {
   readonly eventsDropped: Counter;
   readonly writeToRbac: Histogram;
+  readonly controllerWrites: Counter<'verb' | 'resource'>;
 
   private readonly registry: Registry;
 
@@ -27,12 +28,23 @@ export class AccessMetrics {
       help: 'Events not recorded because too many were pending or the API server refused them.',
       registers: [registry],
     });
+    this.controllerWrites = new Counter({
+      name: 'scim_operator_controller_api_writes_total',
+      help: 'Write requests the controllers sent to the Kubernetes API server, by verb (apply, patch, delete, create) and resource (e.g. rolebindings, scimusers/status, events). The SCIM endpoint is not counted.',
+      labelNames: ['verb', 'resource'] as const,
+      registers: [registry],
+    });
     this.writeToRbac = new Histogram({
       name: 'scim_operator_scim_write_to_rbac_seconds',
       help: 'Time from the SCIM write of a user to the RBAC binding change it caused.',
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60],
       registers: [registry],
     });
+  }
+
+  /** Counts one controller write, as the controllers report it to their `WriteObserver` (`verb`, `resource/...`). */
+  countWrite(verb: string, target: string): void {
+    this.controllerWrites.inc(writeLabels(verb, target));
   }
 
   /** Registers the gauges, once the caches they read exist. */
@@ -77,4 +89,17 @@ export class AccessMetrics {
       });
     }
   }
+}
+
+/**
+ * The API request behind a controller write, from what the controllers report: `status` is a PATCH of the status
+ * subresource, `finalizer` a PATCH of the object; a target naming a kind (`RoleBinding/ns/name`) becomes its
+ * resource (`rolebindings`).
+ */
+export function writeLabels(verb: string, target: string): { verb: string; resource: string } {
+  const first = target.split('/')[0] ?? '';
+  const resource = /[A-Z]/.test(first) ? `${first.toLowerCase()}s` : first;
+  if (verb === 'status') return { verb: 'patch', resource: `${resource}/status` };
+  if (verb === 'finalizer') return { verb: 'patch', resource };
+  return { verb, resource };
 }

@@ -3,7 +3,7 @@ import { scimGroupKind } from '../../api/scim-group.ts';
 import { type ScimUser, type ScimUserStatus, scimUserKind } from '../../api/scim-user.ts';
 import type { Clock } from '../../runtime/clock.ts';
 import { findCondition, setCondition } from '../../runtime/conditions.ts';
-import type { ReconcileResult } from '../../runtime/reconciler.ts';
+import { type ReconcileResult, requeueAfter } from '../../runtime/reconciler.ts';
 import type { SelectionReason } from '../selection/selection.ts';
 import type { EventRecorder } from '../shared/event-recorder.ts';
 import type { IdentityCache } from '../shared/identity-cache.ts';
@@ -25,6 +25,8 @@ export interface IdentityStatusDeps {
   events: EventRecorder;
   status: StatusWriter;
   clock: Clock;
+  /** How long a new user without access waits for its first status (`firstStatusDelay`); default 0. */
+  firstStatusDelayMs?: number;
 }
 
 /**
@@ -37,7 +39,7 @@ export interface UserCondition {
 }
 
 /**
- * Owns the status of ScimUsers (subject, groups, bindings, effective grants, Ready) and ScimGroups (member count, Ready), one
+ * Owns the status of ScimUsers (subject, bindings, effective grants, Ready) and ScimGroups (Ready), one
  * identity per key (keys.ts). A refused subject (duplicate, reserved, missing) makes Ready False with that reason
  * and a Warning Event on the user, once per transition.
  */
@@ -58,41 +60,30 @@ export class IdentityStatusReconciler {
   private async group(id: string): Promise<void> {
     const group = this.deps.identities.group(id);
     if (!group || this.deps.serves?.(group) === false) return;
-    const generation = group.metadata.generation ?? 0;
-    const memberCount = this.deps.identities.membersOf(id).length;
-    const conditions = setCondition(
+    const conditions = setIdentityCondition(
       group.status?.conditions,
-      { type: 'Ready', status: 'True', reason: 'Provisioned', message: `${memberCount} member(s)` },
-      generation,
+      { type: 'Ready', status: 'True', reason: 'Provisioned', message: 'Group stored; members in its shards' },
       this.clock(),
     );
-    await this.deps.status.write(scimGroupKind, id, group.status, {
-      ...group.status,
-      memberCount,
-      conditions,
-      observedGeneration: generation,
-    });
+    await this.deps.status.write(scimGroupKind, id, group.status, { conditions });
   }
 
-  private async user(id: string): Promise<void> {
+  private async user(id: string): Promise<ReconcileResult> {
     const { identities } = this.deps;
     const user = identities.user(id);
     if (!user || this.deps.serves?.(user) === false) return;
-    const generation = user.metadata.generation ?? 0;
     const subject = identities.subjectOf(id);
-    const groups = identities
-      .groupsOf(id)
-      .map((g) => identities.group(g)?.spec.displayName)
-      .filter((n): n is string => Boolean(n))
-      .sort();
     const bindingCount = subject.ok ? this.deps.bindings.count(subject.name) : 0;
     const ready = userReadiness(user, subject, bindingCount);
     const previous = findCondition(user.status?.conditions, 'Ready');
-    let conditions = setCondition(user.status?.conditions, { type: 'Ready', ...ready }, generation, this.clock());
+    let conditions = setIdentityCondition(user.status?.conditions, { type: 'Ready', ...ready }, this.clock());
     for (const extra of this.deps.userConditions ?? []) {
       const value = extra.of(user, findCondition(conditions, extra.type) !== undefined);
-      if (value) conditions = setCondition(conditions, { type: extra.type, ...value }, generation, this.clock());
+      if (value) conditions = setIdentityCondition(conditions, { type: extra.type, ...value }, this.clock());
     }
+    const withoutAccess = !previous && conditions.length === 1 && ready.reason === 'Provisioned' && bindingCount === 0;
+    const settling = withoutAccess ? firstStatusDelay(user, this.deps.firstStatusDelayMs ?? 0, this.clock()) : 0;
+    if (settling > 0) return requeueAfter(settling);
     // status.apps belongs to the app-accounts controller: left out of both sides, so this write never carries a
     // stale copy of it (a merge patch leaves absent keys alone).
     const { apps: _apps, ...current } = user.status ?? {};
@@ -102,19 +93,11 @@ export class IdentityStatusReconciler {
       user.status?.grants,
       this.clock(),
     );
-    const status: ScimUserStatus = {
-      ...current,
-      conditions,
-      observedGeneration: generation,
-      groups: groups.slice(0, 1000),
-      groupCount: groups.length,
-      bindingCount,
-      grants,
-      grantCount,
-    };
+    // Access facts only (docs/adr/0021-status-writes.md): group names, counts and generations are left out, so a
+    // change that alters no access computes an equal status and writes nothing.
+    const status: ScimUserStatus = { conditions, bindingCount, grants, grantCount };
     if (grants.length === 0) delete status.grants;
     if (subject.ok) status.subject = subject.name;
-    else delete status.subject;
     const written = await this.deps.status.write(scimUserKind, id, user.status && current, status);
     const refused = ready.status === 'False' && isRefusedSubject(ready.reason);
     if (written && refused && previous?.reason !== ready.reason) {
@@ -126,4 +109,30 @@ export class IdentityStatusReconciler {
       );
     }
   }
+}
+
+/**
+ * `setCondition` without `observedGeneration`: ScimUsers and ScimGroups are written by the SCIM endpoint, and their
+ * status does not follow their spec generation (an attribute change alters no access), so a generation recorded here
+ * would only go stale and make kstatus and Argo CD report the object as progressing.
+ */
+function setIdentityCondition(
+  conditions: readonly Condition[] | undefined,
+  next: Parameters<typeof setCondition>[1],
+  now: Date,
+): Condition[] {
+  return setCondition(conditions, next, 0, now).map(({ observedGeneration: _generation, ...condition }) => condition);
+}
+
+/**
+ * How long to hold back the first status of a new user that holds no access yet (no status so far, Ready
+ * Provisioned with no binding, no other condition), so that its first status can also carry the grants that a group
+ * membership arriving right after its creation (an IdP's usual order) gives it: one write instead of two. Never
+ * used for anything access-relevant: a refused subject, an inactive or suspended user, a grant.
+ */
+export function firstStatusDelay(user: ScimUser, delayMs: number, now: Date): number {
+  const stamp = user.metadata.creationTimestamp;
+  const created = stamp === undefined ? Number.NaN : new Date(stamp).getTime();
+  if (delayMs <= 0 || Number.isNaN(created)) return 0;
+  return Math.max(0, created + delayMs - now.getTime());
 }

@@ -1,7 +1,7 @@
 import type { ScimUser } from '../../api/scim-user.ts';
 import type { Settings } from '../../settings.ts';
 import { userSubject } from '../shared/subject-name.ts';
-import { groupKey, type IdentityKey, userKey } from './keys.ts';
+import { type IdentityKey, userKey } from './keys.ts';
 
 /**
  * Which identities' status an event can change: the event-to-key half of the identity status controller. A user's
@@ -34,9 +34,9 @@ export class SubjectPeers {
   }
 }
 
-/** A group's members changed: its member count and each changed member's group list. */
-export function membershipKeys(groupId: string, changedMembers: Iterable<string>): IdentityKey[] {
-  return [groupKey(groupId), ...[...changedMembers].map(userKey)];
+/** A group's members changed: the status of each changed member (its grants, if a mapping selects the group). */
+export function membershipKeys(changedMembers: Iterable<string>): IdentityKey[] {
+  return [...changedMembers].map(userKey);
 }
 
 /** Bindings naming these subjects changed: the binding count of their users. */

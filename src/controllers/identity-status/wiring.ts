@@ -15,6 +15,12 @@ import { bindingSubjectKeys, membershipKeys, SubjectPeers } from './watches.ts';
 const EVENTS = ['add', 'update', 'delete'] as const;
 
 /**
+ * A new user without access gets its first status this long after its creation, unless a grant comes first
+ * (reconcile.ts `firstStatusDelay`): an IdP adds a new user to its groups within seconds, and one write then says both.
+ */
+export const NEW_USER_STATUS_DELAY_MS = 10_000;
+
+/**
  * ScimUser and ScimGroup -> their status. Watches the identities, the memberships and the generated bindings it
  * counts (handed in by the composition: they are the RoleBindings product's informers, not this one's).
  */
@@ -56,6 +62,7 @@ export class IdentityStatusProduct implements Product {
       events: shared.events,
       status: shared.status,
       clock: shared.clock,
+      firstStatusDelayMs: NEW_USER_STATUS_DELAY_MS,
     });
     this.workers = new Controller({
       name: 'scimidentity',
@@ -86,7 +93,9 @@ export class IdentityStatusProduct implements Product {
         if (groupChanges.changed(group, event)) this.workers.enqueue(groupKey(group.metadata.name));
       });
     }
-    identities.memberships.onChange((groupId, members) => enqueue(membershipKeys(groupId, members)));
+    // A membership changes no group status (it holds no member count); a member's status changes only if the group
+    // selects it into a grant, which the reconcile finds out (and then writes nothing when it does not).
+    identities.memberships.onChange((_groupId, members) => enqueue(membershipKeys(members)));
   }
 
   enqueueAll(): void {

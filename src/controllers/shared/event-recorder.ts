@@ -22,18 +22,20 @@ export class EventRecorder {
   private readonly component: string;
   private readonly maxPending: number;
   private readonly onDrop: () => void;
+  private readonly onSend: () => void;
   private readonly namespace: string;
   private pending = 0;
 
   constructor(
     kc: KubeConfig,
-    options: { namespace: string; component?: string; maxPending?: number; onDrop?: () => void },
+    options: { namespace: string; component?: string; maxPending?: number; onDrop?: () => void; onSend?: () => void },
   ) {
     this.api = kc.makeApiClient(CoreV1Api);
     this.namespace = options.namespace;
     this.component = options.component ?? 'scim-operator';
     this.maxPending = options.maxPending ?? 500;
     this.onDrop = options.onDrop ?? (() => {});
+    this.onSend = options.onSend ?? (() => {});
   }
 
   record(object: InvolvedObject, type: 'Normal' | 'Warning', reason: string, message: string): void {
@@ -44,6 +46,7 @@ export class EventRecorder {
     this.pending++;
     const now = new Date();
     const namespace = this.namespace;
+    this.onSend();
     this.api
       .createNamespacedEvent({
         namespace,
