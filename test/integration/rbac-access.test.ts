@@ -15,7 +15,7 @@ import {
   uniqueName,
 } from '../support/cluster.ts';
 import { startTestOperator, type TestOperator } from '../support/operator.ts';
-import { queuesDrained, scrapeMetrics } from '../support/operator-metrics.ts';
+import { queuesDrained, reconciles, scrapeMetrics } from '../support/operator-metrics.ts';
 
 const group = 'scim-operator.dev';
 const version = 'v1alpha1';
@@ -338,24 +338,40 @@ describe('AccessMappings grant and revoke RBAC access, as decided by the real au
       setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
     );
     await deniedSoon(fay, nsA);
+    // Settled on the suspension (status written, queues drained) before the PATCH, so that the next identity
+    // reconcile is the PATCH's.
+    const readyReason = async () =>
+      (
+        (await objects.getClusterCustomObject({ group, version, plural: 'scimusers', name: fayId })) as {
+          status?: { conditions?: { type: string; reason: string }[] };
+        }
+      ).status?.conditions?.find((c) => c.type === 'Ready')?.reason;
+    let before = 0;
+    await vi.waitFor(
+      async () => {
+        expect(await readyReason(), 'suspended in status').toBe('Suspended');
+        const samples = await scrapeMetrics(op.operator.metricsUrl);
+        expect(queuesDrained(samples), 'queues drained').toBe(true);
+        before = reconciles(samples, 'scimidentity');
+      },
+      { timeout: 10_000 },
+    );
     const patched = await op.scim('PATCH', `/Users/${fayId}`, {
       schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
       Operations: [{ op: 'replace', value: { active: true, displayName: 'Fay' } }],
     });
     expect(patched.status).toBe(200);
-    // The controllers have seen the PATCH once the user's status reports its generation; the mapping was enqueued by
-    // the same event, so once the queues are drained it has been reconciled too.
+    // The controllers have seen the PATCH once the identity controller has reconciled again (the PATCH is the only
+    // change since the settled state) and the queues are drained: the mapping was enqueued by the same event.
     await vi.waitFor(
       async () => {
-        const user = (await objects.getClusterCustomObject({ group, version, plural: 'scimusers', name: fayId })) as {
-          metadata: { generation: number };
-          status?: { observedGeneration?: number };
-        };
-        expect(user.status?.observedGeneration, 'the PATCH reconciled').toBe(user.metadata.generation);
-        expect(queuesDrained(await scrapeMetrics(op.operator.metricsUrl)), 'queues drained').toBe(true);
+        const samples = await scrapeMetrics(op.operator.metricsUrl);
+        expect(reconciles(samples, 'scimidentity'), 'the PATCH reconciled').toBeGreaterThan(before);
+        expect(queuesDrained(samples), 'queues drained').toBe(true);
       },
       { timeout: 10_000 },
     );
+    expect(await readyReason(), 'still suspended').toBe('Suspended');
     expect(await can(fay, nsA)).toBe(false);
     const stored = (await objects.getClusterCustomObject({ group, version, plural: 'scimusers', name: fayId })) as {
       metadata: { labels: Record<string, string> };

@@ -142,8 +142,9 @@ describe('AccessMappings stay inside their fences', () => {
     });
     await vi.waitFor(async () => expect(await can(cleo, ns), 'cleo allowed').toBe(true), { timeout: 10_000 });
     const impostorId = await scimAs(secondToken, cleo);
+    // A user without access gets its first status after NEW_USER_STATUS_DELAY_MS (10 s).
     await vi.waitFor(async () => expect((await ready('scimusers', impostorId))?.reason).toBe('Provisioned'), {
-      timeout: 10_000,
+      timeout: 30_000,
     });
     // Every reconcile triggered by the impostor has run once its status is written; cleo keeps her access.
     expect((await ready('scimusers', cleoId))?.reason).toBe('Provisioned');

@@ -46,7 +46,7 @@ const CHECKS = [
 const CONFIG = `[checks.not_a_server_error]\nexpected-statuses = ["2xx", "3xx", "4xx", "503"]\n`;
 
 interface UserStatus {
-  groupCount?: number;
+  grantCount?: number;
   bindingCount?: number;
   conditions?: { type: string; status: string; reason: string }[];
 }
@@ -93,7 +93,7 @@ describe('schemathesis against the whole operator on the real control plane', ()
     await vi.waitFor(
       async () => {
         const status = await userStatus(user.body.id);
-        expect(status).toMatchObject({ groupCount: 1, bindingCount: 1 });
+        expect(status).toMatchObject({ grantCount: 1, bindingCount: 1 });
         expect(status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
       },
       { timeout: 30_000, interval: 200 },

@@ -24,6 +24,7 @@ import type { StatusWriter } from '../shared/status-writer.ts';
 import { FIELD_MANAGER } from '../shared/status-writer.ts';
 import { type Binding, describeWriteError, kindOf, readiness, sameBinding } from './binding-diff.ts';
 import { listedBindings } from './binding-summary.ts';
+import { isCountOnlyChange } from './count-only-change.ts';
 import {
   type DesiredBindings,
   desiredRoleBindings,
@@ -53,6 +54,11 @@ export interface RoleBindingsDeps {
   observeWriteToRbac?: (seconds: number) => void;
   /** Counts API writes, so tests and benchmarks can assert that a converged state writes nothing. */
   onWrite?: (verb: string, target: string) => void;
+  /**
+   * A status change that only moves subject counts (count-only-change.ts) is written at most once per this interval
+   * per mapping, the latest counts last; default 0 (every change at once).
+   */
+  countWriteIntervalMs?: number;
 }
 
 /**
@@ -66,6 +72,8 @@ export class RoleBindingsReconciler {
   private readonly deps: RoleBindingsDeps;
   private readonly rbac: RbacAuthorizationV1Api;
   private readonly clock: () => Date;
+  /** When each mapping's status was last written (monotonic ms), for the count-only interval. */
+  private readonly statusWrittenAt = new Map<string, number>();
 
   constructor(deps: RoleBindingsDeps) {
     this.deps = deps;
@@ -88,6 +96,7 @@ export class RoleBindingsReconciler {
     const now = this.clock();
     const phase = mapping ? mappingPhase(mapping, now) : 'Deleting';
     if (!mapping || phase === 'Deleting') {
+      this.statusWrittenAt.delete(name);
       // Owner references would let the garbage collector do this; deleting now makes revocation immediate.
       await this.sync(name, { roleBindings: [], clusterRoleBindings: [] }, existing, context, []);
       return;
@@ -134,14 +143,17 @@ export class RoleBindingsReconciler {
     const writeFailures: MappingFailure[] = [];
     const retry = await this.sync(name, desired, existing, context, writeFailures, mapping.spec.connection);
     const failures = [...desired.failures, ...writeFailures];
-    await this.writeStatus(mapping, generation, readiness(desired, failures), {
+    const countsDueInMs = await this.writeStatus(mapping, generation, readiness(desired, failures), {
       subjectCount: desired.subjectCount,
       bindingCount: desired.roleBindings.length + desired.clusterRoleBindings.length,
       bindings: listedBindings(desired),
       failures: failures.slice(0, 100),
     });
     if (retry) throw new Error(`some bindings of AccessMapping ${name} could not be written; retrying`);
-    if (desired.expiresAt && !desired.expired) return requeueAfter(desired.expiresAt.getTime() - now.getTime() + 100);
+    const expiresInMs =
+      desired.expiresAt && !desired.expired ? desired.expiresAt.getTime() - now.getTime() + 100 : undefined;
+    const next = Math.min(expiresInMs ?? Number.POSITIVE_INFINITY, countsDueInMs || Number.POSITIVE_INFINITY);
+    if (Number.isFinite(next)) return requeueAfter(next);
     // Missing namespaces and groups are picked up by watch events; the resync is only the safety net.
     return;
   };
@@ -274,16 +286,29 @@ export class RoleBindingsReconciler {
     }
   }
 
+  /**
+   * Writes the status if it changed; a count-only change within `countWriteIntervalMs` of the last write is held
+   * back instead, and the milliseconds until it is due are returned (0 when written or unchanged).
+   */
   private async writeStatus(
     mapping: AccessMapping,
     generation: number,
     ready: Omit<Condition, 'lastTransitionTime' | 'type'>,
     fields: Partial<NonNullable<AccessMapping['status']>> = {},
-  ): Promise<void> {
+  ): Promise<number> {
+    const name = mapping.metadata.name;
     const conditions = setCondition(mapping.status?.conditions, { type: 'Ready', ...ready }, generation, this.clock());
     const status = { ...mapping.status, ...fields, conditions, observedGeneration: generation };
     if (fields.failures && fields.failures.length === 0) delete status.failures;
     if (fields.bindings && fields.bindings.length === 0) delete status.bindings;
-    await this.deps.status.write(accessMappingKind, mapping.metadata.name, mapping.status, status);
+    const interval = this.deps.countWriteIntervalMs ?? 0;
+    const writtenAt = this.statusWrittenAt.get(name);
+    if (interval > 0 && writtenAt !== undefined && isCountOnlyChange(mapping.status, status)) {
+      const dueInMs = writtenAt + interval - this.deps.clock.now();
+      if (dueInMs > 0) return dueInMs;
+    }
+    if (await this.deps.status.write(accessMappingKind, name, mapping.status, status))
+      this.statusWrittenAt.set(name, this.deps.clock.now());
+    return 0;
   }
 }

@@ -12,6 +12,11 @@ import { allMappings, mappingsOfGroup, mappingsOfUser, ownerMapping } from './wa
 const EVENTS = ['add', 'update', 'delete'] as const;
 
 /**
+ * A mapping's status whose only change is how many subjects it binds is written at most this often (the bindings
+ * are written at once): a stream of member changes in its groups costs one status write per interval, not one each.
+ */
+export const MAPPING_COUNT_WRITE_INTERVAL_MS = 5_000;
+/**
  * AccessMapping -> RoleBindings and ClusterRoleBindings. Watches mappings, namespaces, its own generated bindings
  * (drift) and the identities; keys are mappings.
  */
@@ -44,6 +49,7 @@ export class RoleBindingsProduct implements Product {
       clock: shared.clock,
       observeWriteToRbac,
       onWrite: shared.onWrite,
+      countWriteIntervalMs: MAPPING_COUNT_WRITE_INTERVAL_MS,
     });
     this.workers = new Controller({
       name: 'accessmapping',

@@ -1,0 +1,179 @@
+import { CustomObjectsApi } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createNamespace, createOurs, uniqueName } from '../support/cluster.ts';
+import { startTestOperator, type TestOperator } from '../support/operator.ts';
+import { type MetricSamples, queuesDrained, reconciles, scrapeMetrics } from '../support/operator-metrics.ts';
+
+const WRITES = 'scim_operator_controller_api_writes_total';
+const NEW_MEMBERS = 5;
+
+interface UserStatus {
+  grantCount?: number;
+  conditions?: { type: string; reason: string }[];
+}
+
+/**
+ * What the controllers write to the API server for each kind of SCIM change, counted by the operator's
+ * `scim_operator_controller_api_writes_total` (docs/adr/0021-status-writes.md): nothing for a change that alters no
+ * access, one status write per user whose access changes.
+ */
+describe('controller API writes per SCIM change', () => {
+  let op: TestOperator;
+  let objects: CustomObjectsApi;
+  let mappedGroupId: string;
+  let unmappedGroupId: string;
+  let adaId: string;
+  const newMemberIds: string[] = [];
+
+  const scrape = () => scrapeMetrics(op.operator.metricsUrl);
+  const writes = (samples: MetricSamples) => samples.sum(WRITES);
+  const userStatus = async (id: string) =>
+    (
+      (await objects.getClusterCustomObject({
+        group: 'scim-operator.dev',
+        version: 'v1alpha1',
+        plural: 'scimusers',
+        name: id,
+      })) as {
+        status?: UserStatus;
+      }
+    ).status;
+  const ready = (status: UserStatus | undefined) => status?.conditions?.find((c) => c.type === 'Ready')?.reason;
+
+  async function scimUser(prefix: string): Promise<string> {
+    const res = await op.scim('POST', '/Users', { userName: `${uniqueName(prefix)}@example.com`, active: true });
+    expect(res.status).toBe(201);
+    return res.body.id;
+  }
+
+  async function addMember(groupId: string, userId: string): Promise<void> {
+    const res = await op.scim('PATCH', `/Groups/${groupId}`, {
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+      Operations: [{ op: 'add', path: 'members', value: [{ value: userId }] }],
+    });
+    expect(res.status).toBeLessThan(300);
+  }
+
+  /**
+   * Waits until the identity controller has reconciled more than `after` times (the change reached it), then until
+   * the controllers are idle: queues drained, and no reconcile and no write between two scrapes. Returns the writes.
+   */
+  async function settledAfter(after: number): Promise<number> {
+    await vi.waitFor(async () => expect(reconciles(await scrape(), 'scimidentity')).toBeGreaterThan(after), {
+      timeout: 30_000,
+    });
+    let previous = '';
+    let total = 0;
+    await vi.waitFor(
+      async () => {
+        const samples = await scrape();
+        total = writes(samples);
+        const snapshot = `${reconciles(samples)} reconciles, ${total} writes`;
+        const settled = queuesDrained(samples) && snapshot === previous;
+        previous = snapshot;
+        expect(settled, `controllers settled (${snapshot})`).toBe(true);
+      },
+      { timeout: 60_000, interval: 500 },
+    );
+    return total;
+  }
+
+  beforeAll(async () => {
+    op = await startTestOperator();
+    objects = op.admin.makeApiClient(CustomObjectsApi);
+    const namespace = await createNamespace(op.admin);
+    adaId = await scimUser('ada');
+    for (let i = 0; i < NEW_MEMBERS; i++) newMemberIds.push(await scimUser('newcomer'));
+    const mapped = await op.scim('POST', '/Groups', { displayName: uniqueName('mapped'), members: [{ value: adaId }] });
+    const unmapped = await op.scim('POST', '/Groups', { displayName: uniqueName('unmapped') });
+    expect([mapped.status, unmapped.status]).toEqual([201, 201]);
+    mappedGroupId = mapped.body.id;
+    unmappedGroupId = unmapped.body.id;
+    await createOurs(op.admin, 'AccessMapping', uniqueName('writes'), {
+      connection: op.connection,
+      subjects: { groups: [{ displayName: mapped.body.displayName }] },
+      roleBindings: [{ clusterRole: 'view', namespaces: [namespace] }],
+    });
+    // Every user has its first status (the newcomers' after the delay for users without access), ada her grant.
+    await vi.waitFor(
+      async () => {
+        expect((await userStatus(adaId))?.grantCount, 'ada granted').toBe(1);
+        for (const id of newMemberIds) expect(ready(await userStatus(id)), `${id} Ready`).toBe('Provisioned');
+      },
+      { timeout: 60_000, interval: 500 },
+    );
+  });
+
+  afterAll(async () => {
+    await op?.stop();
+  });
+
+  it('writes nothing for an attribute-only PATCH of a user (displayName, emails, title)', async () => {
+    const samples = await scrape();
+    const before = writes(samples);
+    const patched = await op.scim('PATCH', `/Users/${adaId}`, {
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+      Operations: [
+        { op: 'replace', path: 'displayName', value: 'Ada Lovelace' },
+        { op: 'replace', path: 'title', value: 'Analyst' },
+        { op: 'replace', path: 'emails', value: [{ value: 'ada@example.org', type: 'work', primary: true }] },
+      ],
+    });
+    expect(patched.status).toBe(200);
+    expect(await settledAfter(reconciles(samples, 'scimidentity'))).toBe(before);
+    expect((await userStatus(adaId))?.grantCount).toBe(1);
+  });
+
+  it('writes nothing when a user joins a group no mapping selects', async () => {
+    const samples = await scrape();
+    const before = writes(samples);
+    await addMember(unmappedGroupId, adaId);
+    expect(await settledAfter(reconciles(samples, 'scimidentity'))).toBe(before);
+  });
+
+  it(`writes the bindings and each new member's status once for ${NEW_MEMBERS} member adds to a mapped group`, async () => {
+    const samples = await scrape();
+    const before = writes(samples);
+    const logged = op.operator.controllers.writes.length;
+    for (const id of newMemberIds) await addMember(mappedGroupId, id);
+    await vi.waitFor(
+      async () => {
+        for (const id of newMemberIds) expect((await userStatus(id))?.grantCount, `${id} granted`).toBe(1);
+      },
+      { timeout: 30_000, interval: 200 },
+    );
+    const total = await settledAfter(reconciles(samples, 'scimidentity'));
+    const sent = op.operator.controllers.writes.slice(logged);
+    const statusWrites = sent.filter((w) => w.verb === 'status' && w.target.startsWith('scimusers/'));
+    const bindingWrites = sent.filter((w) => w.target.startsWith('RoleBinding/'));
+    expect(statusWrites.map((w) => w.target).sort()).toEqual(newMemberIds.map((id) => `scimusers/${id}`).sort());
+    expect(bindingWrites.length, 'binding applies').toBeGreaterThanOrEqual(1);
+    expect(bindingWrites.length, 'binding applies').toBeLessThanOrEqual(NEW_MEMBERS);
+    // The mapping's status may record its new subject count; nothing else is written.
+    const others = sent.filter((w) => !statusWrites.includes(w) && !bindingWrites.includes(w));
+    expect(
+      others.every((w) => w.target.startsWith('accessmappings/')),
+      JSON.stringify(others),
+    ).toBe(true);
+    expect(total - before, 'the counter agrees with the write log').toBe(sent.length);
+  });
+
+  it("writes a deactivation's status at once: Ready Inactive and no grants", async () => {
+    const samples = await scrape();
+    const target = newMemberIds[0]!;
+    const patched = await op.scim('PATCH', `/Users/${target}`, {
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+      Operations: [{ op: 'replace', value: { active: false } }],
+    });
+    expect(patched.status).toBe(200);
+    await vi.waitFor(
+      async () => {
+        const status = await userStatus(target);
+        expect(ready(status)).toBe('Inactive');
+        expect(status?.grantCount).toBe(0);
+      },
+      { timeout: 5_000, interval: 100 },
+    );
+    await settledAfter(reconciles(samples, 'scimidentity'));
+  });
+});
