@@ -48,6 +48,7 @@ try {
   await waitForIdle(operator, { timeoutMs: 60_000 });
 
   const writesBefore = operator.controllers.writes.length;
+  const counted = await controllerWrites(operator.metricsUrl);
   const served = await apiserverRequests(cluster.admin);
   const started = now();
   const userIds: string[] = new Array(USERS);
@@ -80,6 +81,7 @@ try {
   const idleSeconds = Math.max(readySeconds, (settled.lastWrite - startedAt) / 1000);
   const requests = requestsBetween(served, await apiserverRequests(cluster.admin), OUR_RESOURCES);
   const writes = operator.controllers.writes.slice(writesBefore);
+  const countedWrites = requestsBetween(counted, await controllerWrites(operator.metricsUrl));
   const bindings = operator.controllers.roleBindings
     .list()
     .filter((rb: KubernetesObject) => mappingNames.some((n) => rb.metadata?.name?.startsWith(`scim:${n}:`)));
@@ -109,10 +111,28 @@ try {
       },
       { metric: 'API requests per SCIM change, all', measured: (total(requests) / changes).toFixed(2) },
       { metric: 'API requests per SCIM change, controllers only', measured: (controllerRequests / changes).toFixed(2) },
+      {
+        metric: 'controller API writes per SCIM change (scim_operator_controller_api_writes_total)',
+        measured: (total(countedWrites) / changes).toFixed(2),
+      },
     ],
-    [`API server requests (non-watch) during the sync: ${describeCounts(requests)}`],
+    [
+      `API server requests (non-watch) during the sync: ${describeCounts(requests)}`,
+      `Controller writes by verb and resource: ${describeCounts(countedWrites)}`,
+    ],
   );
   await operator.stop();
 } finally {
   await cluster.stop();
+}
+
+/** The operator's own count of its controllers' writes, by `verb resource` (docs/adr/0021-status-writes.md). */
+async function controllerWrites(metricsUrl: string): Promise<Map<string, number>> {
+  const text = await (await fetch(metricsUrl)).text();
+  const counts = new Map<string, number>();
+  for (const match of text.matchAll(
+    /^scim_operator_controller_api_writes_total\{verb="([^"]*)",resource="([^"]*)"\} (\S+)$/gm,
+  ))
+    counts.set(`${match[1]} ${match[2]}`, Number(match[3]));
+  return counts;
 }
