@@ -101,6 +101,15 @@ describe('controller API writes per SCIM change', () => {
       async () => {
         expect((await userStatus(adaId))?.grantCount, 'ada granted').toBe(1);
         for (const id of newMemberIds) expect(ready(await userStatus(id)), `${id} Ready`).toBe('Provisioned');
+        for (const id of [mappedGroupId, unmappedGroupId]) {
+          const group = (await objects.getClusterCustomObject({
+            group: 'scim-operator.dev',
+            version: 'v1alpha1',
+            plural: 'scimgroups',
+            name: id,
+          })) as { status?: UserStatus };
+          expect(ready(group.status), `group ${id} Ready`).toBe('Provisioned');
+        }
       },
       { timeout: 60_000, interval: 500 },
     );
