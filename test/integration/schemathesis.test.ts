@@ -147,7 +147,7 @@ describe('schemathesis against the whole operator on the real control plane', ()
     const { stdout } = await promisify(execFile)(`${bin}/schemathesis`, args, {
       cwd: workDir,
       maxBuffer: 256 * 1024 * 1024,
-      timeout: 240_000,
+      timeout: 540_000,
       env: { ...process.env, NO_COLOR: '1' },
     }).catch((err: { code?: unknown; stdout?: string; stderr?: string }) => {
       if (err.code !== 1) throw new Error(`schemathesis did not run: ${err.stderr || err.stdout}`, { cause: err });
@@ -177,5 +177,5 @@ describe('schemathesis against the whole operator on the real control plane', ()
     expect(config.status).toBe(200);
     expect(op.operator.isLeader()).toBe(true);
     await expectControllersToReconcile();
-  }, 300_000);
+  }, 600_000);
 });
