@@ -27,6 +27,7 @@ import { ControllerMetrics } from './observability/controller-metrics.ts';
 import { logInformerFailures, readinessChecks, recoveryLogger } from './observability/informer-reports.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
 import { Metrics } from './observability/metrics.ts';
+import { registerStoreMetrics } from './observability/store-metrics.ts';
 import { createProbesServer } from './observability/probes-server.ts';
 import { watchApiServer } from './runtime/api-server-health.ts';
 import { type LeaderElection, startLeaderElection } from './runtime/leader-election.ts';
@@ -108,6 +109,7 @@ export async function startOperator(config: Config, options: StartOptions = {}):
     conflictRetryMs: Math.max(500, config.requestTimeoutMs - 5_000),
     onUnexpectedError: (err, operation) => logger.error({ err, operation }, 'Kubernetes request refused or failed'),
   });
+  registerStoreMetrics(metrics.registry, store);
   const storeInformers = [store.cache.users, store.cache.groups, store.cache.shards];
   for (const informer of storeInformers) logInformerFailures(informer, logger);
 
