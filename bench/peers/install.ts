@@ -17,7 +17,8 @@ export const SCIMMY_PACKAGES = ['scimmy@1.3.5', 'scimmy-routers@1.3.2', 'express
 
 const cacheRoot = () =>
   path.join(
-    process.env.SCIM_OPERATOR_CACHE ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'scim-operator'),
+    process.env.SCIM_OPERATOR_CACHE ??
+      path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'scim-operator'),
     'bench-peers',
   );
 

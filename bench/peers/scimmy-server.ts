@@ -52,7 +52,8 @@ function inMemory(kind: string, unique: string) {
     handlers: {
       // biome-ignore lint/suspicious/noExplicitAny: SCIMMY's resource instance
       ingress: (resource: any, data: Record<string, unknown>) => {
-        if (resource.id && !byId.has(resource.id)) throw new SCIMMY.Types.Error(404, null, `${kind} ${resource.id} not found`);
+        if (resource.id && !byId.has(resource.id))
+          throw new SCIMMY.Types.Error(404, null, `${kind} ${resource.id} not found`);
         return put(resource.id ?? `${kind.toLowerCase()}-${Date.now()}-${next++}`, { ...data });
       },
       // biome-ignore lint/suspicious/noExplicitAny: SCIMMY's resource instance

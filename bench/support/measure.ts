@@ -70,6 +70,26 @@ export function printResults(title: string, rows: ResultRow[], notes: string[] =
   process.stdout.write(`${out.join('\n')}\n`);
 }
 
+/** A markdown table with free columns, ending like printResults with the machine's load average. */
+export function printTable(title: string, header: string[], rows: string[][], notes: string[] = []): void {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (c: string[]) => `| ${header.map((_, i) => (c[i] ?? '').padEnd(widths[i]!)).join(' | ')} |`;
+  const out = [
+    '',
+    `## ${title} (BENCH_SCALE=${benchScale}, ${new Date().toISOString()})`,
+    line(header),
+    line(widths.map((w) => '-'.repeat(w))),
+    ...rows.map(line),
+    ...notes.map((n) => `  ${n}`),
+    `  load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' / ')} (1/5/15 min) on ${os.cpus().length} cores`,
+    '',
+  ];
+  process.stdout.write(`${out.join('\n')}\n`);
+}
+
 export function log(message: string): void {
   process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${message}\n`);
 }

@@ -1,0 +1,251 @@
+/**
+ * `npm run bench:100k`: a company of 100,000 users and 5,000 groups provisioned through SCIM in Entra's order, with
+ * 500 AccessMappings, against the operator running as its own process; then the same objects written raw, lookups,
+ * member changes and deprovisioning at that size, and the same requests against peer SCIM servers (SCIMMY, scim2-server)
+ * seeded with 1,000 / 10,000 / 100,000 users. BENCH_SCALE multiplies every size; BENCH_PEERS=0 skips the peers.
+ * Progress on stderr, markdown tables on stdout. About 45 minutes on 2 cores at BENCH_SCALE=1.
+ */
+
+import { mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { type LoadTarget, type Measured, measureTarget } from './peers/compare.ts';
+import { etcdDbBytes, largestObject, readyMappings, untilWritesStop } from './scale-100k/cluster-figures.ts';
+import { buildCompany, entraUser } from './scale-100k/dataset.ts';
+import {
+  measureOursSmaller,
+  measurePeers,
+  PEER_CONCURRENCY,
+  peerDurationMs,
+  printPeerTable,
+} from './scale-100k/peer-runs.ts';
+import { deprovisionProbes, lookupProbes, memberProbes } from './scale-100k/probes.ts';
+import { writeRawFloor } from './scale-100k/raw-floor.ts';
+import { printFullSize, printSync } from './scale-100k/report.ts';
+import { MEMBER_BATCH, pushCompany, type SyncResult } from './scale-100k/sync.ts';
+import { createAccessMapping } from './support/access-mappings.ts';
+import { apiserverRequests, requestsBetween, total } from './support/apiserver-requests.ts';
+import { prepareOperatorIdentity, startBenchCluster } from './support/cluster.ts';
+import { scimClient } from './support/endpoint.ts';
+import { benchScale, inParallel, log, printResults, type ResultRow, scaled } from './support/measure.ts';
+import { sampleMemory, startOperatorProcess } from './support/operator-process.ts';
+
+const CONCURRENCY = 16;
+const NAMESPACES = 10;
+const PROBES = scaled(200, 50);
+const DEPROVISIONS = scaled(50, 20);
+const QUIET_MS = Number(process.env.BENCH_QUIET_S ?? 10) * 1000;
+const IDLE_TIMEOUT_MS = Number(process.env.BENCH_IDLE_TIMEOUT_S ?? 900) * 1000;
+const RAW_FRACTION = Number(process.env.BENCH_RAW_FRACTION ?? Math.min(1, 0.2 / benchScale));
+const PEERS = process.env.BENCH_PEERS !== '0';
+/** What the operator and its controllers touch; other requests (the benchmark's own reviews) are left out. */
+const OUR_RESOURCES = [
+  'scimusers',
+  'scimgroups',
+  'scimgroupmembers',
+  'scimclaims',
+  'rolebindings',
+  'clusterrolebindings',
+  'accessmappings',
+  'events',
+  'leases',
+];
+
+const runStarted = Date.now();
+const company = buildCompany();
+log(
+  `company: ${company.users} users, ${company.members.length} groups (${company.memberships} memberships, largest ${company.members[0]!.length}, user ${company.manyGroupsUser} in ${company.manyGroupsCount + 1}), ${company.mappings.length} mappings; member PATCHes of ${MEMBER_BATCH}`,
+);
+const logDir = await mkdtemp(path.join(os.tmpdir(), 'bench-100k-'));
+
+const cluster = await startBenchCluster();
+const compared: Measured[] = [];
+let sync: SyncResult;
+try {
+  const identity = await prepareOperatorIdentity(cluster);
+  const namespaces = await Promise.all(
+    Array.from({ length: NAMESPACES }, (_, n) => cluster.createNamespace(`team-${n}`)),
+  );
+  const operator = await startOperatorProcess(identity, logDir);
+  log(`operator process ${operator.pid} ready and leading; its log: ${operator.logFile}`);
+  const memory = sampleMemory(operator);
+  try {
+    await memory.sample();
+    const baseline = { ...memory.figures };
+    const mappingNames = company.mappings.map((_, m) => `mapping-${m}`);
+    await inParallel(company.mappings.length, 4, (m) =>
+      createAccessMapping(cluster.admin, mappingNames[m]!, {
+        connection: identity.connection,
+        groups: company.mappings[m]!.map((g) => company.groupNames[g]!),
+        clusterRole: m % 2 ? 'view' : 'edit',
+        namespaces: [namespaces[m % NAMESPACES]!],
+      }),
+    );
+    await untilWritesStop(cluster.admin, OUR_RESOURCES, 3000, 120_000);
+    log(`${company.mappings.length} mappings created`);
+
+    const servedBefore = await apiserverRequests(cluster.admin);
+    const metricsBefore = await operator.scrape();
+    const call = scimClient(operator.scimUrl, identity.token);
+    const can = (userName: string) => cluster.subjectCan(userName, 'create', 'configmaps', namespaces[0]!);
+    let syncRunning = true;
+    let deprovision: ReturnType<typeof deprovisionProbes> | undefined;
+    const leavers = Array.from(
+      { length: DEPROVISIONS },
+      (_, k) => 2 + Math.floor((k * (company.users - 2)) / DEPROVISIONS),
+    );
+    sync = await pushCompany(company, call, CONCURRENCY, (g, userIds) => {
+      // Everyone is granted through group 0 and mapping 0 (edit in team-0): deprovisioning starts once it is full.
+      if (g !== 0) return;
+      log('all-staff group complete; deprovisioning samples start while the sync goes on');
+      deprovision = deprovisionProbes(
+        call,
+        can,
+        leavers.map((user) => ({ user, id: userIds[user]! })),
+        () => syncRunning,
+      );
+    });
+    syncRunning = false;
+    const deprovisioned = await deprovision!;
+    const lastWrite = Math.max(sync.lastWriteAt, deprovisioned.lastPatchAt);
+    log(
+      `sync done in ${sync.totalSeconds.toFixed(1)} s; ${deprovisioned.duringSync}/${DEPROVISIONS} deprovisions ran during it`,
+    );
+
+    const leaverSet = new Set(leavers);
+    const subjects = new Map(
+      company.mappings.map((groups, m) => {
+        const users = new Set(groups.flatMap((g) => company.members[g]!));
+        const active = [...users].filter((u) => !leaverSet.has(u)).length;
+        return [mappingNames[m]!, [active, users.size]];
+      }),
+    );
+    let readyAt: number | undefined;
+    while (Date.now() - lastWrite < IDLE_TIMEOUT_MS) {
+      if ((await readyMappings(cluster.admin, subjects)) === company.mappings.length) {
+        readyAt = Date.now();
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    log(
+      readyAt
+        ? `every mapping Ready ${((readyAt - lastWrite) / 1000).toFixed(1)} s after the last write`
+        : 'mappings not Ready',
+    );
+    const idleAt = await untilWritesStop(cluster.admin, OUR_RESOURCES, QUIET_MS, IDLE_TIMEOUT_MS);
+    await memory.sample();
+    const settled = { ...memory.figures };
+    const served = requestsBetween(servedBefore, await apiserverRequests(cluster.admin), OUR_RESOURCES);
+    // The benchmark's own readiness polls.
+    served.delete('LIST accessmappings');
+    const metricsAfter = await operator.scrape();
+    const delta = (name: string) => metricsAfter.sum(name) - metricsBefore.sum(name);
+    const endpoint = delta('scim_operator_store_api_requests_total');
+    const leases = [...served].filter(([key]) => key.endsWith(' leases')).reduce((n, [, v]) => n + v, 0);
+    const controllerMetric = 'scim_operator_controller_api_writes_total';
+    const controllers = metricsAfter.has(controllerMetric)
+      ? delta(controllerMetric)
+      : total(served) - endpoint - leases;
+
+    const probeUser = (k: number) => {
+      let user = (k * 7919 + 11) % company.users;
+      while (leaverSet.has(user)) user = (user + 1) % company.users;
+      return { user, id: sync.userIds[user]! };
+    };
+    log('lookups, raw GETs and member changes, one at a time');
+    const { lookups, rawGet } = await lookupProbes(
+      call,
+      operator,
+      identity.kc,
+      probeUser,
+      (k) => company.groupNames[(k * 31) % company.members.length]!,
+      PROBES,
+    );
+    const members = await memberProbes(call, operator, sync.groupIds[0]!, (k) => probeUser(k).id, PROBES);
+    const etcdBytes = await etcdDbBytes(cluster.plane.dir);
+    const largest = await largestObject(cluster.admin);
+
+    printSync({
+      company,
+      sync,
+      readySeconds: readyAt === undefined ? undefined : (readyAt - lastWrite) / 1000,
+      idleSeconds: idleAt === undefined ? undefined : Math.max(0, (idleAt - lastWrite) / 1000),
+      quietSeconds: QUIET_MS / 1000,
+      changes: sync.changes + deprovisioned.samples.length,
+      served,
+      endpoint,
+      controllers,
+      controllersFromMetric: metricsAfter.has(controllerMetric),
+      memory: { baseline, peak: memory.figures, settled },
+      etcdBytes,
+      largest,
+    });
+    printFullSize({ company, lookups, rawGet, members, deprovisioned, deprovisions: DEPROVISIONS });
+
+    if (PEERS) {
+      const group = await call('POST', '/Groups', { displayName: 'Peer Bench Group', members: [] });
+      if (group.status !== 201) throw new Error(`POST /Groups answered ${group.status}`);
+      log(`peer requests against the operator at ${company.users} users`);
+      const target: LoadTarget = {
+        server: 'scim-operator',
+        size: company.users,
+        baseUrl: operator.scimUrl,
+        token: identity.token,
+        userName: (i) => entraUser(i).userName,
+        id: (i) => sync.userIds[i]!,
+        groupId: group.body.id,
+      };
+      compared.push(...(await measureTarget(target, PEER_CONCURRENCY, peerDurationMs)));
+    }
+  } finally {
+    memory.stop();
+    await operator.stop();
+  }
+} finally {
+  await cluster.stop();
+}
+
+log(`raw floor: a fresh control plane, ${Math.round(RAW_FRACTION * 100)} % of the objects`);
+const rawCluster = await startBenchCluster();
+try {
+  const identity = await prepareOperatorIdentity(rawCluster);
+  const raw = await writeRawFloor(identity.kc, identity.connection, company, RAW_FRACTION, CONCURRENCY);
+  const rawTotal = raw.usersSeconds + raw.groupsSeconds + raw.shardsSeconds;
+  const rows: ResultRow[] = [
+    {
+      metric: 'SCIM initial sync / raw floor (same objects, same concurrency)',
+      goal: '<= 1.3',
+      measured: `${(sync!.totalSeconds / rawTotal).toFixed(2)} (${sync!.totalSeconds.toFixed(1)} s / ${rawTotal.toFixed(1)} s)`,
+      met: sync!.totalSeconds / rawTotal <= 1.3,
+    },
+    {
+      metric: 'SCIM initial sync / raw users and groups alone (claims + objects, no member shards)',
+      measured: `${(sync!.totalSeconds / (raw.usersSeconds + raw.groupsSeconds)).toFixed(2)}`,
+    },
+    {
+      metric: 'raw floor: users (claim + ScimUser each)',
+      measured: `${raw.usersSeconds.toFixed(1)} s (SCIM POST /Users ${sync!.usersSeconds.toFixed(1)} s, ratio ${(sync!.usersSeconds / raw.usersSeconds).toFixed(2)})`,
+    },
+    {
+      metric: 'raw floor: groups (claim + ScimGroup each)',
+      measured: `${raw.groupsSeconds.toFixed(1)} s (SCIM POST /Groups ${sync!.groupsSeconds.toFixed(1)} s)`,
+    },
+    {
+      metric: 'raw floor: member shards (final contents, one create each)',
+      measured: `${raw.shardsSeconds.toFixed(1)} s (SCIM member PATCHes ${sync!.membersSeconds.toFixed(1)} s)`,
+    },
+  ];
+  printResults(`Initial sync against the raw-write floor, ${CONCURRENCY} clients`, rows, [
+    `raw figures are extrapolated rates: ${Math.round(raw.fraction * 100)} % of the users and groups were written (${raw.writes} objects) into a fresh control plane as the operator's identity; the all-staff group's shards are written whole and counted once`,
+  ]);
+} finally {
+  await rawCluster.stop();
+}
+
+if (PEERS) {
+  compared.push(...(await measureOursSmaller(logDir)));
+  compared.push(...(await measurePeers(company.users)));
+  printPeerTable(compared);
+}
+log(`bench:100k done in ${((Date.now() - runStarted) / 60_000).toFixed(1)} min`);
