@@ -1,7 +1,8 @@
 /**
  * The initial sync in Entra's order: every user POSTed, then every group POSTed without members, then members added
  * by PATCH in batches. A group's batches go out one after another from one client (Entra works through one object at
- * a time per thread); the 16 clients take groups largest first, so the 100,000-member group starts at once.
+ * a time per thread); the 16 clients take groups largest first, so the 100,000-member group (users in index order)
+ * starts at once.
  */
 
 import type { ScimCall } from '../support/endpoint.ts';
@@ -30,7 +31,8 @@ export async function pushCompany(
   company: Company,
   call: ScimCall,
   concurrency: number,
-  onGroupMembersDone: (g: number, userIds: string[]) => void = () => {},
+  /** Called once every user and group exists, as the member PATCHes start. */
+  onMembersStart: (userIds: string[], groupIds: string[]) => void = () => {},
 ): Promise<SyncResult> {
   const started = now();
   const userIds: string[] = new Array(company.users);
@@ -61,6 +63,7 @@ export async function pushCompany(
   const order = company.members.map((m, g) => ({ g, size: m.length })).sort((a, b) => b.size - a.size);
   let memberPatches = 0;
   const membersStarted = now();
+  onMembersStart(userIds, groupIds);
   await inParallel(order.length, concurrency, async (k) => {
     const { g } = order[k]!;
     const members = company.members[g]!;
@@ -75,7 +78,6 @@ export async function pushCompany(
       }
       memberPatches++;
     }
-    onGroupMembersDone(g, userIds);
   });
   const membersSeconds = elapsedMs(membersStarted) / 1000;
   log(`${memberPatches} member PATCHes (${company.memberships} members) in ${membersSeconds.toFixed(1)} s`);

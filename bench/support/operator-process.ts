@@ -54,6 +54,10 @@ export async function startOperatorProcess(identity: OperatorIdentity, logDir: s
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
+  // An interrupted benchmark must not leave an operator behind (the control plane's watchdogs do the same for it).
+  const orphanGuard = () => child.kill('SIGKILL');
+  process.once('exit', orphanGuard);
+  child.once('exit', () => process.off('exit', orphanGuard));
   const log = createWriteStream(logFile);
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
