@@ -31,9 +31,10 @@ export async function measureOursSmaller(logDir: string): Promise<Measured[]> {
     const users = new ResourceClient<ScimUser>(identity.kc, scimUserKind.kind, scimUserKind.plural);
     const claims = new ResourceClient<ScimClaim>(identity.kc, scimClaimKind.kind, scimClaimKind.plural);
     const ids: string[] = [];
-    const seedTo = (size: number) =>
-      inParallel(size - ids.length, 16, async (k) => {
-        const i = ids.length + k;
+    const seedTo = (size: number) => {
+      const from = ids.length;
+      return inParallel(size - from, 16, async (k) => {
+        const i = from + k;
         const id = randomUUID();
         const attributes = peerUser(i);
         await claims.create({
@@ -46,6 +47,7 @@ export async function measureOursSmaller(logDir: string): Promise<Measured[]> {
         await users.create(scimUserObject(identity.connection, id, attributes));
         ids[i] = id;
       });
+    };
     await seedTo(SMALLER[0]!);
     const operator = await startOperatorProcess(identity, logDir);
     const measured: Measured[] = [];
