@@ -22,6 +22,7 @@ import {
 import { deprovisionProbes, lookupProbes, memberProbes } from './scale-100k/probes.ts';
 import { writeRawFloor } from './scale-100k/raw-floor.ts';
 import { printFullSize, printSync } from './scale-100k/report.ts';
+import { retryingCall } from './scale-100k/retrying-call.ts';
 import { MEMBER_BATCH, pushCompany, type SyncResult } from './scale-100k/sync.ts';
 import { createAccessMapping } from './support/access-mappings.ts';
 import { apiserverRequests, requestsBetween, total } from './support/apiserver-requests.ts';
@@ -88,7 +89,7 @@ try {
 
     const servedBefore = await apiserverRequests(cluster.admin);
     const metricsBefore = await operator.scrape();
-    const call = scimClient(operator.scimUrl, identity.token);
+    const { call, stats: retries } = retryingCall(scimClient(operator.scimUrl, identity.token));
     const can = (userName: string) => cluster.subjectCan(userName, 'create', 'configmaps', namespaces[0]!);
     let syncRunning = true;
     let deprovision: ReturnType<typeof deprovisionProbes> | undefined;
@@ -172,6 +173,7 @@ try {
       idleSeconds: idleAt === undefined ? undefined : Math.max(0, (idleAt - lastWrite) / 1000),
       quietSeconds: QUIET_MS / 1000,
       changes: sync.changes + deprovisioned.samples.length,
+      retries: retries.retries,
       served,
       endpoint,
       controllers,

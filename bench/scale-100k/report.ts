@@ -19,6 +19,8 @@ export interface SyncFigures {
   idleSeconds: number | undefined;
   quietSeconds: number;
   changes: number;
+  /** SCIM requests sent again after a connection error (counted in `changes` once). */
+  retries: number;
   served: RequestCounts;
   endpoint: number;
   controllers: number;
@@ -77,7 +79,7 @@ export function printSync(f: SyncFigures): void {
     `Initial sync: ${company.users.toLocaleString('en')} users, ${company.members.length.toLocaleString('en')} groups (${company.memberships.toLocaleString('en')} memberships), ${company.mappings.length} mappings, 16 SCIM clients, operator as its own process`,
     rows,
     [
-      `SCIM changes: ${f.changes} (POSTs, member PATCHes, deprovisioning PATCHes); endpoint ${f.endpoint} requests, controllers ${f.controllers}`,
+      `SCIM changes: ${f.changes} (POSTs, member PATCHes, deprovisioning PATCHes); endpoint ${f.endpoint} requests, controllers ${f.controllers}; ${f.retries} SCIM requests sent again after a connection error`,
       `API server requests (non-watch) from the first SCIM request to idle: ${describeCounts(f.served)}`,
     ],
   );
