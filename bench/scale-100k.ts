@@ -144,9 +144,8 @@ try {
     const endpoint = delta('scim_operator_store_api_requests_total');
     const leases = [...served].filter(([key]) => key.endsWith(' leases')).reduce((n, [, v]) => n + v, 0);
     const controllerMetric = 'scim_operator_controller_api_writes_total';
-    const controllers = metricsAfter.has(controllerMetric)
-      ? delta(controllerMetric)
-      : total(served) - endpoint - leases;
+    const derived = total(served) - endpoint - leases;
+    const controllers = metricsAfter.has(controllerMetric) ? delta(controllerMetric) : derived;
 
     const probeUser = (k: number) => {
       let user = (k * 7919 + 11) % company.users;
@@ -178,6 +177,7 @@ try {
       endpoint,
       controllers,
       controllersFromMetric: metricsAfter.has(controllerMetric),
+      controllersDerived: derived,
       memory: { baseline, peak: memory.figures, settled },
       etcdBytes,
       largest,
