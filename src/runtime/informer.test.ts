@@ -1,7 +1,14 @@
 import { ApiException, KubeConfig, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Clock } from './clock.ts';
-import { createInformer, type InformerError, type ListWatchLike, MAX_BACKOFF_MS, MIN_BACKOFF_MS } from './informer.ts';
+import {
+  createInformer,
+  type InformerError,
+  LAST_APPLIED_ANNOTATION,
+  type ListWatchLike,
+  MAX_BACKOFF_MS,
+  MIN_BACKOFF_MS,
+} from './informer.ts';
 
 const fakeTimerClock: Clock = {
   now: () => Date.now(),
@@ -41,6 +48,11 @@ function fakeListWatch() {
     factory: (list: () => Promise<KubernetesListObject<Obj>>) => {
       listFn = list;
       return listWatch;
+    },
+    /** A watch event, applied as ListWatch applies it: stored first, then handed to the handlers. */
+    watchEvent: (verb: 'add' | 'update', obj: Obj) => {
+      objects.set(obj.metadata?.name ?? '', obj);
+      for (const h of handlers[verb]) h(obj as never);
     },
     /** A watch that breaks after the list, as a dropped connection does. */
     failWatch: (err: unknown) => {
@@ -228,6 +240,53 @@ describe('createInformer', () => {
     await vi.advanceTimersByTimeAsync(0);
     expect(synced).toBe(true);
     await cache.stop();
+  });
+
+  describe('keeps only what the code reads', () => {
+    const heavy = (name: string, resourceVersion: string, annotations: Record<string, string>): Obj => ({
+      metadata: {
+        name,
+        resourceVersion,
+        labels: { team: 'a' },
+        annotations,
+        managedFields: [{ manager: 'kubectl', operation: 'Update', fieldsV1: { 'f:spec': {} } }],
+      },
+    });
+
+    it('drops managedFields and the last-applied annotation from listed objects', async () => {
+      const { cache } = informer(async () => ({
+        items: [heavy('listed', '1', { keep: 'me', [LAST_APPLIED_ANNOTATION]: '{"a":1}' })],
+        metadata: {},
+      }));
+      const seen: Obj[] = [];
+      cache.on('add', (o) => seen.push(o));
+      await cache.start();
+      await nextMacrotask();
+      const expected = { name: 'listed', resourceVersion: '1', labels: { team: 'a' }, annotations: { keep: 'me' } };
+      expect(cache.get('listed')?.metadata).toEqual(expected);
+      expect(cache.list()[0]?.metadata).toEqual(expected);
+      expect(seen.map((o) => o.metadata)).toEqual([expected]);
+      await cache.stop();
+    });
+
+    it('drops them from watched objects before any handler sees one', async () => {
+      const { cache, fake } = informer(async () => ({ items: [], metadata: {} }));
+      const seen: Array<{ verb: string; metadata: Obj['metadata'] }> = [];
+      cache.on('add', (o) => seen.push({ verb: 'add', metadata: structuredClone(o.metadata) }));
+      cache.on('update', (o) => seen.push({ verb: 'update', metadata: structuredClone(o.metadata) }));
+      await cache.start();
+      fake.watchEvent('add', heavy('watched', '2', { [LAST_APPLIED_ANNOTATION]: '{}' }));
+      fake.watchEvent('update', heavy('watched', '3', { keep: 'me' }));
+      expect(seen).toEqual([
+        { verb: 'add', metadata: { name: 'watched', resourceVersion: '2', labels: { team: 'a' } } },
+        {
+          verb: 'update',
+          metadata: { name: 'watched', resourceVersion: '3', labels: { team: 'a' }, annotations: { keep: 'me' } },
+        },
+      ]);
+      expect(cache.get('watched')?.metadata).toEqual(seen[1]?.metadata);
+      await cache.stop();
+    });
   });
 
   it('stops retrying once stopped', async () => {

@@ -20,6 +20,10 @@ import { type Clock, systemClock } from './clock.ts';
  * - reports failures as an `InformerError` naming the API server and a one-line cause: on entering the failing state,
  *   when the cause changes, and at most once a minute while it stays the same; and reports recovery once.
  * Event handlers run inside the watch stream and must not throw; a throwing handler is caught and reported.
+ *
+ * Cached objects are slimmed as they enter (`slimForCache`): what `get`, `list` and every handler see has no
+ * `metadata.managedFields` and no last-applied annotation. Writes built from a cached object therefore leave field
+ * ownership as the API server has it (an update that omits managedFields keeps them).
  */
 export interface CachedInformer<T> {
   readonly name: string;
@@ -188,6 +192,10 @@ export function createInformer<T extends KubernetesObject>(
     if (!stopped && before === attempts && failures === failuresBefore) recovered();
   }
 
+  // Registered before any other handler: ListWatch stores an object, then calls the handlers in order with that same
+  // object, so it is slimmed in place before anyone else sees it, from a list and from a watch alike.
+  inner.on('add', slimForCache);
+  inner.on('update', slimForCache);
   inner.on('add', notify);
   inner.on('update', notify);
   inner.on('error', failed);
@@ -260,6 +268,44 @@ export function createInformer<T extends KubernetesObject>(
       });
     },
   };
+}
+
+/** apiVersion and kind values: one per kind watched, so the table stays as small as the set of informers. */
+const internTable = new Map<string, string>();
+
+function interned(value: string): string {
+  const known = internTable.get(value);
+  if (known !== undefined) return known;
+  internTable.set(value, value);
+  return value;
+}
+
+/** The annotation `kubectl apply` writes: a whole copy of the object as last applied, read by kubectl only. */
+export const LAST_APPLIED_ANNOTATION = 'kubectl.kubernetes.io/last-applied-configuration';
+
+/**
+ * Drops, in place, what an informer's cache never needs and what often dominates an object's size:
+ * `metadata.managedFields` (server-side field ownership: for a member shard, every member key once more) and the
+ * last-applied annotation (a second copy of an object applied with kubectl), and shares one copy of each
+ * apiVersion and kind string among all objects. Returns the same object.
+ */
+export function slimForCache<T extends KubernetesObject>(obj: T): T {
+  // Every object of a kind carries the same two strings; parsed JSON holds a copy of each per object.
+  if (obj.apiVersion !== undefined) obj.apiVersion = interned(obj.apiVersion);
+  if (obj.kind !== undefined) obj.kind = interned(obj.kind);
+  const metadata = obj.metadata;
+  if (!metadata) return obj;
+  const annotations = metadata.annotations;
+  const lastApplied = annotations !== undefined && LAST_APPLIED_ANNOTATION in annotations;
+  if (metadata.managedFields === undefined && !lastApplied) return obj;
+  // Rebuilt rather than `delete`d: V8 turns an object that loses a property into a hash table several times larger.
+  const { managedFields: _managedFields, ...kept } = metadata;
+  if (lastApplied) {
+    const { [LAST_APPLIED_ANNOTATION]: _applied, ...rest } = annotations;
+    kept.annotations = Object.keys(rest).length > 0 ? rest : undefined;
+  }
+  obj.metadata = kept;
+  return obj;
 }
 
 function safeServer(kc: KubeConfig): string | undefined {

@@ -14,6 +14,10 @@ import { userSubject } from './subject-name.ts';
  * duplicates within a connection: a user written through one connection can never unbind another connection's
  * user). Indexes are rebuilt lazily after a change, so a burst of SCIM writes costs one rebuild per reconcile,
  * not one per write.
+ *
+ * Indexes hold object names, never objects: a status write replaces the informer's object without a rebuild (it is
+ * no change, see identity-changes.ts), and an index of objects would keep the replaced version alive, a second copy
+ * of every user. Lookups read the current object from the informer.
  */
 export class IdentityCache implements IdentityView {
   /** The store's informers, typed: products watch these for identity changes. */
@@ -23,13 +27,13 @@ export class IdentityCache implements IdentityView {
   readonly memberships: StoreCache['memberships'];
   private readonly rule: SubjectRule;
   private dirty = true;
-  private byUserName = new Map<string, ScimUser[]>();
-  private byRole = new Map<string, ScimUser[]>();
-  private bySubject = new Map<string, string[]>();
-  private byConnectionSubject = new Map<string, string[]>();
+  private byUserName: NameIndex = new Map();
+  private byRole: NameIndex = new Map();
+  private bySubject: NameIndex = new Map();
+  private byConnectionSubject: NameIndex = new Map();
   private labelledConnections = new Set<string>();
-  private groupsByName = new Map<string, ScimGroup[]>();
-  private groupsByExternal = new Map<string, ScimGroup[]>();
+  private groupsByName: NameIndex = new Map();
+  private groupsByExternal: NameIndex = new Map();
 
   constructor(cache: StoreCache, rule: SubjectRule) {
     this.userInformer = informerOf<ScimUser>(cache.users);
@@ -49,28 +53,29 @@ export class IdentityCache implements IdentityView {
   private refresh(): void {
     if (!this.dirty) return;
     this.dirty = false;
-    const byUserName = new Map<string, ScimUser[]>();
-    const byRole = new Map<string, ScimUser[]>();
-    const bySubject = new Map<string, string[]>();
-    const byConnectionSubject = new Map<string, string[]>();
+    const byUserName: NameIndex = new Map();
+    const byRole: NameIndex = new Map();
+    const bySubject: NameIndex = new Map();
+    const byConnectionSubject: NameIndex = new Map();
     const connections = new Set<string>();
-    for (const user of this.users()) {
-      push(byUserName, user.spec.userName.toLowerCase(), user);
-      for (const value of new Set((user.spec.roles ?? []).flatMap((r) => r.value ?? []))) push(byRole, value, user);
+    for (const user of this.userInformer.list()) {
+      const id = user.metadata.name;
+      push(byUserName, user.spec.userName.toLowerCase(), id);
+      for (const value of new Set((user.spec.roles ?? []).flatMap((r) => r.value ?? []))) push(byRole, value, id);
       const connection = user.metadata.labels?.[labels.connection];
       if (connection) connections.add(connection);
       const subject = userSubject(user, this.rule);
       if (!subject.ok) continue;
-      push(bySubject, subject.name, user.metadata.name);
-      push(byConnectionSubject, connectionSubject(connection, subject.name), user.metadata.name);
+      push(bySubject, subject.name, id);
+      push(byConnectionSubject, connectionSubject(connection, subject.name), id);
     }
-    const groupsByName = new Map<string, ScimGroup[]>();
-    const groupsByExternal = new Map<string, ScimGroup[]>();
-    for (const group of this.groups()) {
+    const groupsByName: NameIndex = new Map();
+    const groupsByExternal: NameIndex = new Map();
+    for (const group of this.groupInformer.list()) {
       const connection = group.metadata.labels?.[labels.connection];
       if (connection) connections.add(connection);
-      push(groupsByName, group.spec.displayName.toLowerCase(), group);
-      if (group.spec.externalId) push(groupsByExternal, group.spec.externalId, group);
+      push(groupsByName, group.spec.displayName.toLowerCase(), group.metadata.name);
+      if (group.spec.externalId) push(groupsByExternal, group.spec.externalId, group.metadata.name);
     }
     this.byUserName = byUserName;
     this.byRole = byRole;
@@ -99,22 +104,22 @@ export class IdentityCache implements IdentityView {
 
   usersByUserName(userName: string, connection: string | undefined): ScimUser[] {
     this.refresh();
-    return inConnection(this.byUserName.get(userName.toLowerCase()) ?? [], connection);
+    return inConnection(resolve(this.byUserName.get(userName.toLowerCase()), this.userInformer), connection);
   }
 
   usersByRole(value: string, connection: string | undefined): ScimUser[] {
     this.refresh();
-    return inConnection(this.byRole.get(value) ?? [], connection);
+    return inConnection(resolve(this.byRole.get(value), this.userInformer), connection);
   }
 
   groupsByDisplayName(displayName: string, connection: string | undefined): ScimGroup[] {
     this.refresh();
-    return inConnection(this.groupsByName.get(displayName.toLowerCase()) ?? [], connection);
+    return inConnection(resolve(this.groupsByName.get(displayName.toLowerCase()), this.groupInformer), connection);
   }
 
   groupsByExternalId(externalId: string, connection: string | undefined): ScimGroup[] {
     this.refresh();
-    return inConnection(this.groupsByExternal.get(externalId) ?? [], connection);
+    return inConnection(resolve(this.groupsByExternal.get(externalId), this.groupInformer), connection);
   }
 
   membersOf(groupId: string): string[] {
@@ -137,7 +142,7 @@ export class IdentityCache implements IdentityView {
     const subject = userSubject(user, this.rule);
     if (!subject.ok) return subject;
     const connection = user.metadata.labels?.[labels.connection];
-    const holders = this.byConnectionSubject.get(connectionSubject(connection, subject.name)) ?? [];
+    const holders = namesOf(this.byConnectionSubject.get(connectionSubject(connection, subject.name)));
     if (holders.length > 1) {
       const others = holders.filter((h) => h !== userId).map((h) => this.user(h)?.spec.userName ?? h);
       return {
@@ -158,18 +163,31 @@ export class IdentityCache implements IdentityView {
   /** The users whose subject is `name` (normally one), in every connection. */
   usersWithSubject(name: string): string[] {
     this.refresh();
-    return this.bySubject.get(name) ?? [];
+    return namesOf(this.bySubject.get(name));
   }
+}
+
+/** Key -> object name, or names when several share the key (rare): no array for the common single holder. */
+type NameIndex = Map<string, string | string[]>;
+
+function push(index: NameIndex, key: string, name: string): void {
+  const held = index.get(key);
+  if (held === undefined) index.set(key, name);
+  else if (typeof held === 'string') index.set(key, [held, name]);
+  else held.push(name);
+}
+
+function namesOf(held: string | string[] | undefined): string[] {
+  return held === undefined ? [] : typeof held === 'string' ? [held] : [...held];
+}
+
+/** The current objects of the names held, skipping any the informer no longer has. */
+function resolve<T>(held: string | string[] | undefined, informer: CachedInformer<T>): T[] {
+  return namesOf(held).flatMap((name) => informer.get(name) ?? []);
 }
 
 function connectionSubject(connection: string | undefined, subject: string): string {
   return `${connection ?? ''}\u0000${subject}`;
-}
-
-function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
-  const list = map.get(key);
-  if (list) list.push(value);
-  else map.set(key, [value]);
 }
 
 function inConnection<T extends { metadata: { labels?: Record<string, string> } }>(

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { annotations } from '../../api/labels.ts';
 
 /**
@@ -32,12 +33,18 @@ export class IdentityChanges {
       .sort(([a], [b]) => (a < b ? -1 : 1))
       .map(([k, v]) => `${k}=${v}`)
       .join(',');
-    const fingerprint = [
-      meta.generation ?? '',
-      meta.deletionTimestamp ?? '',
-      labels,
-      meta.annotations?.[annotations.subject] ?? '',
-    ].join('|');
+    // Kept per object and per watcher (five of them see every user): 16 bytes of a digest, not the ~300 of labels.
+    const fingerprint = createHash('sha256')
+      .update(
+        [
+          meta.generation ?? '',
+          meta.deletionTimestamp ?? '',
+          labels,
+          meta.annotations?.[annotations.subject] ?? '',
+        ].join('|'),
+      )
+      .digest()
+      .toString('base64', 0, 16);
     const before = this.seen.get(key);
     this.seen.set(key, fingerprint);
     return before !== fingerprint;
