@@ -7,9 +7,9 @@
  *
  * BENCH_USERS=5000,20000 (the default) sets the sizes; BENCH_USERS=100000 measures the company of issue 15 directly
  * (~10 minutes of seeding on 2 cores). BENCH_HEAP_SNAPSHOT=1 writes a heap snapshot of the settled operator at each
- * size into the run directory. BENCH_NODE_OPTIONS passes flags to the operator's node (e.g. --max-old-space-size=512).
+ * size into the run directory (of this checkout's operator only). BENCH_NODE_OPTIONS passes flags to the operator's node (e.g. --max-old-space-size=512).
  * BENCH_BASE_CLI=<checkout>/src/cli.ts measures that checkout's operator too, on the same directory at each size,
- * for before/after figures.
+ * for before/after figures; BENCH_CLI replaces this checkout's (e.g. with a frozen copy while this one is edited).
  */
 
 import { mkdtemp, readdir } from 'node:fs/promises';
@@ -24,6 +24,7 @@ const sizes = (process.env.BENCH_USERS ?? '5000,20000').split(',').map(Number);
 const heapSnapshots = process.env.BENCH_HEAP_SNAPSHOT === '1';
 const nodeOptions = (process.env.BENCH_NODE_OPTIONS ?? '').split(' ').filter(Boolean);
 const baseCli = process.env.BENCH_BASE_CLI;
+const thisCli = process.env.BENCH_CLI;
 /** Controllers count as idle once no reconcile has started for this long and every queue is empty. */
 const QUIET_MS = 10_000;
 const SETTLE_SAMPLES = 5;
@@ -44,7 +45,12 @@ const MiB = 1024 * 1024;
 const mib = (bytes: number) => `${(bytes / MiB).toFixed(0)} MiB`;
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
 
-async function measure(operator: OperatorProcess, size: DirectorySize, dir: string): Promise<Measured> {
+async function measure(
+  operator: OperatorProcess,
+  size: DirectorySize,
+  dir: string,
+  snapshot: boolean,
+): Promise<Measured> {
   const started = Date.now();
   let peakHeapUsed = 0;
   let syncedAt: number | undefined;
@@ -83,7 +89,7 @@ async function measure(operator: OperatorProcess, size: DirectorySize, dir: stri
     });
   }
   const kernel = await operator.kernelMemory();
-  if (heapSnapshots) {
+  if (snapshot) {
     const before = new Set(await readdir(dir));
     operator.heapSnapshot();
     for (;;) {
@@ -122,16 +128,13 @@ async function main(): Promise<void> {
       const t = Date.now();
       const size = await seed.grow(users);
       log(`seeded ${JSON.stringify(size)} in ${((Date.now() - t) / 1000).toFixed(0)} s`);
-      for (const [revision, cli] of baseCli
-        ? ([
-            ['base', baseCli],
-            ['this', undefined],
-          ] as const)
-        : [['this', undefined] as const]) {
+      const revisions: Array<['base' | 'this', string | undefined]> = [['this', thisCli]];
+      if (baseCli) revisions.unshift(['base', baseCli]);
+      for (const [revision, cli] of revisions) {
         const name = `operator-${revision}-${users}`;
         const operator = await startOperatorProcess(identity, { dir, name, nodeOptions, cli });
         try {
-          const measured = await measure(operator, size, dir);
+          const measured = await measure(operator, size, dir, heapSnapshots && revision === 'this');
           log(`${revision}: ${JSON.stringify(measured)}`);
           (revision === 'base' ? baseResults : results).push(measured);
         } finally {
