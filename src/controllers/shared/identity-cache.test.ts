@@ -20,7 +20,8 @@ function handInformer(name: string) {
     list: () => [...objects.values()],
     on: (event: Event, handler: (o: KubernetesObject) => void) => void handlers[event].push(handler),
   } as unknown as CachedInformer<KubernetesObject>;
-  const apply = (event: Event, obj: KubernetesObject) => {
+  const apply = (event: Event, item: ScimUser | ScimGroup) => {
+    const obj = item as unknown as KubernetesObject;
     if (event === 'delete') objects.delete(obj.metadata?.name ?? '');
     else objects.set(obj.metadata?.name ?? '', obj);
     for (const h of handlers[event]) h(obj);
