@@ -10,6 +10,7 @@ import {
   setHeaderOptions,
 } from '@kubernetes/client-node';
 import { API_GROUP, API_VERSION, type CustomResource } from '../api/crd-builder.ts';
+import { slimForCache } from '../runtime/informer.ts';
 
 /**
  * Typed access to our cluster-scoped custom resources, and a count of the requests made (benchmarks report API
@@ -58,10 +59,30 @@ export class ResourceClient<T extends CustomResource<unknown>> {
     return items;
   }
 
-  /** The raw list call, for informers. */
+  /**
+   * The list call for informers: paged, each page slimmed as it arrives (so a full copy of the whole list never
+   * exists at once), and with the list's resourceVersion, so the watch starts there instead of replaying every
+   * object as a synthetic ADDED event.
+   */
   listForInformer = async (): Promise<KubernetesListObject<KubernetesObject>> => {
-    const items = await this.list();
-    return { apiVersion: `${API_GROUP}/${API_VERSION}`, kind: `${this.kind}List`, metadata: {}, items } as never;
+    const items: KubernetesObject[] = [];
+    let cont: string | undefined;
+    let resourceVersion: string | undefined;
+    do {
+      const page = (await this.api.listClusterCustomObject({ ...this.base(), limit: 500, _continue: cont })) as {
+        items: KubernetesObject[];
+        metadata?: { _continue?: string; resourceVersion?: string };
+      };
+      for (const item of page.items) items.push(slimForCache(item));
+      resourceVersion = page.metadata?.resourceVersion;
+      cont = page.metadata?._continue || undefined;
+    } while (cont);
+    return {
+      apiVersion: `${API_GROUP}/${API_VERSION}`,
+      kind: `${this.kind}List`,
+      metadata: { resourceVersion },
+      items,
+    } as never;
   };
 
   async create(body: Omit<T, 'apiVersion' | 'kind'>): Promise<T> {

@@ -29,6 +29,23 @@ describe('ResourceClient', () => {
     expect(proxy.connections).toBeLessThanOrEqual(2);
   });
 
+  it('lists for an informer without managedFields and with the resourceVersion a watch resumes from', async () => {
+    const name = uniqueName('informer-list');
+    const created = await client.create({ metadata: { name }, spec: { userName: name } } as Omit<
+      ScimUser,
+      'apiVersion' | 'kind'
+    >);
+    expect(created.metadata).toHaveProperty('managedFields');
+    const listed = await client.listForInformer();
+    await client.delete(name);
+    const item = listed.items.find((i) => i.metadata?.name === name);
+    expect(item?.metadata?.uid).toBe(created.metadata.uid);
+    expect(item?.metadata).not.toHaveProperty('managedFields');
+    expect(BigInt(listed.metadata?.resourceVersion ?? '0')).toBeGreaterThanOrEqual(
+      BigInt(created.metadata.resourceVersion ?? ''),
+    );
+  });
+
   it('opens a new connection after the old one was cut', async () => {
     const before = proxy.connections;
     proxy.cut();
