@@ -52,9 +52,9 @@ export class ResourceClient<T extends CustomResource<unknown>> {
         labelSelector,
         limit: 500,
         _continue: cont,
-      })) as { items: T[]; metadata?: { _continue?: string } };
+      })) as { items: T[]; metadata?: ListPageMeta };
       items.push(...page.items);
-      cont = page.metadata?._continue || undefined;
+      cont = nextPage(page.metadata);
     } while (cont);
     return items;
   }
@@ -71,11 +71,11 @@ export class ResourceClient<T extends CustomResource<unknown>> {
     do {
       const page = (await this.api.listClusterCustomObject({ ...this.base(), limit: 500, _continue: cont })) as {
         items: KubernetesObject[];
-        metadata?: { _continue?: string; resourceVersion?: string };
+        metadata?: ListPageMeta;
       };
       for (const item of page.items) items.push(slimForCache(item));
       resourceVersion = page.metadata?.resourceVersion;
-      cont = page.metadata?._continue || undefined;
+      cont = nextPage(page.metadata);
     } while (cont);
     return {
       apiVersion: `${API_GROUP}/${API_VERSION}`,
@@ -127,4 +127,15 @@ function reusingConnections(kc: KubeConfig) {
       if (dispatcher) context.setDispatcher(dispatcher);
     },
   };
+}
+
+/**
+ * A custom object list is untyped JSON, so its continue token is `metadata.continue` as the API server wrote it;
+ * client-node's typed lists rename it `_continue`. Reading only `_continue` here ended every list after its first
+ * page (500 objects), which went unnoticed while the informers' watch replayed every object anyway.
+ */
+type ListPageMeta = { continue?: string; _continue?: string; resourceVersion?: string };
+
+function nextPage(meta: ListPageMeta | undefined): string | undefined {
+  return meta?.continue || meta?._continue || undefined;
 }

@@ -46,6 +46,28 @@ describe('ResourceClient', () => {
     );
   });
 
+  it('lists past the first page of 500', async () => {
+    const prefix = uniqueName('paged');
+    const names = Array.from({ length: 501 }, (_, i) => `${prefix}-${i}`);
+    const label = { 'scim-operator.dev/connection': prefix };
+    for (let i = 0; i < names.length; i += 50)
+      await Promise.all(
+        names
+          .slice(i, i + 50)
+          .map((name) =>
+            client.create({ metadata: { name, labels: label }, spec: { userName: name } } as Omit<
+              ScimUser,
+              'apiVersion' | 'kind'
+            >),
+          ),
+      );
+    const listed = await client.list(`scim-operator.dev/connection=${prefix}`);
+    const forInformer = (await client.listForInformer()).items.filter((i) => i.metadata?.name?.startsWith(prefix));
+    for (let i = 0; i < names.length; i += 50) await Promise.all(names.slice(i, i + 50).map((n) => client.delete(n)));
+    expect(listed).toHaveLength(501);
+    expect(forInformer).toHaveLength(501);
+  });
+
   it('opens a new connection after the old one was cut', async () => {
     const before = proxy.connections;
     proxy.cut();
