@@ -39,6 +39,9 @@ interface Measured {
   settledHeapUsed: number;
   settledHeapTotal: number;
   external: number;
+  /** Heap used and RSS right after the full collection a heap snapshot runs (BENCH_HEAP_SNAPSHOT=1 only). */
+  liveHeap?: number;
+  rssAfterGc?: number;
 }
 
 const MiB = 1024 * 1024;
@@ -89,6 +92,10 @@ async function measure(
     });
   }
   const kernel = await operator.kernelMemory();
+  // Heap used includes garbage V8 has not collected yet (with a heap limit sized from the machine, it may wait
+  // long): a heap snapshot runs a full collection first, so heap used after one is the live set.
+  let liveHeap: number | undefined;
+  let rssAfterGc: number | undefined;
   if (snapshot) {
     const before = new Set(await readdir(dir));
     operator.heapSnapshot();
@@ -96,8 +103,11 @@ async function measure(
       await new Promise((r) => setTimeout(r, 1000));
       const fresh = (await readdir(dir)).filter((f) => f.endsWith('.heapsnapshot') && !before.has(f));
       // The file appears while it is written; its writer is done once the operator answers /metrics again.
-      if (fresh.length > 0 && (await operator.metrics())) {
+      const after = fresh.length > 0 ? await operator.metrics() : undefined;
+      if (after) {
         log(`heap snapshot: ${path.join(dir, fresh[0]!)}`);
+        liveHeap = after.get('nodejs_heap_size_used_bytes');
+        rssAfterGc = after.get('process_resident_memory_bytes');
         break;
       }
     }
@@ -112,6 +122,8 @@ async function measure(
     settledHeapUsed: median(samples.map((s) => s.used)),
     settledHeapTotal: median(samples.map((s) => s.total)),
     external: median(samples.map((s) => s.external)),
+    liveHeap,
+    rssAfterGc,
   };
 }
 
@@ -155,7 +167,10 @@ function report(title: string, results: Measured[]): void {
     measured:
       `RSS settled ${mib(r.settledRss)}, peak ${mib(r.peakRss)}; heap used settled ${mib(r.settledHeapUsed)}, ` +
       `peak ${mib(r.peakHeapUsed)} (heap total ${mib(r.settledHeapTotal)}, external ${mib(r.external)}); ` +
-      `synced ${r.syncSeconds.toFixed(0)} s, idle ${r.idleSeconds.toFixed(0)} s after start`,
+      `synced ${r.syncSeconds.toFixed(0)} s, idle ${r.idleSeconds.toFixed(0)} s after start` +
+      (r.liveHeap === undefined
+        ? ''
+        : `; after a full GC: heap used ${mib(r.liveHeap)}, RSS ${mib(r.rssAfterGc ?? 0)}`),
   }));
   const notes: string[] = [];
   const [small, large] = [results[0], results.at(-1)];
