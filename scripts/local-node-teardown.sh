@@ -23,6 +23,14 @@ for sub in $CGROUP_SUBSYSTEMS; do
   find "$root" -name cgroup.procs -exec cat {} + 2>/dev/null | xargs -r kill -KILL 2>/dev/null
 done
 sleep 0.5
+# The shims' sockets: containerd 1.6 puts them in /run/containerd/s/ whatever its state folder, named by
+# sha256(<containerd address>/<namespace>/<id>); remove exactly those of the tasks our containerd knew.
+for task in "$DIR"/containerd/state/io.containerd.runtime.v2.task/*/*; do
+  [ -d "$task" ] || continue
+  id=$(basename "$task")
+  ns=$(basename "$(dirname "$task")")
+  rm -f "/run/containerd/s/$(printf '%s' "$CONTAINERD_SOCKET/$ns/$id" | sha256sum | cut -d' ' -f1)"
+done
 
 # 2. Pod network namespaces that our containerd created (their names are in its metadata), then mounts under the folder.
 for ns in /var/run/netns/cni-*; do

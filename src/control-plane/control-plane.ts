@@ -135,6 +135,9 @@ export async function startControlPlane(options: StartOptions = {}): Promise<Con
     const ca = await readFile(pki.caCert, 'utf8');
 
     const server = `https://${host}:${apiPort}`;
+    // With a node, the API server proxies `kubectl logs`/`exec` and `helm test --logs` to the kubelet, which accepts
+    // only client certificates of our CA (src/control-plane/node/configs.ts).
+    const kubeletClient = net ? await kubeletClientFlags(pki, dir) : [];
     const apiserver = await startComponent(
       {
         name: 'kube-apiserver',
@@ -156,7 +159,7 @@ export async function startControlPlane(options: StartOptions = {}): Promise<Con
           // 1.37 refuses a loopback advertise address for the kubernetes Service endpoints; without a node there is
           // no Service network and no pod, so nothing needs them nor service-account tokens.
           ...(net
-            ? ['--kubelet-preferred-address-types=InternalIP']
+            ? ['--kubelet-preferred-address-types=InternalIP', ...kubeletClient]
             : ['--disable-admission-plugins=ServiceAccount', '--endpoint-reconciler-type=none']),
           '--v=0',
         ],
@@ -234,4 +237,14 @@ export async function startControlPlane(options: StartOptions = {}): Promise<Con
     await stopAll();
     throw err;
   }
+}
+
+/** The API server's identity towards kubelets: a client certificate of the run's CA, written beside the PKI. */
+async function kubeletClientFlags(pki: Pki, dir: string): Promise<string[]> {
+  const { certPem, keyPem } = await issueClientCertificate(pki, 'kube-apiserver-kubelet-client', ['system:masters']);
+  const cert = path.join(dir, 'kubelet-client.crt');
+  const key = path.join(dir, 'kubelet-client.key');
+  await writeFile(cert, certPem, { mode: 0o600 });
+  await writeFile(key, keyPem, { mode: 0o600 });
+  return [`--kubelet-client-certificate=${cert}`, `--kubelet-client-key=${key}`];
 }

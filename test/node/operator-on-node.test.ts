@@ -98,8 +98,11 @@ describe('the chart installed on the local node with the image built from the Do
   }, 600_000);
 
   it('passes helm test: a Pod reaches the Service by its DNS name with a token from the Secret', async () => {
-    const { stdout } = await clients.helm(['test', release, '-n', namespace, '--timeout=3m']);
+    // --logs reads the test Pod's log through the API server's proxy to the kubelet, as `kubectl logs` does.
+    const { stdout } = await clients.helm(['test', release, '-n', namespace, '--timeout=3m', '--logs']);
     expect(stdout).toMatch(/Phase:\s+Succeeded/);
+    expect(stdout).toContain('using the token of key');
+    expect(stdout).toContain('urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig');
   }, 300_000);
 
   it('runs the shared provisioning scenario through the Service, downstream account included', async () => {
