@@ -1,13 +1,14 @@
 /**
  * Latency of adding and removing one member of a large group through PATCH /Groups/{id}, and the API requests each
  * change costs. Members must be existing users (src/scim/group-members.ts checks each one), so the users are seeded
- * as real ScimUser objects and the group is built through the endpoint, 5,000 members per PATCH.
+ * as real ScimUser objects and the group is built through the endpoint, `maxMembersPerRequest` members per PATCH.
  * BENCH_GROUP_MEMBERS sets the group size. The default, 25,000 x BENCH_SCALE, keeps `npm run bench` near 15 minutes:
  * at 100,000 seeding and building take about 12 minutes on 2 cores (docs/benchmarks.md). Goal: p99 < 100 ms.
  */
 
 import { labels } from '../src/api/labels.ts';
 import { type ScimGroupMembers, scimGroupMembersKind } from '../src/api/scim-group-members.ts';
+import { limits } from '../src/scim/schemas.ts';
 import { ResourceClient } from '../src/store/kube-client.ts';
 import { prepareOperatorIdentity, startBenchCluster, uniqueName } from './support/cluster.ts';
 import { startEndpoint } from './support/endpoint.ts';
@@ -16,7 +17,8 @@ import { seedUsers } from './support/seed.ts';
 
 const MEMBERS = Number(process.env.BENCH_GROUP_MEMBERS ?? scaled(25_000, 1000));
 const SAMPLES = scaled(50, 20);
-const PER_PATCH = 5000;
+/** As many members per PATCH as the endpoint accepts. */
+const PER_PATCH = limits.maxMembersPerRequest;
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 
 const cluster = await startBenchCluster();
