@@ -1,13 +1,14 @@
 /**
  * Latency of adding and removing one member of a large group through PATCH /Groups/{id}, and the API requests each
  * change costs. Members must be existing users (src/scim/group-members.ts checks each one), so the users are seeded
- * as real ScimUser objects and the group is built through the endpoint, 5,000 members per PATCH.
+ * as real ScimUser objects and the group is built through the endpoint, `maxMembersPerRequest` members per PATCH.
  * BENCH_GROUP_MEMBERS sets the group size. The default, 25,000 x BENCH_SCALE, keeps `npm run bench` near 15 minutes:
  * at 100,000 seeding and building take about 12 minutes on 2 cores (docs/benchmarks.md). Goal: p99 < 100 ms.
  */
 
 import { labels } from '../src/api/labels.ts';
 import { type ScimGroupMembers, scimGroupMembersKind } from '../src/api/scim-group-members.ts';
+import { limits } from '../src/scim/schemas.ts';
 import { ResourceClient } from '../src/store/kube-client.ts';
 import { prepareOperatorIdentity, startBenchCluster, uniqueName } from './support/cluster.ts';
 import { startEndpoint } from './support/endpoint.ts';
@@ -16,7 +17,8 @@ import { seedUsers } from './support/seed.ts';
 
 const MEMBERS = Number(process.env.BENCH_GROUP_MEMBERS ?? scaled(25_000, 1000));
 const SAMPLES = scaled(50, 20);
-const PER_PATCH = 5000;
+/** As many members per PATCH as the endpoint accepts. */
+const PER_PATCH = limits.maxMembersPerRequest;
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 
 const cluster = await startBenchCluster();
@@ -58,6 +60,8 @@ try {
   const removes: number[] = [];
   let addRequests = 0;
   let removeRequests = 0;
+  const { groups: groupClient, shards: shardClient } = endpoint.store;
+  const [groupRequestsBefore, shardRequestsBefore] = [groupClient.requests, shardClient.requests];
   for (const user of newcomers) {
     let before = endpoint.store.requestCount();
     started = now();
@@ -71,6 +75,9 @@ try {
     removeRequests += endpoint.store.requestCount() - before;
   }
   log(`add: ${latencySummary(adds)}; remove: ${latencySummary(removes)}`);
+  const perChange = (n: number) => (n / (2 * SAMPLES)).toFixed(1);
+  const groupRequests = perChange(groupClient.requests - groupRequestsBefore);
+  const shardRequests = perChange(shardClient.requests - shardRequestsBefore);
 
   printResults(`One member change in a ${MEMBERS.toLocaleString('en')}-member group, sequential`, [
     {
@@ -87,6 +94,11 @@ try {
     },
     { metric: 'API requests per add', measured: (addRequests / SAMPLES).toFixed(1) },
     { metric: 'API requests per remove', measured: (removeRequests / SAMPLES).toFixed(1) },
+    {
+      // The SCIM service reads the group before the store changes members (docs/adr/0019).
+      metric: 'of which on the ScimGroup (service read + members token) / on member shards',
+      measured: `${groupRequests} / ${shardRequests}`,
+    },
     {
       metric: 'member shards / largest shard object',
       measured: `${shards.length} / ${(largestShard / 1e6).toFixed(2)} MB`,

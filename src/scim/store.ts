@@ -9,7 +9,9 @@
  *    else first) reflects it, on this instance and on every other instance on the same backend. Other queries (plan
  *    `all`, another email) and `groupsOf` reflect this instance's writes at once and other instances' writes within
  *    the backend's change-notification latency (docs/adr/0006).
- *    IdPs match with `eq` filters, which is why those are the consistent ones.
+ *    IdPs match with `eq` filters, which is why those are the consistent ones. For the non-unique `externalId` and
+ *    email, an answer that already holds a resource with the value may still lack another resource given the same
+ *    value through another instance within that latency (docs/adr/0019).
  * 2. `id`s are issued by the store as lowercase UUIDs (`resource-id.ts`; the service answers anything else without
  *    asking the store), DNS-1123 label safe, stable, and never reused.
  * 3. Uniqueness is enforced atomically across instances: `userName` (case-insensitively) for Users and

@@ -8,6 +8,15 @@ import { MEMBERS_VERSION_ANNOTATION, scimVersion } from './scim-version.ts';
 
 const ctx = { connection: 'entra' };
 const conflict = () => new ApiException(409, 'Conflict', JSON.stringify({ code: 409, reason: 'Conflict' }), {});
+const alreadyExists = () =>
+  new ApiException(409, 'Conflict', JSON.stringify({ code: 409, reason: 'AlreadyExists' }), {});
+const notFound = () => new ApiException(404, 'Not Found', '{"code":404}', {});
+
+/** Two member ids that hash to the same shard. */
+function sameShardPair(): [string, string] {
+  const first = 'u1';
+  for (let i = 2; ; i++) if (shardOf(`u${i}`) === shardOf(first)) return [first, `u${i}`];
+}
 
 /**
  * An API server of one group and its shards, in memory, that records every request in order. `interfere` runs
@@ -30,6 +39,9 @@ function fakeServer(options: { cachedGroup?: boolean } = {}) {
   const shards = new Map<string, ScimGroupMembers>();
   let rv = 1;
   let interfere: (() => void) | undefined;
+  let failNextPatch: (() => Error) | undefined;
+  /** What this replica's informer (or its own last write) holds of each shard. */
+  const seenShards = new Map<string, ScimGroupMembers>();
   const bump = () => String(++rv);
   const groups = {
     get: async () => {
@@ -42,6 +54,9 @@ function fakeServer(options: { cachedGroup?: boolean } = {}) {
     ) => {
       interfere?.();
       interfere = undefined;
+      const failure = failNextPatch?.();
+      failNextPatch = undefined;
+      if (failure) throw failure;
       const conditional = patch.metadata.resourceVersion !== undefined;
       log.push(conditional ? 'patch group if unchanged' : 'patch group');
       if (conditional && patch.metadata.resourceVersion !== group.metadata.resourceVersion) throw conflict();
@@ -65,19 +80,28 @@ function fakeServer(options: { cachedGroup?: boolean } = {}) {
     },
     replace: async (shard: ScimGroupMembers) => {
       log.push(`write ${shard.metadata.name}`);
-      shards.set(shard.metadata.name, { ...shard, metadata: { ...shard.metadata, resourceVersion: bump() } });
-      return shard;
+      const stored = shards.get(shard.metadata.name);
+      if (!stored) throw notFound();
+      if (stored.metadata.resourceVersion !== shard.metadata.resourceVersion) throw conflict();
+      return store(shard);
     },
-    create: async (shard: ScimGroupMembers) => {
+    create: async (shard: Omit<ScimGroupMembers, 'apiVersion' | 'kind'>) => {
       log.push(`write ${shard.metadata.name}`);
-      shards.set(shard.metadata.name, { ...shard, metadata: { ...shard.metadata, resourceVersion: bump() } });
-      return shard;
+      if (shards.has(shard.metadata.name)) throw alreadyExists();
+      return store({ apiVersion: 'scim-operator.dev/v1alpha1', kind: 'ScimGroupMembers', ...shard });
     },
     list: async () => [...shards.values()],
+  };
+  const store = (shard: ScimGroupMembers) => {
+    const stored = { ...shard, metadata: { ...shard.metadata, resourceVersion: bump() } };
+    shards.set(shard.metadata.name, stored);
+    return structuredClone(stored);
   };
   const cache = {
     get: () => (options.cachedGroup ? structuredClone(group) : undefined),
     expect: () => {},
+    shard: (name: string) => structuredClone(seenShards.get(name)),
+    expectShard: (shard: ScimGroupMembers) => seenShards.set(shard.metadata.name, structuredClone(shard)),
   };
   const writes = new GroupMemberWrites({
     groups,
@@ -96,6 +120,20 @@ function fakeServer(options: { cachedGroup?: boolean } = {}) {
     writes,
     group: () => group,
     members: () => [...shards.values()].flatMap((s) => s.spec.members.map((m) => m.value)),
+    /** Another replica adds `member` to its shard; this replica's copy of the shard is now stale. */
+    addElsewhere: (member: string) => {
+      const name = `g-${shardOf(member)}`;
+      const current = shards.get(name);
+      store({
+        apiVersion: 'scim-operator.dev/v1alpha1',
+        kind: 'ScimGroupMembers',
+        metadata: { name, resourceVersion: current?.metadata.resourceVersion },
+        spec: { group: 'g', shard: shardOf(member), members: [...(current?.spec.members ?? []), { value: member }] },
+      });
+    },
+    failNextGroupPatch: (failure: () => Error) => {
+      failNextPatch = failure;
+    },
     /** A status write: a new resourceVersion, the same generation and annotations. */
     statusWriteBeforeNextPatch: () => {
       interfere = () => {
@@ -111,9 +149,74 @@ describe('GroupMemberWrites', () => {
     const before = scimVersion('Group', server.group());
     const written = await server.writes.change(ctx, 'g', { add: [{ value: 'u1' }] }, undefined);
     const shard = `g-${shardOf('u1')}`;
-    expect(server.log).toEqual([`get ${shard}`, `write ${shard}`, 'patch group']);
+    expect(server.log).toEqual([`write ${shard}`, 'patch group']);
     expect(scimVersion('Group', written)).not.toBe(before);
     expect(written.metadata.annotations?.[MEMBERS_VERSION_ANNOTATION]).toBeDefined();
+  });
+
+  it('writes a shard from the copy this replica holds, without reading it first: two requests per change', async () => {
+    const server = fakeServer({ cachedGroup: true });
+    const [first, second] = sameShardPair();
+    await server.writes.change(ctx, 'g', { add: [{ value: first }] }, undefined);
+    server.log.length = 0;
+    await server.writes.change(ctx, 'g', { add: [{ value: second }] }, undefined);
+    await server.writes.change(ctx, 'g', { remove: [first] }, undefined);
+    const shard = `g-${shardOf(first)}`;
+    expect(server.log).toEqual([`write ${shard}`, 'patch group', `write ${shard}`, 'patch group']);
+    expect(server.members()).toEqual([second]);
+  });
+
+  it('loses no member written through another replica: a stale copy costs a conflict and a live read', async () => {
+    const server = fakeServer({ cachedGroup: true });
+    const [first, second] = sameShardPair();
+    await server.writes.change(ctx, 'g', { add: [{ value: first }] }, undefined);
+    server.addElsewhere(second);
+    server.log.length = 0;
+    await server.writes.change(ctx, 'g', { remove: [first] }, undefined);
+    const shard = `g-${shardOf(first)}`;
+    expect(server.log).toEqual([`write ${shard}`, `get ${shard}`, `write ${shard}`, 'patch group']);
+    expect(server.members()).toEqual([second]);
+  });
+
+  it('creates a shard another replica created meanwhile by reading it after the refused create', async () => {
+    const server = fakeServer({ cachedGroup: true });
+    const [first, second] = sameShardPair();
+    server.addElsewhere(second);
+    await server.writes.change(ctx, 'g', { add: [{ value: first }] }, undefined);
+    const shard = `g-${shardOf(first)}`;
+    expect(server.log).toEqual([`write ${shard}`, `get ${shard}`, `write ${shard}`, 'patch group']);
+    expect(server.members().sort()).toEqual([first, second].sort());
+  });
+
+  it('writes nothing more when a stale copy hid that the member was added elsewhere', async () => {
+    const server = fakeServer({ cachedGroup: true });
+    const [first, second] = sameShardPair();
+    await server.writes.change(ctx, 'g', { add: [{ value: first }] }, undefined);
+    server.addElsewhere(second);
+    server.log.length = 0;
+    await server.writes.change(ctx, 'g', { add: [{ value: second }] }, undefined);
+    const shard = `g-${shardOf(first)}`;
+    expect(server.log).toEqual([`write ${shard}`, `get ${shard}`, 'get group']);
+    expect(server.members().sort()).toEqual([first, second].sort());
+  });
+
+  it('confirms a change that its copy says is a no-op by a live read, since the copy may be stale', async () => {
+    const server = fakeServer({ cachedGroup: true });
+    await server.writes.change(ctx, 'g', { add: [{ value: 'u1' }] }, undefined);
+    server.log.length = 0;
+    await server.writes.change(ctx, 'g', { add: [{ value: 'u1' }] }, undefined);
+    expect(server.log).toEqual([`get g-${shardOf('u1')}`, 'get group']);
+  });
+
+  it('undoes exactly its own shard change when the token cannot be set (the group was deleted)', async () => {
+    const server = fakeServer({ cachedGroup: true });
+    const [first, second] = sameShardPair();
+    await server.writes.change(ctx, 'g', { add: [{ value: first }] }, undefined);
+    server.failNextGroupPatch(notFound);
+    await expect(server.writes.change(ctx, 'g', { add: [{ value: second }] }, undefined)).rejects.toMatchObject({
+      status: 404,
+    });
+    expect(server.members()).toEqual([first]);
   });
 
   it('reads the group when this replica has not seen it, to learn its uid and check its connection', async () => {
@@ -133,7 +236,7 @@ describe('GroupMemberWrites', () => {
     const version = scimVersion('Group', server.group());
     await server.writes.change(ctx, 'g', { add: [{ value: 'u1' }] }, version);
     const shard = `g-${shardOf('u1')}`;
-    expect(server.log).toEqual(['get group', 'patch group if unchanged', `get ${shard}`, `write ${shard}`]);
+    expect(server.log).toEqual(['get group', 'patch group if unchanged', `write ${shard}`]);
   });
 
   it('with If-Match, retries past a status write (same SCIM version) and refuses a moved version with 412', async () => {

@@ -13,7 +13,7 @@ import type { StoreCache } from './store-cache.ts';
 export interface GroupMemberWritesDeps {
   groups: Pick<ResourceClient<ScimGroup>, 'mergePatch'>;
   shards: Pick<ResourceClient<ScimGroupMembers>, 'get' | 'replace' | 'create' | 'list'>;
-  cache: Pick<StoreCache, 'get' | 'expect'>;
+  cache: Pick<StoreCache, 'get' | 'expect' | 'shard' | 'expectShard'>;
   clock: () => Date;
   /** When a write started now must stop retrying lost races (epoch ms). */
   deadline: () => number;
@@ -23,6 +23,9 @@ export interface GroupMemberWritesDeps {
 }
 
 type AppliedShard = { shard: number; edit: AppliedEdit };
+
+/** A shard written from a copy that no longer exists: retried from a live read. */
+const shardChanged = new Error('the member shard changed since it was read');
 
 /**
  * Member changes of a group: read-modify-write of the member shards it touches (rule 7), and a new members token on
@@ -150,7 +153,12 @@ export class GroupMemberWrites {
     return shards.flatMap((s) => s.spec.members.map((m) => m.value));
   }
 
-  /** Read-modify-write of one shard under optimistic concurrency; creates the shard on first use. */
+  /**
+   * Read-modify-write of one shard under optimistic concurrency; creates the shard on first use. The first attempt
+   * starts from the newest copy this replica has (its informer's, or its own last write's) and reads nothing: the
+   * write is conditioned on that copy's resourceVersion, so a stale copy costs a conflict, and the next attempt
+   * reads the shard live. When the cache is current, a change of one shard is one request.
+   */
   private editShard(
     group: ScimGroup,
     shard: number,
@@ -161,53 +169,69 @@ export class GroupMemberWrites {
     const name = shardName(group.metadata.name, shard);
     return retryConflicts(
       async (attempt) => {
-        let current: ScimGroupMembers | undefined;
-        if (!absent || attempt > 0) {
+        let current = attempt === 0 ? (absent ? undefined : this.deps.cache.shard(name)) : await this.readShard(name);
+        let result = applyShardEdit(current?.spec.members ?? [], edit);
+        if (result.added.length === 0 && result.removed.length === 0) {
+          // Nothing to do by this copy; only a live read can tell that the shard has not changed since.
+          if (attempt > 0 || absent) return result;
+          current = await this.readShard(name);
+          result = applyShardEdit(current?.spec.members ?? [], edit);
+          if (result.added.length === 0 && result.removed.length === 0) return result;
+        }
+        if (current) {
           try {
-            current = await this.deps.shards.get(name);
+            // `managedFields: [{}]` clears field ownership. Kept, it lists every member key again (~100 bytes each),
+            // more than doubling the shard and the API server's work per write.
+            const written = await this.deps.shards.replace({
+              ...current,
+              metadata: { ...current.metadata, managedFields: [{}] } as ScimGroupMembers['metadata'],
+              spec: { ...current.spec, members: result.members },
+            });
+            this.deps.cache.expectShard(written);
+            return result;
           } catch (err) {
-            if (!isNotFound(err)) throw err;
+            // Gone since the copy was taken (its group deleted): start again from a live read.
+            if (isNotFound(err)) throw shardChanged;
+            throw err;
           }
         }
-        const result = applyShardEdit(current?.spec.members ?? [], edit);
-        if (result.added.length === 0 && result.removed.length === 0) return result;
-        if (current) {
-          // `managedFields: [{}]` clears field ownership. Kept, it lists every member key again (~100 bytes each),
-          // more than doubling the shard and the API server's work per write.
-          await this.deps.shards.replace({
-            ...current,
-            metadata: { ...current.metadata, managedFields: [{}] } as ScimGroupMembers['metadata'],
-            spec: { ...current.spec, members: result.members },
-          });
-        } else {
-          await this.deps.shards.create({
-            metadata: {
-              name,
-              labels: {
-                [labels.group]: group.metadata.name,
-                [labels.connection]: group.metadata.labels?.[labels.connection] ?? '',
-                [labels.managedBy]: 'scim-operator',
-              },
-              ownerReferences: [
-                {
-                  apiVersion: scimGroupKind.apiVersion,
-                  kind: scimGroupKind.kind,
-                  name: group.metadata.name,
-                  uid: group.metadata.uid ?? '',
-                },
-              ],
+        const created = await this.deps.shards.create({
+          metadata: {
+            name,
+            labels: {
+              [labels.group]: group.metadata.name,
+              [labels.connection]: group.metadata.labels?.[labels.connection] ?? '',
+              [labels.managedBy]: 'scim-operator',
             },
-            spec: { group: group.metadata.name, shard, members: result.members },
-          });
-        }
+            ownerReferences: [
+              {
+                apiVersion: scimGroupKind.apiVersion,
+                kind: scimGroupKind.kind,
+                name: group.metadata.name,
+                uid: group.metadata.uid ?? '',
+              },
+            ],
+          },
+          spec: { group: group.metadata.name, shard, members: result.members },
+        });
+        this.deps.cache.expectShard(created);
         return result;
       },
       {
         deadline,
-        retryable: (err) => isConflict(err) || isAlreadyExists(err),
+        retryable: (err) => err === shardChanged || isConflict(err) || isAlreadyExists(err),
         subject: `Group ${group.metadata.name}`,
       },
     );
+  }
+
+  private async readShard(name: string): Promise<ScimGroupMembers | undefined> {
+    try {
+      return await this.deps.shards.get(name);
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
   }
 
   /** Best-effort compensation: reverses exactly what this request changed, so a failure leaves no half-change. */

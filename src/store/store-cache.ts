@@ -6,11 +6,14 @@ import type { ScimUser } from '../api/scim-user.ts';
 import { type CachedInformer, createInformer } from '../runtime/informer.ts';
 import type { ResourceTypeName } from '../scim/schemas.ts';
 import type { ResourceClient } from './kube-client.ts';
+import { type LookupAttribute, LookupIndex } from './lookup-index.ts';
 import { MembershipIndex } from './membership-index.ts';
 import { type ScimObject, visibleTo } from './resource-mapping.ts';
 
 /** How long a listing waits for this replica's own writes to reach the cache before answering anyway. */
 const FENCE_TIMEOUT_MS = 2000;
+/** At most this many shards written and not yet seen by the informer are kept (a shard is up to ~0.8 MB). */
+const MAX_WRITTEN_SHARDS = 32;
 
 /**
  * Informer caches of users, groups and member shards, shared by the store's listings and (later) the controllers.
@@ -22,7 +25,14 @@ export class StoreCache {
   readonly groups: CachedInformer<KubernetesObject>;
   readonly shards: CachedInformer<KubernetesObject>;
   readonly memberships = new MembershipIndex();
+  private readonly lookups: Record<ResourceTypeName, LookupIndex>;
   private readonly pending = new Map<string, { type: ResourceTypeName; name: string; resourceVersion?: string }>();
+  /**
+   * Shards this replica wrote that its informer has not delivered yet: the base of the next member change of that
+   * shard, so that a change right after another (an IdP adding members one PATCH at a time) needs no read. Dropped
+   * as soon as the informer catches up, so it holds only the writes of the last watch latency.
+   */
+  private readonly writtenShards = new Map<string, ScimGroupMembers>();
 
   constructor(
     kc: KubeConfig,
@@ -37,6 +47,20 @@ export class StoreCache {
     this.shards.on('add', (o) => this.memberships.upsert(fromCache<ScimGroupMembers>(o)));
     this.shards.on('update', (o) => this.memberships.upsert(fromCache<ScimGroupMembers>(o)));
     this.shards.on('delete', (o) => this.memberships.remove(fromCache<ScimGroupMembers>(o)));
+    for (const event of ['add', 'update', 'delete'] as const) {
+      this.shards.on(event, (o) => this.forgetWrittenShard(o.metadata?.name ?? ''));
+    }
+    this.lookups = {
+      User: new LookupIndex('User', (id) => this.get('User', id)),
+      Group: new LookupIndex('Group', (id) => this.get('Group', id)),
+    };
+    for (const type of ['User', 'Group'] as const) {
+      const informer = this.informer(type);
+      const index = this.lookups[type];
+      informer.on('add', (o) => index.upsert(fromCache<ScimObject>(o)));
+      informer.on('update', (o) => index.upsert(fromCache<ScimObject>(o)));
+      informer.on('delete', (o) => index.remove(fromCache<ScimObject>(o)));
+    }
   }
 
   async start(): Promise<void> {
@@ -82,6 +106,48 @@ export class StoreCache {
     await Promise.all(waits);
   }
 
+  /**
+   * Ids of the cached objects of this connection whose `attribute` equals `value` (case-insensitively but for
+   * externalId): candidates for a live read to confirm, never an answer by themselves.
+   */
+  candidates(type: ResourceTypeName, attribute: LookupAttribute, value: string, connection: string): string[] {
+    return this.lookups[type].candidates(attribute, value).filter((id) => visibleTo(this.get(type, id), connection));
+  }
+
+  /**
+   * The newest copy of a member shard this replica has without reading: the informer's, or this replica's own last
+   * write of it when the informer has not delivered that yet. No freshness promise: a write based on it must be
+   * conditioned on its resourceVersion.
+   */
+  shard(name: string): ScimGroupMembers | undefined {
+    const found = this.shards.get(name);
+    const cached = found && fromCache<ScimGroupMembers>(found);
+    const written = this.writtenShards.get(name);
+    if (!written) return cached;
+    return cached && !olderThan(cached, written) ? cached : written;
+  }
+
+  /** Remembers a shard this replica has just written (the API server's answer), until its informer catches up. */
+  expectShard(shard: ScimGroupMembers): void {
+    const name = shard.metadata.name;
+    const cached = this.shards.get(name);
+    if (cached && !olderThan(fromCache<ScimGroupMembers>(cached), shard)) return;
+    this.writtenShards.delete(name);
+    this.writtenShards.set(name, shard);
+    // A stalled watch must not make this grow: keep only the most recent writes.
+    if (this.writtenShards.size > MAX_WRITTEN_SHARDS) {
+      this.writtenShards.delete(this.writtenShards.keys().next().value!);
+    }
+  }
+
+  private forgetWrittenShard(name: string): void {
+    const written = this.writtenShards.get(name);
+    const found = this.shards.get(name);
+    if (written && (!found || !olderThan(fromCache<ScimGroupMembers>(found), written))) {
+      this.writtenShards.delete(name);
+    }
+  }
+
   /** The cached object, if this replica has seen it (no freshness promise). */
   get(type: ResourceTypeName, name: string): ScimObject | undefined {
     const found = this.informer(type).get(name);
@@ -116,6 +182,18 @@ export class StoreCache {
  */
 function fromCache<T extends ScimObject | ScimGroupMembers>(obj: KubernetesObject): T {
   return obj as unknown as T;
+}
+
+/** Whether `a` is an older revision of the object than `b` (resourceVersions are etcd revisions here). */
+function olderThan(
+  a: { metadata?: { resourceVersion?: string } },
+  b: { metadata?: { resourceVersion?: string } },
+): boolean {
+  try {
+    return BigInt(a.metadata?.resourceVersion ?? '0') < BigInt(b.metadata?.resourceVersion ?? '0');
+  } catch {
+    return false;
+  }
 }
 
 async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<void> {

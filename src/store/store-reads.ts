@@ -6,10 +6,12 @@ import { notFound } from '../scim/errors.ts';
 import type { ResourceTypeName } from '../scim/schemas.ts';
 import type { QueryPlan, StoreContext, StoredMember, StoredResource } from '../scim/store.ts';
 import { isNotFound } from './api-errors.ts';
+import { IndexedLookups } from './indexed-lookups.ts';
 import type { ResourceClient } from './kube-client.ts';
-import { displayNameHash, indexHash, type ScimObject, toStored, userNameHash, visibleTo } from './resource-mapping.ts';
+import { isLookupAttribute } from './lookup-index.ts';
+import { type ScimObject, toStored, visibleTo } from './resource-mapping.ts';
 import type { StoreCache } from './store-cache.ts';
-import { type UniquenessClaims, uniqueAttribute } from './uniqueness-claims.ts';
+import type { UniquenessClaims } from './uniqueness-claims.ts';
 
 export interface StoreReadsOptions {
   users: ResourceClient<ScimUser>;
@@ -21,15 +23,27 @@ export interface StoreReadsOptions {
 
 /**
  * The reads of the Kubernetes store (docs/adr/0003-kubernetes-store.md). Reads that must see the latest write — by
- * id, index lookups, members — go to the API server, which serves consistent reads from its watch cache; full
- * listings come from this replica's informer cache after it has caught up with this replica's own writes. Errors are
+ * id, members — go to the API server, which serves consistent reads from its watch cache; index lookups are cache
+ * candidates confirmed by live reads (`IndexedLookups`, docs/adr/0019); full listings come from this replica's
+ * informer cache after it has caught up with this replica's own writes. Errors are
  * the API server's; the store maps them to ScimErrors.
  */
 export class StoreReads {
   private readonly options: StoreReadsOptions;
 
+  private readonly lookups: IndexedLookups;
+
   constructor(options: StoreReadsOptions) {
     this.options = options;
+    this.lookups = new IndexedLookups({
+      cache: options.cache,
+      readOwned: (ctx, type, id) => this.readOwned(ctx, type, id),
+      list: async (ctx, type, selector) =>
+        (await this.client(type).list(`${labels.connection}=${ctx.connection},${selector}`)).filter((o) =>
+          visibleTo(o, ctx.connection),
+        ),
+      ownerOf: (ctx, type, value) => options.claims().ownerOf(ctx.connection, type, value),
+    });
   }
 
   client(type: ResourceTypeName): ResourceClient<ScimObject> {
@@ -82,18 +96,11 @@ export class StoreReads {
       const found = await this.get(ctx, type, plan.value);
       return found ? [found] : [];
     }
-    if (plan.kind === 'eq' && plan.attribute === uniqueAttribute(type)) return this.byClaim(ctx, type, plan.value);
-    const selector = plan.kind === 'eq' ? indexSelector(type, plan.attribute, plan.value) : undefined;
-    const live =
-      selector === undefined ? [] : await this.client(type).list(`${labels.connection}=${ctx.connection},${selector}`);
-    // The email index holds one address per user: other addresses can only be found in the cache.
-    const cached =
-      selector === undefined || (plan.kind === 'eq' && plan.attribute === 'emails.value')
-        ? await this.options.cache.list(type, ctx.connection)
-        : [];
-    const objects = new Map<string, ScimObject>();
-    for (const o of [...cached, ...live]) if (visibleTo(o, ctx.connection)) objects.set(o.metadata.name, o);
-    return [...objects.values()].map((o) => toStored(type, o)).sort(byCreatedThenId);
+    const objects =
+      plan.kind === 'eq' && isLookupAttribute(type, plan.attribute)
+        ? await this.lookups.find(ctx, type, plan.attribute, plan.value)
+        : await this.options.cache.list(type, ctx.connection);
+    return objects.map((o) => toStored(type, o)).sort(byCreatedThenId);
   }
 
   async getMembers(ctx: StoreContext, groupId: string): Promise<StoredMember[]> {
@@ -102,29 +109,6 @@ export class StoreReads {
     shards.sort((a, b) => a.spec.shard - b.spec.shard);
     return shards.flatMap((s) => s.spec.members);
   }
-
-  /**
-   * userName and group displayName lookups through the uniqueness claim: two reads by name, whatever the number of
-   * users, where a label selector makes the API server scan them all. Every resource the store writes is claimed
-   * before it exists, so no claim means no resource; a claim whose owner was renamed or deleted is checked away.
-   */
-  private async byClaim(ctx: StoreContext, type: ResourceTypeName, value: string): Promise<StoredResource[]> {
-    const owner = await this.options.claims().ownerOf(ctx.connection, type, value);
-    if (owner === undefined) return [];
-    const obj = await this.readOwned(ctx, type, owner);
-    if (!obj) return [];
-    const stored = toStored(type, obj);
-    const held = String(stored.attributes[uniqueAttribute(type)] ?? '');
-    return held.toLowerCase() === value.toLowerCase() ? [stored] : [];
-  }
-}
-
-function indexSelector(type: ResourceTypeName, attribute: string, value: string): string | undefined {
-  if (attribute === 'userName' && type === 'User') return `${labels.userNameHash}=${userNameHash(value)}`;
-  if (attribute === 'displayName' && type === 'Group') return `${labels.displayNameHash}=${displayNameHash(value)}`;
-  if (attribute === 'externalId') return `${labels.externalIdHash}=${indexHash(value)}`;
-  if (attribute === 'emails.value' && type === 'User') return `${labels.emailHash}=${indexHash(value.toLowerCase())}`;
-  return undefined;
 }
 
 function byCreatedThenId(a: StoredResource, b: StoredResource): number {
