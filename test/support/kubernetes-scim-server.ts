@@ -6,7 +6,7 @@
 
 import { readFileSync } from 'node:fs';
 import https from 'node:https';
-import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import { CustomObjectsApi, type KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { API_GROUP, API_VERSION } from '../../src/api/crd-builder.ts';
 import { labels } from '../../src/api/labels.ts';
 import { tokenAuthenticator } from '../../src/http/bearer-auth.ts';
@@ -92,11 +92,20 @@ export class ClusterView {
         labelSelector,
         limit: 500,
         _continue: cont,
-      })) as { items: StoredObject[]; metadata?: { _continue?: string } };
+      })) as { items: StoredObject[]; metadata?: { continue?: string } };
       items.push(...page.items);
-      cont = page.metadata?._continue || undefined;
+      // Custom object lists are untyped JSON: the token is `continue`, not client-node's `_continue`.
+      cont = page.metadata?.continue || undefined;
     } while (cont);
     return items;
+  }
+
+  /** A merge patch of the status subresource, as a controller (or any writer other than SCIM) makes it. */
+  async patchStatus(plural: string, name: string, status: Record<string, unknown>): Promise<StoredObject> {
+    return (await this.api.patchClusterCustomObjectStatus(
+      { group: API_GROUP, version: API_VERSION, plural, name, body: { status } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    )) as never;
   }
 
   /** The member shards of a group, by shard number. */
