@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { createMemoryStore } from '../store/memory-store.ts';
+import { countingStore } from './counting-store.test-support.ts';
 import { ScimError } from './errors.ts';
 import { createScimService } from './operations.ts';
 import type { ScimStore, StoreContext } from './store.ts';
@@ -172,6 +173,67 @@ describe('members', () => {
       service.patch(ctx, 'Group', id, patch({ op: 'add', path: 'members', value: [{ value: id, type: 'Group' }] })),
     );
     expect(error.status).toBe(400);
+  });
+});
+
+describe('member-only PATCH of a group', () => {
+  it('adds and removes members without reading the group first, and answers with the new version', async () => {
+    const store = countingStore(createMemoryStore());
+    const { service } = setup(store);
+    const group = await service.create(ctx, 'Group', { displayName: 'Fast' });
+    const user = await service.create(ctx, 'User', { userName: 'fast-member' });
+    const id = String(group.document.id);
+    const member = String(user.document.id);
+    store.reset();
+    const added = await service.patch(
+      ctx,
+      'Group',
+      id,
+      patch({ op: 'Add', path: 'members', value: [{ value: member }] }),
+    );
+    expect(store.count('get')).toBe(0);
+    expect(store.count('changeMembers')).toBe(1);
+    const read = await service.get(ctx, 'Group', id);
+    expect(read.document.members).toEqual([expect.objectContaining({ value: member })]);
+    expect(added.etag).toBe(read.etag);
+    store.reset();
+    await service.patch(ctx, 'Group', id, patch({ op: 'remove', path: `members[value eq "${member}"]` }));
+    expect(store.count('get')).toBe(0);
+    expect((await service.get(ctx, 'Group', id)).document.members ?? []).toEqual([]);
+  });
+
+  it('answers 404 for a group that does not exist, as the path that reads it first does', async () => {
+    const { service } = setup();
+    const user = await service.create(ctx, 'User', { userName: 'orphan-member' });
+    const error = await rejection(
+      service.patch(
+        ctx,
+        'Group',
+        crypto.randomUUID(),
+        patch({ op: 'add', path: 'members', value: [{ value: String(user.document.id) }] }),
+      ),
+    );
+    expect(error.status).toBe(404);
+  });
+
+  it('reads the group when the request also changes an attribute or carries If-Match', async () => {
+    const store = countingStore(createMemoryStore());
+    const { service } = setup(store);
+    const group = await service.create(ctx, 'Group', { displayName: 'Slow' });
+    const id = String(group.document.id);
+    store.reset();
+    await service.patch(
+      ctx,
+      'Group',
+      id,
+      patch({ op: 'replace', path: 'displayName', value: 'Slower' }, { op: 'remove', path: 'members' }),
+    );
+    expect(store.count('get')).toBeGreaterThan(0);
+    store.reset();
+    const { etag } = await service.get(ctx, 'Group', id);
+    store.reset();
+    await service.patch(ctx, 'Group', id, patch({ op: 'remove', path: 'members' }), { ifMatch: etag });
+    expect(store.count('get')).toBeGreaterThan(0);
   });
 });
 

@@ -22,6 +22,7 @@
  *   server-issued UUID is a 404 without a store call (`resource-id.ts`).
  */
 
+import { sameName } from './attribute-path.ts';
 import { excerpt, mutability, notFound, preconditionFailed, ScimError, unavailable } from './errors.ts';
 import { assertMemberIds, resolveMembers } from './group-members.ts';
 import { type ListQuery, listResources } from './list-resources.ts';
@@ -34,7 +35,14 @@ import { assertProjectionWithinLimits, type ProjectionOptions } from './projecti
 import { answer, type DocumentAnswer, type ResourceAnswer } from './resource-answer.ts';
 import { resourceLocation, toETag, versionsFromIfMatch } from './resource-document.ts';
 import { isResourceId } from './resource-id.ts';
-import { type AttributeDefinition, limits, type ResourceTypeName, resourceType, schemaById } from './schemas.ts';
+import {
+  type AttributeDefinition,
+  GROUP_SCHEMA,
+  limits,
+  type ResourceTypeName,
+  resourceType,
+  schemaById,
+} from './schemas.ts';
 import type { MemberChange, ScimStore, StoreContext, StoredMember, StoredResource } from './store.ts';
 
 export interface ScimServiceOptions {
@@ -142,6 +150,17 @@ export function createScimService(options: ScimServiceOptions): ScimService {
       const operations = normalisePatchRequest(type, body);
       assertMemberIds(type, operations);
       const clientAsked = versionsFromIfMatch(request.ifMatch) !== undefined;
+      if (!clientAsked && !request.attributes?.length && membersOnly(type, operations)) {
+        // What IdPs send most: members added or removed, no If-Match, 204. Nothing of the group's attributes is
+        // needed, so the group is not read first; the store checks it exists and is this connection's.
+        const { members } = applyPatch(type, {}, operations, id);
+        if (members !== 'unchanged') {
+          const change: MemberChange = { ...members };
+          if (change.add?.length) change.add = await resolveMembers(store, ctx, change.add, id);
+          const written = await store.changeMembers(ctx, id, change, {});
+          return { etag: toETag(written.version), location: resourceLocation(baseUrl, type, id) };
+        }
+      }
       for (let attempt = 1; ; attempt++) {
         const current = await mustGet(ctx, type, id);
         const ifMatch = expectedVersion(request.ifMatch, current) ?? current.version;
@@ -202,6 +221,23 @@ export function createScimService(options: ScimServiceOptions): ScimService {
     }
     return written;
   }
+}
+
+/** Whether every operation targets a group's `members` (so applying them needs none of its attributes). */
+function membersOnly(type: ResourceTypeName, operations: PatchOperation[]): boolean {
+  return (
+    type === 'Group' &&
+    operations.length > 0 &&
+    operations.every(
+      ({ path, expectId }) =>
+        expectId === undefined &&
+        path !== undefined &&
+        path.subAttribute === undefined &&
+        path.attribute.subAttribute === undefined &&
+        sameName(path.attribute.attribute, 'members') &&
+        (path.attribute.schema === undefined || sameName(path.attribute.schema, GROUP_SCHEMA)),
+    )
+  );
 }
 
 /** Only server-issued ids name resources; anything else is a 404 that never reaches the store. */
