@@ -79,6 +79,17 @@ export const settingsSchema = z
       })
       .strict()
       .prefault({}),
+    events: z
+      .object({
+        perUserAccessChanges: z
+          .boolean()
+          .default(false)
+          .describe(
+            'Also record an AccessGranted/AccessRevoked Event per user, role and namespace (on the ScimUser). Off: one AccessChanged Event per mapping reconcile summarises the change; the audit log line per user, role and namespace is written either way.',
+          ),
+      })
+      .strict()
+      .prefault({}),
     drill: z
       .object({
         enabled: z

@@ -75,6 +75,16 @@ export class Controller<K = string> {
     this.#queue.add(this.#options.keys.format(key));
   }
 
+  /** For a key whose next reconcile takes access away: handed out before ordinary keys (WorkQueue.addUrgent). */
+  enqueueUrgent(key: K): void {
+    this.#queue.addUrgent(this.#options.keys.format(key));
+  }
+
+  /** For a key whose pending change only grants: reconciled at most once per `windowMs` (WorkQueue.addCoalesced). */
+  enqueueCoalesced(key: K, windowMs: number): void {
+    this.#queue.addCoalesced(this.#options.keys.format(key), windowMs);
+  }
+
   enqueueAfter(key: K, ms: number): void {
     this.#queue.addAfter(this.#options.keys.format(key), ms);
   }

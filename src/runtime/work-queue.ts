@@ -8,6 +8,11 @@ import { type Clock, systemClock } from './clock.ts';
  *   collapse into one re-run.
  * - `addAfter` keeps the **earlier** ready time when a key is already waiting.
  * - `addRateLimited` waits `rateLimiter.when(key)`, which grows per key until `forget(key)`.
+ * - Two lanes (docs/adr/0022-revocation-first.md): `addUrgent` puts a key in the urgent lane, which `get` drains
+ *   before the ordinary one; a key already waiting in the ordinary lane or for a delay moves up, and one a worker holds
+ *   goes to the urgent lane on `done`. `addCoalesced(key, windowMs)` hands a key out at most once per `windowMs`
+ *   (counted from when a worker last got it): within the window it waits for the window's end instead. An urgent add
+ *   is never delayed by a coalesced one.
  *
  * One departure from client-go: after `shutDown()` queued keys are dropped and `get()` resolves `undefined` at once
  * rather than handing out the rest. Reconcile is level-triggered, so the next leader relists and finds them again.
@@ -57,6 +62,12 @@ export class WorkQueue {
   readonly #metrics: WorkQueueMetrics | undefined;
   /** Ready keys in FIFO order; a Set keeps insertion order and gives O(1) delete. */
   readonly #queue = new Set<string>();
+  /** Ready keys that carry a revocation, handed out before any key of `#queue`. */
+  readonly #urgent = new Set<string>();
+  /** Keys waiting or held whose next run is urgent. */
+  readonly #urgentDirty = new Set<string>();
+  /** When a worker last got each key ever added with `addCoalesced` (monotonic ms). */
+  readonly #lastHandedOut = new Map<string, number>();
   /** Keys that need processing, with the time they were added (for queue duration). */
   readonly #dirty = new Map<string, number>();
   /** Keys a worker holds, with the time it got them. */
@@ -81,9 +92,43 @@ export class WorkQueue {
     this.#push(key);
   }
 
+  /**
+   * Like `add`, in the urgent lane: for a key whose next run takes access away, which must not wait behind work that
+   * only grants it.
+   */
+  addUrgent(key: string): void {
+    if (this.#shuttingDown) return;
+    if (this.#queue.has(key)) {
+      this.#queue.delete(key);
+      this.#urgent.add(key);
+      return;
+    }
+    if (this.#urgent.has(key)) return;
+    // Held by a worker: `done` pushes it to the urgent lane. Waiting for a delay: it is ready now.
+    this.#urgentDirty.add(key);
+    this.add(key);
+  }
+
+  /**
+   * Like `add`, but a key a worker got less than `windowMs` ago waits until the window has passed (one timer,
+   * however many adds): for work that only grants, where one run per window serves every change in it.
+   */
+  addCoalesced(key: string, windowMs: number): void {
+    if (this.#shuttingDown || this.#dirty.has(key)) return;
+    const last = this.#lastHandedOut.get(key);
+    if (last === undefined) this.#lastHandedOut.set(key, Number.NEGATIVE_INFINITY);
+    const dueInMs = last === undefined ? 0 : last + windowMs - this.#clock.now();
+    if (dueInMs > 0) this.#delay(key, dueInMs);
+    else this.add(key);
+  }
+
   addAfter(key: string, ms: number): void {
     if (this.#shuttingDown) return;
     this.#metrics?.retried();
+    this.#delay(key, ms);
+  }
+
+  #delay(key: string, ms: number): void {
     if (!(ms > 0)) {
       this.add(key);
       return;
@@ -132,7 +177,7 @@ export class WorkQueue {
 
   /** Ready keys, not counting those being processed or waiting for a delay. */
   len(): number {
-    return this.#queue.size;
+    return this.#queue.size + this.#urgent.size;
   }
 
   shuttingDown(): boolean {
@@ -146,6 +191,8 @@ export class WorkQueue {
     for (const { timer } of this.#waiting.values()) this.#clock.clearTimeout(timer);
     this.#waiting.clear();
     this.#queue.clear();
+    this.#urgent.clear();
+    this.#urgentDirty.clear();
     this.#dirty.clear();
     this.#metrics?.depth(0);
     for (const resolve of this.#getters.splice(0)) resolve(undefined);
@@ -159,19 +206,22 @@ export class WorkQueue {
   }
 
   #push(key: string): void {
-    this.#queue.add(key);
+    if (this.#urgentDirty.delete(key)) this.#urgent.add(key);
+    else this.#queue.add(key);
     const getter = this.#getters.shift();
     if (getter) getter(this.#pop());
-    else this.#metrics?.depth(this.#queue.size);
+    else this.#metrics?.depth(this.len());
   }
 
   #pop(): string | undefined {
-    const next = this.#queue.values().next();
+    const lane = this.#urgent.size > 0 ? this.#urgent : this.#queue;
+    const next = lane.values().next();
     if (next.done) return undefined;
     const key = next.value;
-    this.#queue.delete(key);
-    this.#metrics?.depth(this.#queue.size);
+    lane.delete(key);
+    this.#metrics?.depth(this.len());
     const now = this.#clock.now();
+    if (this.#lastHandedOut.has(key)) this.#lastHandedOut.set(key, now);
     this.#metrics?.queueDuration((now - (this.#dirty.get(key) ?? now)) / 1000);
     this.#dirty.delete(key);
     this.#processing.set(key, now);

@@ -22,6 +22,7 @@ import type { EventRecorder } from '../shared/event-recorder.ts';
 import type { IdentityCache } from '../shared/identity-cache.ts';
 import type { StatusWriter } from '../shared/status-writer.ts';
 import { FIELD_MANAGER } from '../shared/status-writer.ts';
+import { AccessChangeSummary } from './access-change-summary.ts';
 import { type Binding, describeWriteError, kindOf, readiness, sameBinding } from './binding-diff.ts';
 import { listedBindings } from './binding-summary.ts';
 import { isCountOnlyChange } from './count-only-change.ts';
@@ -65,8 +66,9 @@ export interface RoleBindingsDeps {
  * Keeps the RoleBindings and ClusterRoleBindings of one AccessMapping (the key is its name) equal to
  * `desiredRoleBindings`: compute, compare with the cache, write only the difference (server-side apply, forced: the
  * operator owns what it generates), then write status only if it changed. Bindings that cannot be written are
- * reported per namespace; the others are written regardless. Every grant and revocation is an Event on the
- * ScimUser and one structured log line.
+ * reported per namespace; the others are written regardless. Every grant and revocation is one structured log line
+ * (the audit trail); a reconcile that changed access records one `AccessChanged` Event on the mapping summarising it,
+ * and per-user Events on the ScimUser only when `events.perUserAccessChanges` asks for them.
  */
 export class RoleBindingsReconciler {
   private readonly deps: RoleBindingsDeps;
@@ -177,13 +179,14 @@ export class RoleBindingsReconciler {
     const existingByKey = new Map(existing.map((b) => [key({ ...b, kind: kindOf(b) }), b]));
     const wanted = [...desired.roleBindings, ...desired.clusterRoleBindings];
     const wantedKeys = new Set(wanted.map(key));
+    const summary = new AccessChangeSummary();
     let retry = false;
     for (const binding of wanted) {
       const current = existingByKey.get(key(binding));
       if (current && sameBinding(current, binding)) continue;
       try {
         await this.apply(binding, current);
-        this.audit(mapping, current, binding, context, connection);
+        this.audit(mapping, current, binding, context, summary, connection);
       } catch (err) {
         const failure = describeWriteError(err, binding);
         failures.push(failure);
@@ -195,13 +198,27 @@ export class RoleBindingsReconciler {
       if (wantedKeys.has(k)) continue;
       try {
         await this.remove(binding);
-        this.audit(mapping, binding, undefined, context, connection);
+        this.audit(mapping, binding, undefined, context, summary, connection);
       } catch (err) {
         if (!isNotFound(err)) {
           retry = true;
           context.logger.warn({ binding: k, err: String(err) }, 'binding not deleted');
         }
       }
+    }
+    if (!summary.isEmpty()) {
+      const owner = this.deps.mappings.get(mapping);
+      this.deps.events.record(
+        {
+          apiVersion: accessMappingKind.apiVersion,
+          kind: accessMappingKind.kind,
+          name: mapping,
+          uid: owner?.metadata.uid,
+        },
+        'Normal',
+        'AccessChanged',
+        summary.message(),
+      );
     }
     return retry;
   }
@@ -233,14 +250,16 @@ export class RoleBindingsReconciler {
   }
 
   /**
-   * One Event per user and one log line per grant or revocation: who, which role, where, because of what. Users of
-   * other connections sharing a subject name are not told: this mapping's grant is not about them.
+   * One log line per grant or revocation: who, which role, where, because of what; added to the reconcile's summary,
+   * and an Event per user when the settings ask. Users of other connections sharing a subject name are not told:
+   * this mapping's grant is not about them.
    */
   private audit(
     mapping: string,
     before: Binding | undefined,
     after: Binding | undefined,
     context: ReconcileContext,
+    summary: AccessChangeSummary,
     connection: string | undefined,
   ) {
     const subjectsOf = (b: Binding | undefined) =>
@@ -272,12 +291,14 @@ export class RoleBindingsReconciler {
             },
             `access ${action}`,
           );
-          this.deps.events.record(
-            { apiVersion: user.apiVersion, kind: user.kind, name: user.metadata.name, uid: user.metadata.uid },
-            'Normal',
-            action === 'granted' ? 'AccessGranted' : 'AccessRevoked',
-            `${ref.kind} ${ref.name} ${where} ${action} by AccessMapping ${mapping}`,
-          );
+          summary.add(action, user.spec.userName, `${ref.kind}/${ref.name}`, namespace);
+          if (this.deps.settings.events.perUserAccessChanges)
+            this.deps.events.record(
+              { apiVersion: user.apiVersion, kind: user.kind, name: user.metadata.name, uid: user.metadata.uid },
+              'Normal',
+              action === 'granted' ? 'AccessGranted' : 'AccessRevoked',
+              `${ref.kind} ${ref.name} ${where} ${action} by AccessMapping ${mapping}`,
+            );
           const written = Date.parse(user.metadata.annotations?.[annotations.lastModified] ?? '');
           if (Number.isFinite(written) && now - written < 10 * 60_000)
             this.deps.observeWriteToRbac?.((now - written) / 1000);

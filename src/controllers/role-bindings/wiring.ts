@@ -7,6 +7,7 @@ import type { Product } from '../shared/product.ts';
 import type { SharedInputs } from '../shared/shared-inputs.ts';
 import { type MappingKey, mappingKey, mappingKeys } from './keys.ts';
 import { RoleBindingsReconciler } from './reconcile.ts';
+import { groupEventLane, type Lane, membershipLane, userEventLane } from './urgency.ts';
 import { allMappings, mappingsOfGroup, mappingsOfUser, ownerMapping } from './watches.ts';
 
 const EVENTS = ['add', 'update', 'delete'] as const;
@@ -16,6 +17,11 @@ const EVENTS = ['add', 'update', 'delete'] as const;
  * are written at once): a stream of member changes in its groups costs one status write per interval, not one each.
  */
 export const MAPPING_COUNT_WRITE_INTERVAL_MS = 5_000;
+/**
+ * A mapping whose pending changes only grant (member additions, new users and groups, its own bindings' watch
+ * events) is reconciled at most once per this window; a revocation is never held back (urgency.ts).
+ */
+export const GRANT_COALESCE_MS = 1_000;
 /**
  * AccessMapping -> RoleBindings and ClusterRoleBindings. Watches mappings, namespaces, its own generated bindings
  * (drift) and the identities; keys are mappings.
@@ -59,8 +65,12 @@ export class RoleBindingsProduct implements Product {
       workers: shared.settings.controllers.workers,
       metrics: shared.controllerMetrics,
     });
-    const enqueue = (keys: MappingKey[]) => {
-      for (const key of keys) this.workers.enqueue(key);
+    const enqueue = (keys: MappingKey[], lane: Lane = 'ordinary') => {
+      for (const key of keys) {
+        if (lane === 'urgent') this.workers.enqueueUrgent(key);
+        else if (lane === 'coalesced') this.workers.enqueueCoalesced(key, GRANT_COALESCE_MS);
+        else this.workers.enqueue(key);
+      }
     };
     const mappings = () => shared.mappings.list();
     const { identities } = shared;
@@ -69,19 +79,24 @@ export class RoleBindingsProduct implements Product {
     for (const event of EVENTS) {
       shared.mappings.on(event, (o) => this.workers.enqueue(mappingKey(o.metadata.name)));
       namespaces.on(event, () => enqueue(allMappings(mappings())));
-      this.roleBindings.on(event, (o) => enqueue(ownerMapping(o)));
-      this.clusterRoleBindings.on(event, (o) => enqueue(ownerMapping(o)));
+      // Mostly the echo of this controller's own writes; drift is repaired within the window.
+      this.roleBindings.on(event, (o) => enqueue(ownerMapping(o), 'coalesced'));
+      this.clusterRoleBindings.on(event, (o) => enqueue(ownerMapping(o), 'coalesced'));
       identities.userInformer.on(event, (user) => {
         if (!userChanges.changed(user, event)) return;
-        enqueue(mappingsOfUser(mappings(), user, identities.groupsOfUser(user.metadata.name)));
+        enqueue(mappingsOfUser(mappings(), user, identities.groupsOfUser(user.metadata.name)), userEventLane(event));
       });
       identities.groupInformer.on(event, (group) => {
-        if (groupChanges.changed(group, event)) enqueue(allMappings(mappings()));
+        if (groupChanges.changed(group, event)) enqueue(allMappings(mappings()), groupEventLane(event));
       });
     }
-    identities.memberships.onChange((groupId) => {
+    identities.memberships.onChange((groupId, changed) => {
       const group = identities.group(groupId);
-      if (group) enqueue(mappingsOfGroup(mappings(), group));
+      if (!group) return;
+      enqueue(
+        mappingsOfGroup(mappings(), group),
+        membershipLane(groupId, changed, (m) => identities.groupsOf(m)),
+      );
     });
   }
 

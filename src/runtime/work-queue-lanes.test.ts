@@ -1,0 +1,137 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Clock } from './clock.ts';
+import { WorkQueue } from './work-queue.ts';
+
+const fakeTimerClock: Clock = {
+  now: () => Date.now(),
+  date: () => new Date(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
+/** Resolves to the key, or 'pending' if `get()` has not resolved after the microtasks queued so far. */
+async function settled(p: Promise<string | undefined>): Promise<string | undefined | 'pending'> {
+  return Promise.race([p, new Promise<'pending'>((r) => setImmediate(() => r('pending')))]);
+}
+
+describe('WorkQueue lanes: revocations first, grants coalesced', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+  const queue = () => new WorkQueue({ clock: fakeTimerClock });
+
+  it('hands out an urgent key before keys added earlier in the ordinary lane', async () => {
+    const q = queue();
+    for (const key of ['a', 'b', 'c']) q.add(key);
+    q.addUrgent('z');
+    expect(q.len()).toBe(4);
+    expect([await q.get(), await q.get(), await q.get(), await q.get()]).toEqual(['z', 'a', 'b', 'c']);
+  });
+
+  it('moves a key already waiting in the ordinary lane up to the urgent lane, once', async () => {
+    const q = queue();
+    for (const key of ['a', 'b', 'c']) q.add(key);
+    q.addUrgent('c');
+    q.addUrgent('c');
+    expect(q.len()).toBe(3);
+    expect([await q.get(), await q.get(), await q.get()]).toEqual(['c', 'a', 'b']);
+  });
+
+  it('re-runs a key a worker holds in the urgent lane when it is done', async () => {
+    const q = queue();
+    q.add('hot');
+    expect(await q.get()).toBe('hot');
+    q.add('a');
+    q.addUrgent('hot');
+    expect(await q.get()).toBe('a');
+    q.add('b');
+    q.done('hot');
+    expect(await q.get()).toBe('hot');
+    expect(await q.get()).toBe('b');
+  });
+
+  it('still never hands an urgent key to two workers at once', async () => {
+    const q = queue();
+    q.add('a');
+    expect(await q.get()).toBe('a');
+    q.addUrgent('a');
+    const second = q.get();
+    expect(await settled(second)).toBe('pending');
+    q.done('a');
+    expect(await second).toBe('a');
+  });
+
+  it('makes a key waiting for a delay ready at once when a revocation arrives', async () => {
+    const q = queue();
+    q.addAfter('a', 10_000);
+    expect(q.len()).toBe(0);
+    q.addUrgent('a');
+    expect(q.len()).toBe(1);
+    expect(await q.get()).toBe('a');
+  });
+
+  it('adds a coalesced key at once when no worker got it within the window', async () => {
+    const q = queue();
+    q.addCoalesced('m', 1_000);
+    expect(q.len()).toBe(1);
+    expect(await q.get()).toBe('m');
+    q.done('m');
+    vi.advanceTimersByTime(1_000);
+    q.addCoalesced('m', 1_000);
+    expect(q.len()).toBe(1);
+  });
+
+  it('runs a hot key at most once per window while only coalesced adds arrive', async () => {
+    const q = queue();
+    q.addCoalesced('m', 1_000);
+    expect(await q.get()).toBe('m');
+    vi.advanceTimersByTime(200);
+    q.done('m');
+    for (let i = 0; i < 5; i++) {
+      q.addCoalesced('m', 1_000);
+      vi.advanceTimersByTime(100);
+    }
+    // 700 ms after the worker got it: still inside the window.
+    expect(q.len()).toBe(0);
+    vi.advanceTimersByTime(299);
+    expect(q.len()).toBe(0);
+    vi.advanceTimersByTime(1);
+    expect(q.len()).toBe(1);
+    expect(await q.get()).toBe('m');
+  });
+
+  it('waits for the window after a run that took longer than it only until the run is done', async () => {
+    const q = queue();
+    q.addCoalesced('m', 1_000);
+    expect(await q.get()).toBe('m');
+    vi.advanceTimersByTime(1_500);
+    q.addCoalesced('m', 1_000);
+    expect(q.len()).toBe(0);
+    q.done('m');
+    expect(await q.get()).toBe('m');
+  });
+
+  it('never delays a revocation behind a coalesced grant of the same key', async () => {
+    const q = queue();
+    q.addCoalesced('m', 60_000);
+    expect(await q.get()).toBe('m');
+    q.done('m');
+    q.addCoalesced('m', 60_000);
+    expect(q.len()).toBe(0);
+    q.addUrgent('m');
+    expect(q.len()).toBe(1);
+    expect(await q.get()).toBe('m');
+  });
+
+  it('drops both lanes on shutdown', async () => {
+    const q = queue();
+    q.add('a');
+    q.addUrgent('b');
+    q.shutDown();
+    expect(q.len()).toBe(0);
+    expect(await q.get()).toBeUndefined();
+  });
+});
