@@ -1,4 +1,4 @@
-import { CustomObjectsApi } from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createNamespace, createOurs, uniqueName } from '../support/cluster.ts';
 import { startTestOperator, type TestOperator } from '../support/operator.ts';
@@ -174,9 +174,33 @@ describe('controller API writes per SCIM change', () => {
     const others = sent.filter((w) => !statusWrites.includes(w) && !bindingWrites.includes(w));
     expect(others.map((w) => w.target)).toEqual(others.map(() => `accessmappings/${mappingName}`));
     expect(others.length, 'mapping status writes').toBeLessThanOrEqual(2);
-    // One AccessGranted Event per new member (the audit trail), counted by the metric but not in the write log.
-    expect(events, 'AccessGranted Events').toBe(NEW_MEMBERS);
+    // At most one AccessChanged Event per reconcile of the mapping that changed access (docs/adr/0022), counted by the
+    // metric but not in the write log; the audit trail per user is the log line.
+    expect(events, 'AccessChanged Events').toBeGreaterThanOrEqual(1);
+    expect(events, 'AccessChanged Events').toBeLessThanOrEqual(NEW_MEMBERS);
     expect(total - before, 'the counter agrees with the write log and the Events').toBe(sent.length + events);
+  });
+
+  it('records one AccessChanged Event on the mapping for one membership change', async () => {
+    const samples = await scrape();
+    const eventsBefore = samples.sum(WRITES, { verb: 'create', resource: 'events' });
+    const leaving = newMemberIds[1]!;
+    const res = await op.scim('PATCH', `/Groups/${mappedGroupId}`, {
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+      Operations: [{ op: 'remove', path: `members[value eq "${leaving}"]` }],
+    });
+    expect(res.status).toBeLessThan(300);
+    await vi.waitFor(async () => expect((await userStatus(leaving))?.grantCount ?? 0).toBe(0), { timeout: 30_000 });
+    await settledAfter(reconciles(samples, 'scimidentity'));
+    const events = (await scrape()).sum(WRITES, { verb: 'create', resource: 'events' }) - eventsBefore;
+    expect(events, 'Events for one membership change').toBe(1);
+    const list = await op.admin.makeApiClient(CoreV1Api).listNamespacedEvent({
+      namespace: op.namespace,
+      fieldSelector: `involvedObject.name=${mappingName},reason=AccessChanged`,
+    });
+    expect(
+      list.items.some((e) => e.involvedObject.kind === 'AccessMapping' && /^revoked 1 user/.test(e.message ?? '')),
+    ).toBe(true);
   });
 
   it("writes a deactivation's status at once: Ready Inactive and no grants", async () => {

@@ -169,22 +169,24 @@ describe('AccessMappings stay inside their fences', () => {
     });
   });
 
-  it("writes Events about users in the operator's namespace, naming the ScimUser, and holds RBAC for no other", async () => {
+  it("writes Events about access in the operator's namespace, naming the AccessMapping, and holds RBAC for no other", async () => {
     const eli = `${uniqueName('eli')}@example.com`;
-    const eliId = await scimUser(eli);
-    await createOurs(admin, 'AccessMapping', uniqueName('eli'), {
+    await scimUser(eli);
+    const mapping = uniqueName('eli');
+    await createOurs(admin, 'AccessMapping', mapping, {
       connection: op.connection,
       subjects: { users: [{ userName: eli }] },
       roleBindings: [{ clusterRole: 'view', namespaces: [ns] }],
     });
     const events = (namespace: string) =>
-      core.listNamespacedEvent({ namespace, fieldSelector: `involvedObject.name=${eliId}` });
+      core.listNamespacedEvent({ namespace, fieldSelector: `involvedObject.name=${mapping}` });
     await vi.waitFor(
-      async () => expect((await events(op.namespace)).items.some((e) => e.reason === 'AccessGranted')).toBe(true),
+      async () => expect((await events(op.namespace)).items.some((e) => e.reason === 'AccessChanged')).toBe(true),
       { timeout: 10_000 },
     );
-    const granted = (await events(op.namespace)).items.find((e) => e.reason === 'AccessGranted');
-    expect(granted?.involvedObject).toMatchObject({ kind: 'ScimUser', name: eliId });
+    const granted = (await events(op.namespace)).items.find((e) => e.reason === 'AccessChanged');
+    expect(granted?.involvedObject).toMatchObject({ kind: 'AccessMapping', name: mapping });
+    expect(granted?.message).toContain(eli);
     expect((await events('default')).items).toEqual([]);
     const operator = { user: op.user };
     expect(await subjectCan(admin, operator, { namespace: op.namespace, verb: 'create', resource: 'events' })).toBe(
