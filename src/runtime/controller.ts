@@ -165,7 +165,7 @@ export class Controller<K = string> {
     const requeueAfterMs = result?.requeueAfterMs ?? 0;
     queue.forget(key);
     if (requeueAfterMs > 0) {
-      queue.addAfter(key, requeueAfterMs);
+      queue.addAfter(key, requeueAfterMs, { urgent: result?.urgent === true });
       this.#metrics?.reconciled('requeue_after', seconds());
     } else {
       this.#metrics?.reconciled('success', seconds());

@@ -7,6 +7,7 @@
  * |-----------------------------------|------------------------------|----------------------------------------------|
  * | resolves `done()` / `undefined`   | forget                       | `success`                                    |
  * | resolves `requeueAfter(ms)`       | forget, then addAfter(ms)    | `requeue_after`                              |
+ * | `requeueAfter(ms, {urgent})`      | the same, urgent lane when due | `requeue_after`                            |
  * | throws `TerminalError`            | nothing: retrying won't help | `error` (+ errors_total, terminal_errors)    |
  * | throws anything else              | addRateLimited (backoff)     | `error` (+ errors_total)                     |
  */
@@ -21,7 +22,7 @@ export interface LoggerLike {
 }
 
 // biome-ignore lint/suspicious/noConfusingVoidType: lets a reconcile that returns nothing (`async () => {}`) type-check as "done".
-export type ReconcileResult = { requeueAfterMs: number } | undefined | void;
+export type ReconcileResult = { requeueAfterMs: number; urgent?: boolean } | undefined | void;
 
 export interface ReconcileContext {
   /** A UUID per reconcile, also bound into `logger`, to tie log lines of one run together. */
@@ -51,9 +52,12 @@ export function isTerminal(err: unknown): boolean {
   return false;
 }
 
-/** Look again after `ms` even if nothing changes: the polling safety net for state outside the cluster. */
-export function requeueAfter(ms: number): ReconcileResult {
-  return { requeueAfterMs: ms };
+/**
+ * Look again after `ms` even if nothing changes: the polling safety net for state outside the cluster. `urgent`: the
+ * next run takes access away (an expiry), so it takes the queue's urgent lane when it is due.
+ */
+export function requeueAfter(ms: number, options: { urgent?: boolean } = {}): ReconcileResult {
+  return options.urgent ? { requeueAfterMs: ms, urgent: true } : { requeueAfterMs: ms };
 }
 
 /** Nothing to do until the object (or something mapped to its key) changes. */

@@ -126,6 +126,24 @@ describe('WorkQueue lanes: revocations first, grants coalesced', () => {
     expect(await q.get()).toBe('m');
   });
 
+  it('puts a delayed urgent key in the urgent lane when it is due', async () => {
+    const q = queue();
+    q.addAfter('expiring', 1_000, { urgent: true });
+    q.add('a');
+    vi.advanceTimersByTime(1_000);
+    expect([await q.get(), await q.get()]).toEqual(['expiring', 'a']);
+  });
+
+  it('keeps the earlier timer of a key and the urgency of either', async () => {
+    const q = queue();
+    q.addAfter('m', 500);
+    q.addAfter('m', 1_000, { urgent: true });
+    q.add('a');
+    vi.advanceTimersByTime(500);
+    expect(q.len()).toBe(2);
+    expect([await q.get(), await q.get()]).toEqual(['m', 'a']);
+  });
+
   it('drops both lanes on shutdown', async () => {
     const q = queue();
     q.add('a');

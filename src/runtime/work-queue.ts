@@ -72,7 +72,7 @@ export class WorkQueue {
   readonly #dirty = new Map<string, number>();
   /** Keys a worker holds, with the time it got them. */
   readonly #processing = new Map<string, number>();
-  readonly #waiting = new Map<string, { readyAt: number; timer: unknown }>();
+  readonly #waiting = new Map<string, { readyAt: number; urgent: boolean; timer: unknown }>();
   readonly #getters: Array<(key: string | undefined) => void> = [];
   readonly #drainWaiters: Array<() => void> = [];
   #shuttingDown = false;
@@ -122,28 +122,36 @@ export class WorkQueue {
     else this.add(key);
   }
 
-  addAfter(key: string, ms: number): void {
+  /** `urgent`: when due, the key takes the urgent lane (e.g. the expiry of a grant). */
+  addAfter(key: string, ms: number, options: { urgent?: boolean } = {}): void {
     if (this.#shuttingDown) return;
     this.#metrics?.retried();
-    this.#delay(key, ms);
+    this.#delay(key, ms, options.urgent === true);
   }
 
-  #delay(key: string, ms: number): void {
+  #delay(key: string, ms: number, urgent = false): void {
     if (!(ms > 0)) {
-      this.add(key);
+      if (urgent) this.addUrgent(key);
+      else this.add(key);
       return;
     }
     const readyAt = this.#clock.now() + ms;
     const waiting = this.#waiting.get(key);
     if (waiting) {
-      if (waiting.readyAt <= readyAt) return;
+      // One timer per key, the earlier; the run it starts reads everything, so it inherits the other's urgency.
+      if (waiting.readyAt <= readyAt) {
+        waiting.urgent ||= urgent;
+        return;
+      }
       this.#clock.clearTimeout(waiting.timer);
     }
-    const timer = this.#clock.setTimeout(() => {
+    const entry = { readyAt, urgent: urgent || waiting?.urgent === true, timer: undefined as unknown };
+    entry.timer = this.#clock.setTimeout(() => {
       this.#waiting.delete(key);
-      this.add(key);
+      if (entry.urgent) this.addUrgent(key);
+      else this.add(key);
     }, ms);
-    this.#waiting.set(key, { readyAt, timer });
+    this.#waiting.set(key, entry);
   }
 
   addRateLimited(key: string): void {

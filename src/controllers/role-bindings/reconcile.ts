@@ -155,7 +155,8 @@ export class RoleBindingsReconciler {
     const expiresInMs =
       desired.expiresAt && !desired.expired ? desired.expiresAt.getTime() - now.getTime() + 100 : undefined;
     const next = Math.min(expiresInMs ?? Number.POSITIVE_INFINITY, countsDueInMs || Number.POSITIVE_INFINITY);
-    if (Number.isFinite(next)) return requeueAfter(next);
+    // The expiry revokes, so its run takes the urgent lane (docs/adr/0022-revocation-first.md).
+    if (Number.isFinite(next)) return requeueAfter(next, { urgent: next === expiresInMs });
     // Missing namespaces and groups are picked up by watch events; the resync is only the safety net.
     return;
   };
