@@ -33,7 +33,11 @@ describe('AccessMappings stay inside their fences', () => {
 
   beforeAll(async () => {
     const first = uniqueName('first');
-    op = await startTestOperator({ connection: first, settingsYaml: `connections: [${first}, ${second}]` });
+    op = await startTestOperator({
+      connection: first,
+      // Per-user Events on too, so both kinds of Event are shown to stay in the operator's namespace.
+      settingsYaml: `connections: [${first}, ${second}]\nevents: {perUserAccessChanges: true}`,
+    });
     admin = adminKubeConfig();
     objects = admin.makeApiClient(CustomObjectsApi);
     core = admin.makeApiClient(CoreV1Api);
@@ -169,24 +173,30 @@ describe('AccessMappings stay inside their fences', () => {
     });
   });
 
-  it("writes Events about access in the operator's namespace, naming the AccessMapping, and holds RBAC for no other", async () => {
+  it("writes Events about access in the operator's namespace, naming the AccessMapping and the ScimUser, and holds RBAC for no other", async () => {
     const eli = `${uniqueName('eli')}@example.com`;
-    await scimUser(eli);
+    const eliId = await scimUser(eli);
     const mapping = uniqueName('eli');
     await createOurs(admin, 'AccessMapping', mapping, {
       connection: op.connection,
       subjects: { users: [{ userName: eli }] },
       roleBindings: [{ clusterRole: 'view', namespaces: [ns] }],
     });
-    const events = (namespace: string) =>
-      core.listNamespacedEvent({ namespace, fieldSelector: `involvedObject.name=${mapping}` });
+    const events = (namespace: string, name = mapping) =>
+      core.listNamespacedEvent({ namespace, fieldSelector: `involvedObject.name=${name}` });
     await vi.waitFor(
-      async () => expect((await events(op.namespace)).items.some((e) => e.reason === 'AccessChanged')).toBe(true),
+      async () => {
+        expect((await events(op.namespace)).items.some((e) => e.reason === 'AccessChanged')).toBe(true);
+        expect((await events(op.namespace, eliId)).items.some((e) => e.reason === 'AccessGranted')).toBe(true);
+      },
       { timeout: 10_000 },
     );
-    const granted = (await events(op.namespace)).items.find((e) => e.reason === 'AccessChanged');
-    expect(granted?.involvedObject).toMatchObject({ kind: 'AccessMapping', name: mapping });
-    expect(granted?.message).toContain(eli);
+    const changed = (await events(op.namespace)).items.find((e) => e.reason === 'AccessChanged');
+    expect(changed?.involvedObject).toMatchObject({ kind: 'AccessMapping', name: mapping });
+    expect(changed?.message).toContain(eli);
+    const granted = (await events(op.namespace, eliId)).items.find((e) => e.reason === 'AccessGranted');
+    expect(granted?.involvedObject).toMatchObject({ kind: 'ScimUser', name: eliId });
+    expect((await events('default', eliId)).items).toEqual([]);
     expect((await events('default')).items).toEqual([]);
     const operator = { user: op.user };
     expect(await subjectCan(admin, operator, { namespace: op.namespace, verb: 'create', resource: 'events' })).toBe(
