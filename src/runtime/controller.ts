@@ -32,6 +32,11 @@ export interface ControllerOptions<K> {
   logger: LoggerLike;
   /** Concurrent reconciles (controller-runtime's MaxConcurrentReconciles); never two for one key. Default 1. */
   workers?: number;
+  /**
+   * Workers beside `workers` that take only urgent keys (`enqueueUrgent`), so a revocation never waits for a worker
+   * busy with grant work. Default 0.
+   */
+  urgentWorkers?: number;
   metrics?: ControllerMetricsSource;
   /** Backoff for failed keys; default per-key exponential 5 ms .. 5 min. */
   rateLimiter?: RateLimiter;
@@ -68,7 +73,7 @@ export class Controller<K = string> {
     this.#metrics = hooks?.reconcile;
     this.#queueMetrics = hooks?.queue;
     this.#queue = this.#newQueue();
-    this.#metrics?.maxConcurrentReconciles(this.#workerCount());
+    this.#metrics?.maxConcurrentReconciles(this.#workerCount() + (options.urgentWorkers ?? 0));
   }
 
   enqueue(key: K): void {
@@ -92,6 +97,7 @@ export class Controller<K = string> {
   start(): void {
     if (this.#workers.length > 0 || this.#queue.shuttingDown()) return;
     for (let i = 0; i < this.#workerCount(); i++) this.#workers.push(this.#work());
+    for (let i = 0; i < (this.#options.urgentWorkers ?? 0); i++) this.#workers.push(this.#work({ urgentOnly: true }));
   }
 
   /**
@@ -117,9 +123,10 @@ export class Controller<K = string> {
     return Math.max(1, this.#options.workers ?? 1);
   }
 
-  async #work(): Promise<void> {
+  async #work({ urgentOnly = false } = {}): Promise<void> {
     const queue = this.#queue;
-    for (let key = await queue.get(); key !== undefined; key = await queue.get()) {
+    const next = () => (urgentOnly ? queue.getUrgent() : queue.get());
+    for (let key = await next(); key !== undefined; key = await next()) {
       this.#metrics?.activeWorkers(1);
       try {
         await this.#reconcileHandler(queue, key);

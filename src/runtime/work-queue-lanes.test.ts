@@ -144,6 +144,38 @@ describe('WorkQueue lanes: revocations first, grants coalesced', () => {
     expect([await q.get(), await q.get()]).toEqual(['m', 'a']);
   });
 
+  it('gives a worker kept for urgent keys only urgent keys, and wakes it first for one', async () => {
+    const q = queue();
+    const urgentWorker = q.getUrgent();
+    q.add('grant');
+    expect(await settled(urgentWorker)).toBe('pending');
+    expect(await q.get()).toBe('grant');
+    const ordinaryWorker = q.get();
+    q.addUrgent('revoke');
+    expect(await urgentWorker).toBe('revoke');
+    expect(await settled(ordinaryWorker)).toBe('pending');
+    q.add('other');
+    expect(await ordinaryWorker).toBe('other');
+  });
+
+  it('wakes a worker kept for urgent keys when a queued key moves up', async () => {
+    const q = queue();
+    q.add('a');
+    q.add('b');
+    const urgentWorker = q.getUrgent();
+    expect(await settled(urgentWorker)).toBe('pending');
+    q.addUrgent('b');
+    expect(await urgentWorker).toBe('b');
+    expect(await q.get()).toBe('a');
+  });
+
+  it('resolves a waiting urgent worker with undefined on shutdown', async () => {
+    const q = queue();
+    const urgentWorker = q.getUrgent();
+    q.shutDown();
+    expect(await urgentWorker).toBeUndefined();
+  });
+
   it('drops both lanes on shutdown', async () => {
     const q = queue();
     q.add('a');

@@ -73,7 +73,7 @@ export class WorkQueue {
   /** Keys a worker holds, with the time it got them. */
   readonly #processing = new Map<string, number>();
   readonly #waiting = new Map<string, { readyAt: number; urgent: boolean; timer: unknown }>();
-  readonly #getters: Array<(key: string | undefined) => void> = [];
+  readonly #getters: Array<{ resolve: (key: string | undefined) => void; urgentOnly: boolean }> = [];
   readonly #drainWaiters: Array<() => void> = [];
   #shuttingDown = false;
 
@@ -101,6 +101,8 @@ export class WorkQueue {
     if (this.#queue.has(key)) {
       this.#queue.delete(key);
       this.#urgent.add(key);
+      const index = this.#getters.findIndex((g) => g.urgentOnly);
+      if (index >= 0) this.#getters.splice(index, 1)[0]!.resolve(this.#pop());
       return;
     }
     if (this.#urgent.has(key)) return;
@@ -171,7 +173,17 @@ export class WorkQueue {
     if (this.#shuttingDown) return Promise.resolve(undefined);
     const key = this.#pop();
     if (key !== undefined) return Promise.resolve(key);
-    return new Promise((resolve) => this.#getters.push(resolve));
+    return new Promise((resolve) => this.#getters.push({ resolve, urgentOnly: false }));
+  }
+
+  /**
+   * Like `get`, but only for keys of the urgent lane: a worker kept for revocations, so one never waits for a worker
+   * busy with grant work (the key itself may still be held by another worker, and then waits for it).
+   */
+  getUrgent(): Promise<string | undefined> {
+    if (this.#shuttingDown) return Promise.resolve(undefined);
+    if (this.#urgent.size > 0) return Promise.resolve(this.#pop());
+    return new Promise((resolve) => this.#getters.push({ resolve, urgentOnly: true }));
   }
 
   done(key: string): void {
@@ -203,7 +215,7 @@ export class WorkQueue {
     this.#urgentDirty.clear();
     this.#dirty.clear();
     this.#metrics?.depth(0);
-    for (const resolve of this.#getters.splice(0)) resolve(undefined);
+    for (const { resolve } of this.#getters.splice(0)) resolve(undefined);
   }
 
   /** `shutDown()`, then resolves once every key handed out has been marked `done`. */
@@ -214,10 +226,13 @@ export class WorkQueue {
   }
 
   #push(key: string): void {
-    if (this.#urgentDirty.delete(key)) this.#urgent.add(key);
+    const urgent = this.#urgentDirty.delete(key);
+    if (urgent) this.#urgent.add(key);
     else this.#queue.add(key);
-    const getter = this.#getters.shift();
-    if (getter) getter(this.#pop());
+    // An urgent key wakes a worker kept for urgent keys first, leaving the others to ordinary work.
+    let index = urgent ? this.#getters.findIndex((g) => g.urgentOnly) : -1;
+    if (index < 0) index = this.#getters.findIndex((g) => !g.urgentOnly);
+    if (index >= 0) this.#getters.splice(index, 1)[0]!.resolve(this.#pop());
     else this.#metrics?.depth(this.len());
   }
 

@@ -63,6 +63,7 @@ export class RoleBindingsProduct implements Product {
       reconcile: reconciler.reconcile,
       logger: shared.logger,
       workers: shared.settings.controllers.workers,
+      urgentWorkers: 1,
       metrics: shared.controllerMetrics,
     });
     const enqueue = (keys: MappingKey[], lane: Lane = 'ordinary') => {
