@@ -141,8 +141,13 @@ export async function deprovisionProbes(
     const acknowledged = now();
     lastPatchAt = Date.now();
     if (reply.status !== 200 || reply.body.active !== false) throw new Error(`PATCH /Users answered ${reply.status}`);
+    // A slow revocation is the figure being measured, not a reason to stop: wait up to 10 minutes, and report a user
+    // still allowed then as a sample of 10 minutes (a lower bound), loudly.
     while (await can(userName)) {
-      if (elapsedMs(acknowledged) > 60_000) throw new Error(`${userName} kept access for 60 s`);
+      if (elapsedMs(acknowledged) > 600_000) {
+        console.error(`${userName} still had access 600 s after its deactivation was acknowledged`);
+        break;
+      }
     }
     samples.push(elapsedMs(acknowledged));
   }
