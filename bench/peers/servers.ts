@@ -40,7 +40,7 @@ export async function startPeer(name: PeerName, seedUsers: number): Promise<Peer
   } else {
     const python = await ensureScim2Server();
     const file = fileURLToPath(new URL('./scim2-seeded-server.py', import.meta.url));
-    child = spawn(python, [file, '--hostname', '127.0.0.1', '--port', String(port), '--bearer-token', token], {
+    child = spawn(python, [file, '--hostname', '127.0.0.1', '--port', String(port), `--bearer-token=${token}`], {
       env,
       stdio: ['ignore', 'ignore', 'pipe'],
     });
