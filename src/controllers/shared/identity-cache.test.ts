@@ -87,4 +87,33 @@ describe('IdentityCache', () => {
     expect(view.subjectOf('u1')).toMatchObject({ ok: true });
     expect(view.usersByUserName('nobody@example.com', undefined)).toEqual([]);
   });
+
+  it('moves a renamed user and a renamed group to their new keys, from the update alone', () => {
+    const { users, groups, view } = identities();
+    users.apply('add', user('u1', 'old@example.com', 1));
+    groups.apply('add', group('g1', 'Old Name', 1));
+    expect(view.usersWithSubject('old@example.com')).toEqual(['u1']);
+
+    users.apply('update', user('u1', 'new@example.com', 2));
+    groups.apply('update', group('g1', 'New Name', 2));
+    expect(view.usersByUserName('old@example.com', undefined)).toEqual([]);
+    expect(view.usersByUserName('new@example.com', 'entra').map((u) => u.metadata.name)).toEqual(['u1']);
+    expect(view.usersWithSubject('old@example.com')).toEqual([]);
+    expect(view.usersWithSubject('new@example.com')).toEqual(['u1']);
+    expect(view.groupsByDisplayName('old name', undefined)).toEqual([]);
+    expect(view.groupsByDisplayName('NEW NAME', undefined).map((g) => g.metadata.name)).toEqual(['g1']);
+  });
+
+  it('indexes objects the informer held before the first lookup, and forgets a connection with its last object', () => {
+    const { users, groups, view } = identities();
+    users.apply('add', user('u1', 'early@example.com', 1));
+    groups.apply('add', group('g1', 'Early', 1));
+    expect(view.usersByUserName('early@example.com', undefined)).toHaveLength(1);
+    expect([...view.connections()]).toEqual(['entra']);
+
+    users.apply('delete', user('u1', 'early@example.com', 1));
+    expect([...view.connections()]).toEqual(['entra']);
+    groups.apply('delete', group('g1', 'Early', 1));
+    expect([...view.connections()]).toEqual([]);
+  });
 });

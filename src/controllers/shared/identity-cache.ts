@@ -5,19 +5,19 @@ import { type CachedInformer, informerOf } from '../../runtime/informer.ts';
 import type { SubjectRule } from '../../settings.ts';
 import type { StoreCache } from '../../store/store-cache.ts';
 import type { IdentityView } from '../selection/identity-view.ts';
-import { IdentityChanges } from './identity-changes.ts';
 import { userSubject } from './subject-name.ts';
 
 /**
  * IdentityView over the informer caches the SCIM store already keeps, with the indexes the controllers need:
  * userName -> users, role value -> users, displayName/externalId -> groups, and subject -> users (to refuse
  * duplicates within a connection: a user written through one connection can never unbind another connection's
- * user). Indexes are rebuilt lazily after a change, so a burst of SCIM writes costs one rebuild per reconcile,
- * not one per write.
+ * user). The indexes are built from the informers' lists at the first lookup, then kept up to date one object at a
+ * time from their events: a rebuild per change would cost O(users) for every user written, O(users²) over an
+ * initial sync. Each object's keys are remembered, because an informer update carries only the new object.
  *
- * Indexes hold object names, never objects: a status write replaces the informer's object without a rebuild (it is
- * no change, see identity-changes.ts), and an index of objects would keep the replaced version alive, a second copy
- * of every user. Lookups read the current object from the informer.
+ * Indexes hold object names, never objects: a status write replaces the informer's object, and an index of objects
+ * would keep the replaced version alive, a second copy of every user. Lookups read the current object from the
+ * informer.
  */
 export class IdentityCache implements IdentityView {
   /** The store's informers, typed: products watch these for identity changes. */
@@ -26,64 +26,101 @@ export class IdentityCache implements IdentityView {
   /** Group id -> member ids, from the member shards; `onChange(groupId, changedMembers)`. */
   readonly memberships: StoreCache['memberships'];
   private readonly rule: SubjectRule;
-  private dirty = true;
-  private byUserName: NameIndex = new Map();
-  private byRole: NameIndex = new Map();
-  private bySubject: NameIndex = new Map();
-  private byConnectionSubject: NameIndex = new Map();
-  private labelledConnections = new Set<string>();
-  private groupsByName: NameIndex = new Map();
-  private groupsByExternal: NameIndex = new Map();
+  private built = false;
+  private readonly byUserName: NameIndex = new Map();
+  private readonly byRole: NameIndex = new Map();
+  private readonly bySubject: NameIndex = new Map();
+  private readonly byConnectionSubject: NameIndex = new Map();
+  private readonly groupsByName: NameIndex = new Map();
+  private readonly groupsByExternal: NameIndex = new Map();
+  /** Objects per connection label, users and groups together. */
+  private readonly connectionCounts = new Map<string, number>();
+  private readonly userKeys = new Map<string, UserKeys>();
+  private readonly groupKeys = new Map<string, GroupKeys>();
 
   constructor(cache: StoreCache, rule: SubjectRule) {
     this.userInformer = informerOf<ScimUser>(cache.users);
     this.groupInformer = informerOf<ScimGroup>(cache.groups);
     this.memberships = cache.memberships;
     this.rule = rule;
-    const changes = new IdentityChanges();
-    for (const informer of [cache.users, cache.groups]) {
-      for (const event of ['add', 'update', 'delete'] as const) {
-        informer.on(event, (o) => {
-          if (changes.changed(o, event)) this.dirty = true;
-        });
-      }
-    }
+    // Before the first lookup the build reads the lists; after it, every event updates the indexes.
+    this.userInformer.on('add', (u) => this.built && this.indexUser(u));
+    this.userInformer.on('update', (u) => this.built && this.indexUser(u));
+    this.userInformer.on('delete', (u) => this.built && this.unindexUser(u.metadata.name));
+    this.groupInformer.on('add', (g) => this.built && this.indexGroup(g));
+    this.groupInformer.on('update', (g) => this.built && this.indexGroup(g));
+    this.groupInformer.on('delete', (g) => this.built && this.unindexGroup(g.metadata.name));
   }
 
   private refresh(): void {
-    if (!this.dirty) return;
-    this.dirty = false;
-    const byUserName: NameIndex = new Map();
-    const byRole: NameIndex = new Map();
-    const bySubject: NameIndex = new Map();
-    const byConnectionSubject: NameIndex = new Map();
-    const connections = new Set<string>();
-    for (const user of this.userInformer.list()) {
-      const id = user.metadata.name;
-      push(byUserName, user.spec.userName.toLowerCase(), id);
-      for (const value of new Set((user.spec.roles ?? []).flatMap((r) => r.value ?? []))) push(byRole, value, id);
-      const connection = user.metadata.labels?.[labels.connection];
-      if (connection) connections.add(connection);
-      const subject = userSubject(user, this.rule);
-      if (!subject.ok) continue;
-      push(bySubject, subject.name, id);
-      push(byConnectionSubject, connectionSubject(connection, subject.name), id);
+    if (this.built) return;
+    this.built = true;
+    for (const user of this.userInformer.list()) this.indexUser(user);
+    for (const group of this.groupInformer.list()) this.indexGroup(group);
+  }
+
+  private indexUser(user: ScimUser): void {
+    const id = user.metadata.name;
+    this.unindexUser(id);
+    const connection = user.metadata.labels?.[labels.connection];
+    const subject = userSubject(user, this.rule);
+    const keys: UserKeys = {
+      userName: user.spec.userName.toLowerCase(),
+      roles: [...new Set((user.spec.roles ?? []).flatMap((r) => r.value ?? []))],
+      connection,
+      subject: subject.ok ? subject.name : undefined,
+    };
+    push(this.byUserName, keys.userName, id);
+    for (const role of keys.roles) push(this.byRole, role, id);
+    if (keys.subject !== undefined) {
+      push(this.bySubject, keys.subject, id);
+      push(this.byConnectionSubject, connectionSubject(connection, keys.subject), id);
     }
-    const groupsByName: NameIndex = new Map();
-    const groupsByExternal: NameIndex = new Map();
-    for (const group of this.groupInformer.list()) {
-      const connection = group.metadata.labels?.[labels.connection];
-      if (connection) connections.add(connection);
-      push(groupsByName, group.spec.displayName.toLowerCase(), group.metadata.name);
-      if (group.spec.externalId) push(groupsByExternal, group.spec.externalId, group.metadata.name);
+    this.countConnection(connection, 1);
+    this.userKeys.set(id, keys);
+  }
+
+  private unindexUser(id: string): void {
+    const keys = this.userKeys.get(id);
+    if (!keys) return;
+    this.userKeys.delete(id);
+    pull(this.byUserName, keys.userName, id);
+    for (const role of keys.roles) pull(this.byRole, role, id);
+    if (keys.subject !== undefined) {
+      pull(this.bySubject, keys.subject, id);
+      pull(this.byConnectionSubject, connectionSubject(keys.connection, keys.subject), id);
     }
-    this.byUserName = byUserName;
-    this.byRole = byRole;
-    this.bySubject = bySubject;
-    this.byConnectionSubject = byConnectionSubject;
-    this.labelledConnections = connections;
-    this.groupsByName = groupsByName;
-    this.groupsByExternal = groupsByExternal;
+    this.countConnection(keys.connection, -1);
+  }
+
+  private indexGroup(group: ScimGroup): void {
+    const id = group.metadata.name;
+    this.unindexGroup(id);
+    const keys: GroupKeys = {
+      displayName: group.spec.displayName.toLowerCase(),
+      externalId: group.spec.externalId || undefined,
+      connection: group.metadata.labels?.[labels.connection],
+    };
+    push(this.groupsByName, keys.displayName, id);
+    if (keys.externalId !== undefined) push(this.groupsByExternal, keys.externalId, id);
+    this.countConnection(keys.connection, 1);
+    this.groupKeys.set(id, keys);
+  }
+
+  private unindexGroup(id: string): void {
+    const keys = this.groupKeys.get(id);
+    if (!keys) return;
+    this.groupKeys.delete(id);
+    pull(this.groupsByName, keys.displayName, id);
+    if (keys.externalId !== undefined) pull(this.groupsByExternal, keys.externalId, id);
+    this.countConnection(keys.connection, -1);
+  }
+
+  private countConnection(connection: string | undefined, delta: number): void {
+    if (!connection) return;
+    const count = (this.connectionCounts.get(connection) ?? 0) + delta;
+    if (count > 0) this.connectionCounts.set(connection, count);
+    else this.connectionCounts.delete(connection);
   }
 
   users(): ScimUser[] {
@@ -157,7 +194,7 @@ export class IdentityCache implements IdentityView {
   /** The connections that own at least one ScimUser or ScimGroup (their `scim-operator.dev/connection` label). */
   connections(): ReadonlySet<string> {
     this.refresh();
-    return this.labelledConnections;
+    return new Set(this.connectionCounts.keys());
   }
 
   /** The users whose subject is `name` (normally one), in every connection. */
@@ -165,6 +202,20 @@ export class IdentityCache implements IdentityView {
     this.refresh();
     return namesOf(this.bySubject.get(name));
   }
+}
+
+/** What one object put in the indexes, so that its next version (or its deletion) can take it out again. */
+interface UserKeys {
+  userName: string;
+  roles: string[];
+  connection: string | undefined;
+  subject: string | undefined;
+}
+
+interface GroupKeys {
+  displayName: string;
+  externalId: string | undefined;
+  connection: string | undefined;
 }
 
 /** Key -> object name, or names when several share the key (rare): no array for the common single holder. */
@@ -175,6 +226,18 @@ function push(index: NameIndex, key: string, name: string): void {
   if (held === undefined) index.set(key, name);
   else if (typeof held === 'string') index.set(key, [held, name]);
   else held.push(name);
+}
+
+function pull(index: NameIndex, key: string, name: string): void {
+  const held = index.get(key);
+  if (held === undefined) return;
+  if (typeof held === 'string') {
+    if (held === name) index.delete(key);
+    return;
+  }
+  const rest = held.filter((n) => n !== name);
+  if (rest.length === 0) index.delete(key);
+  else index.set(key, rest.length === 1 ? (rest[0] as string) : rest);
 }
 
 function namesOf(held: string | string[] | undefined): string[] {
