@@ -202,6 +202,19 @@ describe('member-only PATCH of a group', () => {
     expect((await service.get(ctx, 'Group', id)).document.members ?? []).toEqual([]);
   });
 
+  it('answers 404, not 400, for an unknown group whose new member is unknown too', async () => {
+    const { service } = setup();
+    const error = await rejection(
+      service.patch(
+        ctx,
+        'Group',
+        crypto.randomUUID(),
+        patch({ op: 'add', path: 'members', value: [{ value: crypto.randomUUID() }] }),
+      ),
+    );
+    expect(error.status).toBe(404);
+  });
+
   it('answers 404 for a group that does not exist, as the path that reads it first does', async () => {
     const { service } = setup();
     const user = await service.create(ctx, 'User', { userName: 'orphan-member' });

@@ -156,7 +156,13 @@ export function createScimService(options: ScimServiceOptions): ScimService {
         const { members } = applyPatch(type, {}, operations, id);
         if (members !== 'unchanged') {
           const change: MemberChange = { ...members };
-          if (change.add?.length) change.add = await resolveMembers(store, ctx, change.add, id);
+          if (change.add?.length) {
+            // A group this connection cannot see is 404 before anything about its members, as when it is read first.
+            change.add = await resolveMembers(store, ctx, change.add, id).catch(async (err: unknown) => {
+              if (err instanceof ScimError && err.status === 400) await mustGet(ctx, type, id);
+              throw err;
+            });
+          }
           const written = await store.changeMembers(ctx, id, change, {});
           return { etag: toETag(written.version), location: resourceLocation(baseUrl, type, id) };
         }
