@@ -1,18 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Clock } from './clock.ts';
+import { fakeTimerClock, settled } from './work-queue.test-support.ts';
 import { exponentialRateLimiter, WorkQueue, type WorkQueueMetrics } from './work-queue.ts';
-
-const fakeTimerClock: Clock = {
-  now: () => Date.now(),
-  date: () => new Date(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
-
-/** Resolves to the key, or 'pending' if `get()` has not resolved after the microtasks queued so far. */
-async function settled(p: Promise<string | undefined>): Promise<string | undefined | 'pending'> {
-  return Promise.race([p, new Promise<'pending'>((r) => setImmediate(() => r('pending')))]);
-}
 
 describe('WorkQueue', () => {
   beforeEach(() => {
