@@ -21,8 +21,9 @@ import {
 } from './scale-100k/peer-runs.ts';
 import { deprovisionProbes, lookupProbes, memberProbes } from './scale-100k/probes.ts';
 import { writeRawFloor } from './scale-100k/raw-floor.ts';
-import { printFullSize, printSync } from './scale-100k/report.ts';
+import { printFullSize, printSteady, printSync } from './scale-100k/report.ts';
 import { retryingCall } from './scale-100k/retrying-call.ts';
+import { planSteadyLoad, steadyLoad } from './scale-100k/steady-load.ts';
 import { MEMBER_BATCH, pushCompany, type SyncResult } from './scale-100k/sync.ts';
 import { createAccessMapping } from './support/access-mappings.ts';
 import { apiserverRequests, requestsBetween, total } from './support/apiserver-requests.ts';
@@ -39,6 +40,18 @@ const QUIET_MS = Number(process.env.BENCH_QUIET_S ?? 10) * 1000;
 const IDLE_TIMEOUT_MS = Number(process.env.BENCH_IDLE_TIMEOUT_S ?? 900) * 1000;
 const RAW_FRACTION = Number(process.env.BENCH_RAW_FRACTION ?? Math.min(1, 0.2 / benchScale));
 const PEERS = process.env.BENCH_PEERS !== '0';
+const STEADY_CHANGES = scaled(2000, 500);
+const STEADY_CONCURRENCY = 4;
+/** The resources the controllers' write counter names, for the steady phase's breakdown. */
+const CONTROLLER_WRITE_RESOURCES = [
+  'scimusers/status',
+  'scimgroups/status',
+  'accessmappings/status',
+  'rolebindings',
+  'clusterrolebindings',
+  'events',
+  'scimusers',
+];
 /** What the operator and its controllers touch; other requests (the benchmark's own reviews) are left out. */
 const OUR_RESOURCES = [
   'scimusers',
@@ -162,6 +175,25 @@ try {
       PROBES,
     );
     const members = await memberProbes(call, operator, sync.groupIds[0]!, (k) => probeUser(k).id, PROBES);
+
+    // Steady load starts once the probes' own grants and revocations have been written.
+    await untilWritesStop(cluster.admin, CONTROLLER_WRITES, QUIET_MS, IDLE_TIMEOUT_MS);
+    log(`steady load: ${STEADY_CHANGES} incremental changes with ${STEADY_CONCURRENCY} clients`);
+    const steadyBefore = await operator.scrape();
+    const steady = await steadyLoad(call, sync, planSteadyLoad(company, STEADY_CHANGES, leaverSet), STEADY_CONCURRENCY);
+    const steadyIdleAt = await untilWritesStop(cluster.admin, CONTROLLER_WRITES, QUIET_MS, IDLE_TIMEOUT_MS);
+    const steadyAfter = await operator.scrape();
+    const steadyWrites = new Map(
+      CONTROLLER_WRITE_RESOURCES.map((resource) => [
+        resource,
+        steadyAfter.sum(controllerMetric, { resource }) - steadyBefore.sum(controllerMetric, { resource }),
+      ]),
+    );
+    const steadyTotal = steadyAfter.sum(controllerMetric) - steadyBefore.sum(controllerMetric);
+    const named = [...steadyWrites.values()].reduce((a, b) => a + b, 0);
+    if (steadyTotal > named) steadyWrites.set('other', steadyTotal - named);
+    const storeMetric = 'scim_operator_store_api_requests_total';
+
     const etcdBytes = await etcdDbBytes(cluster.plane.dir);
     const largest = await largestObject(cluster.admin);
 
@@ -183,6 +215,14 @@ try {
       largest,
     });
     printFullSize({ company, lookups, rawGet, members, deprovisioned, deprovisions: DEPROVISIONS });
+    printSteady({
+      steady,
+      concurrency: STEADY_CONCURRENCY,
+      idleSeconds: steadyIdleAt === undefined ? undefined : Math.max(0, (steadyIdleAt - steady.lastWriteAt) / 1000),
+      quietSeconds: QUIET_MS / 1000,
+      writes: steadyWrites,
+      endpoint: steadyAfter.sum(storeMetric) - steadyBefore.sum(storeMetric),
+    });
 
     if (PEERS) {
       const group = await call('POST', '/Groups', { displayName: 'Peer Bench Group', members: [] });

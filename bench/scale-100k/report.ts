@@ -6,6 +6,7 @@ import type { MemoryFigures } from '../support/operator-process.ts';
 import type { LargestObject } from './cluster-figures.ts';
 import type { Company } from './dataset.ts';
 import type { DeprovisionResult, Probe } from './probes.ts';
+import type { SteadyResult } from './steady-load.ts';
 import { MEMBER_BATCH, type SyncResult } from './sync.ts';
 
 const MiB = 1024 * 1024;
@@ -129,5 +130,54 @@ export function printFullSize(f: FullSizeFigures): void {
     [
       'API requests per lookup or member change: the endpoint store counter (scim_operator_store_api_requests_total) over the samples',
     ],
+  );
+}
+
+export interface SteadyFigures {
+  steady: SteadyResult;
+  concurrency: number;
+  /** Seconds from the last steady write until no controller write for `quietSeconds`; undefined at the timeout. */
+  idleSeconds: number | undefined;
+  quietSeconds: number;
+  /** The controllers' writes over the phase (scim_operator_controller_api_writes_total), by resource. */
+  writes: Map<string, number>;
+  /** The endpoint's API requests over the phase (its store counter). */
+  endpoint: number;
+}
+
+export function printSteady(f: SteadyFigures): void {
+  const controllers = [...f.writes.values()].reduce((a, b) => a + b, 0);
+  const perChange = controllers / f.steady.changes;
+  const byKind = Object.entries(f.steady.sent)
+    .map(([kind, n]) => `${kind} ${n}`)
+    .join(', ');
+  const byResource = [...f.writes]
+    .filter(([, n]) => n > 0)
+    .sort((a, b) => b[1] - a[1])
+    .map(([resource, n]) => `${resource} ${n}`)
+    .join(', ');
+  printResults(
+    `Steady load after the sync: an IdP's incremental changes, ${f.concurrency} SCIM clients`,
+    [
+      {
+        metric: 'SCIM changes sent (attribute PATCHes, member adds/removes, joiners POST + add, leavers)',
+        measured: `${f.steady.changes} in ${f.steady.seconds.toFixed(1)} s (${byKind})`,
+      },
+      {
+        metric: `last SCIM write -> controllers idle (no write for ${f.quietSeconds} s)`,
+        measured: f.idleSeconds === undefined ? 'still writing at the timeout' : `${f.idleSeconds.toFixed(1)} s`,
+      },
+      {
+        metric: 'controllers API requests per SCIM change at steady load (scim_operator_controller_api_writes_total)',
+        goal: '<= 1.0',
+        measured: `${perChange.toFixed(2)} (${controllers} writes)`,
+        met: perChange <= 1.0,
+      },
+      {
+        metric: 'endpoint API requests per SCIM change (store counter)',
+        measured: (f.endpoint / f.steady.changes).toFixed(2),
+      },
+    ],
+    [`controller writes by resource: ${byResource || 'none'}`],
   );
 }
