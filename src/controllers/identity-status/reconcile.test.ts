@@ -18,7 +18,7 @@ const grant: GrantedBinding = { namespace: 'team', roleKind: 'ClusterRole', role
  * The reconciler against in-memory identities and bindings; status writes land on the objects, and only writes the
  * StatusWriter would send (the status changed) are counted.
  */
-function harness(options: { delayMs?: number } = {}) {
+function harness(options: { delayMs?: number; settleMs?: number } = {}) {
   const users = new Map<string, ScimUser>();
   const groups = new Map<string, ScimGroup>();
   const grants = new Map<string, GrantedBinding[]>();
@@ -54,6 +54,7 @@ function harness(options: { delayMs?: number } = {}) {
     status,
     clock: clockAt(() => now),
     firstStatusDelayMs: options.delayMs,
+    grantSettleMs: options.settleMs,
   });
   return {
     users,
@@ -103,6 +104,59 @@ describe('IdentityStatusReconciler', () => {
     expect(h.writes).toEqual(['scimusers/u-ada', 'scimusers/u-ada']);
     expect(h.users.get('u-ada')?.status).toMatchObject({ grantCount: 0, conditions: [{ reason: 'Inactive' }] });
     expect(h.users.get('u-ada')?.status).not.toHaveProperty('grants');
+  });
+
+  it('writes a change of grants alone once, when the settling window has passed, however many bindings land in it', async () => {
+    const h = harness({ settleMs: 2_000 });
+    const key = { kind: 'ScimUser', name: 'u-ada' } as const;
+    const view = { ...grant, accessMapping: 'readers', role: 'view' };
+    h.addUser(user('u-ada', 'ada@example.com'));
+    h.grants.set('ada@example.com', [grant, view]);
+    await h.reconciler.reconcile(key);
+    expect(h.writes).toHaveLength(1);
+    // A leaver-like shrink: the two bindings lose the user one after the other.
+    h.grants.set('ada@example.com', [view]);
+    h.at('2026-01-01T10:00:02Z');
+    expect(await h.reconciler.reconcile(key)).toEqual({ requeueAfterMs: 2_000 });
+    h.grants.set('ada@example.com', []);
+    h.at('2026-01-01T10:00:03Z');
+    expect(await h.reconciler.reconcile(key)).toEqual({ requeueAfterMs: 1_000 });
+    expect(h.writes).toHaveLength(1);
+    h.at('2026-01-01T10:00:04Z');
+    expect(await h.reconciler.reconcile(key)).toBeUndefined();
+    expect(h.writes).toHaveLength(2);
+    expect(h.users.get('u-ada')?.status).toMatchObject({ grantCount: 0, bindingCount: 0 });
+  });
+
+  it('writes a deactivation at once while a change of grants is settling', async () => {
+    const h = harness({ settleMs: 2_000 });
+    const key = { kind: 'ScimUser', name: 'u-ada' } as const;
+    h.addUser(user('u-ada', 'ada@example.com'));
+    h.grants.set('ada@example.com', [grant]);
+    await h.reconciler.reconcile(key);
+    h.grants.set('ada@example.com', [grant, { ...grant, namespace: 'other' }]);
+    expect(await h.reconciler.reconcile(key)).toEqual({ requeueAfterMs: 2_000 });
+    h.edit('u-ada', { active: false });
+    expect(await h.reconciler.reconcile(key)).toBeUndefined();
+    expect(h.writes).toHaveLength(2);
+    expect(h.users.get('u-ada')?.status).toMatchObject({ conditions: [{ reason: 'Inactive' }] });
+  });
+
+  it('writes nothing when the grants return to what the status says before the window ends', async () => {
+    const h = harness({ settleMs: 2_000 });
+    const key = { kind: 'ScimUser', name: 'u-ada' } as const;
+    h.addUser(user('u-ada', 'ada@example.com'));
+    h.grants.set('ada@example.com', [grant]);
+    await h.reconciler.reconcile(key);
+    h.grants.set('ada@example.com', []);
+    expect(await h.reconciler.reconcile(key)).toEqual({ requeueAfterMs: 2_000 });
+    h.grants.set('ada@example.com', [grant]);
+    expect(await h.reconciler.reconcile(key)).toBeUndefined();
+    h.at('2026-01-01T10:00:05Z');
+    h.grants.set('ada@example.com', []);
+    // The window starts again from this change, not from the one that was undone.
+    expect(await h.reconciler.reconcile(key)).toEqual({ requeueAfterMs: 2_000 });
+    expect(h.writes).toHaveLength(1);
   });
 
   it('holds back the first status of a new user without access, then writes it once', async () => {

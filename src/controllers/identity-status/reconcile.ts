@@ -27,6 +27,12 @@ export interface IdentityStatusDeps {
   clock: Clock;
   /** How long a new user without access waits for its first status (`firstStatusDelay`); default 0. */
   firstStatusDelayMs?: number;
+  /**
+   * How long a change of a user's grants alone waits before its status is written (`GrantSettling`), so that the
+   * binding changes of one event (a leaver's several mappings, a member added to groups of several mappings) make
+   * one write; default 0 (written at once).
+   */
+  grantSettleMs?: number;
 }
 
 /**
@@ -46,10 +52,12 @@ export interface UserCondition {
 export class IdentityStatusReconciler {
   private readonly deps: IdentityStatusDeps;
   private readonly clock: () => Date;
+  private readonly settling: GrantSettling;
 
   constructor(deps: IdentityStatusDeps) {
     this.deps = deps;
     this.clock = () => deps.clock.date();
+    this.settling = new GrantSettling(deps.grantSettleMs ?? 0);
   }
 
   reconcile = async (key: IdentityKey): Promise<ReconcileResult> => {
@@ -71,7 +79,10 @@ export class IdentityStatusReconciler {
   private async user(id: string): Promise<ReconcileResult> {
     const { identities } = this.deps;
     const user = identities.user(id);
-    if (!user || this.deps.serves?.(user) === false) return;
+    if (!user || this.deps.serves?.(user) === false) {
+      this.settling.done(id);
+      return;
+    }
     const subject = identities.subjectOf(id);
     const bindingCount = subject.ok ? this.deps.bindings.count(subject.name) : 0;
     const ready = userReadiness(user, subject, bindingCount);
@@ -98,6 +109,8 @@ export class IdentityStatusReconciler {
     const status: ScimUserStatus = { conditions, bindingCount, grants, grantCount };
     if (grants.length === 0) delete status.grants;
     if (subject.ok) status.subject = subject.name;
+    const wait = this.settling.wait(id, user.status && current, status, this.clock().getTime());
+    if (wait > 0) return requeueAfter(wait);
     const written = await this.deps.status.write(scimUserKind, id, user.status && current, status);
     const refused = ready.status === 'False' && isRefusedSubject(ready.reason);
     if (written && refused && previous?.reason !== ready.reason) {
@@ -109,6 +122,55 @@ export class IdentityStatusReconciler {
       );
     }
   }
+}
+
+/**
+ * Holds back a status change that only moves a user's grants (`bindingCount`, `grants`, `grantCount`, the Ready
+ * message that counts them) for `settleMs` after it is first seen, so that the binding changes one SCIM change
+ * causes, which land one by one, are written once. The bindings themselves, what the API server authorizes by,
+ * never wait; a change of the subject or of any condition's status or reason (a deactivation, a refused subject)
+ * is written at once, and so is a new user's first status (then the first-status delay applies). Holds an entry
+ * only for a user whose write is waiting.
+ */
+export class GrantSettling {
+  private readonly settleMs: number;
+  private readonly since = new Map<string, number>();
+
+  constructor(settleMs: number) {
+    this.settleMs = settleMs;
+  }
+
+  /** Milliseconds to wait before writing `next` over `current`; 0 to write (or find nothing to write) now. */
+  wait(id: string, current: ScimUserStatus | undefined, next: ScimUserStatus, now: number): number {
+    if (this.settleMs <= 0 || current === undefined || !grantsOnly(current, next)) {
+      this.since.delete(id);
+      return 0;
+    }
+    const since = this.since.get(id) ?? now;
+    this.since.set(id, since);
+    const remaining = since + this.settleMs - now;
+    if (remaining <= 0) this.since.delete(id);
+    return Math.max(0, remaining);
+  }
+
+  done(id: string): void {
+    this.since.delete(id);
+  }
+}
+
+/** Whether `next` differs from `current` in grants only: same subject, same conditions up to their messages. */
+function grantsOnly(current: ScimUserStatus, next: ScimUserStatus): boolean {
+  const access = (s: ScimUserStatus) =>
+    JSON.stringify([s.subject, (s.conditions ?? []).map((c) => [c.type, c.status, c.reason])]);
+  if (access(current) !== access(next)) return false;
+  const grants = (s: ScimUserStatus) =>
+    JSON.stringify([
+      s.bindingCount ?? 0,
+      s.grantCount ?? 0,
+      s.grants ?? [],
+      (s.conditions ?? []).map((c) => c.message),
+    ]);
+  return grants(current) !== grants(next);
 }
 
 /**

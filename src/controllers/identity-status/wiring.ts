@@ -21,6 +21,12 @@ const EVENTS = ['add', 'update', 'delete'] as const;
 export const NEW_USER_STATUS_DELAY_MS = 10_000;
 
 /**
+ * A change of a user's grants alone is written this long after it is first seen (reconcile.ts `GrantSettling`): the
+ * bindings of one SCIM change (a leaver in several mappings) land one by one, and one status write then says all.
+ */
+export const GRANT_STATUS_SETTLE_MS = 2_000;
+
+/**
  * ScimUser and ScimGroup -> their status. Watches the identities, the memberships and the generated bindings it
  * counts (handed in by the composition: they are the RoleBindings product's informers, not this one's).
  */
@@ -63,6 +69,7 @@ export class IdentityStatusProduct implements Product {
       status: shared.status,
       clock: shared.clock,
       firstStatusDelayMs: NEW_USER_STATUS_DELAY_MS,
+      grantSettleMs: GRANT_STATUS_SETTLE_MS,
     });
     this.workers = new Controller({
       name: 'scimidentity',
