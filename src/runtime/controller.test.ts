@@ -1,7 +1,13 @@
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Clock } from './clock.ts';
-import { Controller, type ControllerMetricsSource, isPanic, type ReconcileMetrics } from './controller.ts';
+import {
+  Controller,
+  type ControllerMetricsSource,
+  isPanic,
+  type ReconcileMetrics,
+  ReconcilePreemptedError,
+} from './controller.ts';
 import { stringKeys } from './queue-key.ts';
 import { type LoggerLike, type Reconcile, requeueAfter, TerminalError } from './reconciler.ts';
 import type { WorkQueueMetrics } from './work-queue.ts';
@@ -14,7 +20,7 @@ const fakeTimerClock: Clock = {
 };
 
 function recordingMetrics() {
-  const counts = { success: 0, error: 0, requeue_after: 0, errors: 0, terminal: 0, panics: 0, timeouts: 0 };
+  const counts = { success: 0, error: 0, requeue: 0, requeue_after: 0, errors: 0, terminal: 0, panics: 0, timeouts: 0 };
   const gauges = { active: 0, maxActive: 0, maxConcurrent: 0 };
   const reconcile: ReconcileMetrics = {
     maxConcurrentReconciles: (n) => {
@@ -69,7 +75,10 @@ describe('Controller', () => {
     vi.useRealTimers();
   });
 
-  function controllerFor(reconcile: Reconcile, options: { workers?: number; reconcileTimeoutMs?: number } = {}) {
+  function controllerFor(
+    reconcile: Reconcile,
+    options: { workers?: number; urgentWorkers?: number; reconcileTimeoutMs?: number } = {},
+  ) {
     const metrics = recordingMetrics();
     const { lines, logger } = recordingLogger();
     const controller = new Controller({
@@ -149,7 +158,7 @@ describe('Controller', () => {
       controller.enqueue('ns/a');
       controller.start();
       await vi.advanceTimersByTimeAsync(0);
-      const zero = { success: 0, error: 0, requeue_after: 0, errors: 0, terminal: 0, panics: 0, timeouts: 0 };
+      const zero = { success: 0, error: 0, requeue: 0, requeue_after: 0, errors: 0, terminal: 0, panics: 0, timeouts: 0 };
       expect(actual).toEqual({ ...zero, ...counts });
       await vi.advanceTimersByTimeAsync(60_000);
       if (runsAgainAfterMs === undefined) expect(calls).toHaveLength(1);
@@ -321,6 +330,53 @@ describe('Controller', () => {
     controller.start();
     await vi.advanceTimersByTimeAsync(0);
     expect(seen).toEqual(['a', 'b']);
+    await controller.stop();
+  });
+
+  it('preempts the in-flight run of a key an urgent change arrives for, and runs the urgent one right after it', async () => {
+    const writes: string[] = [];
+    let runs = 0;
+    let release = () => {};
+    const { controller, counts } = controllerFor(
+      async (key, { signal }) => {
+        const run = ++runs;
+        for (const write of ['first', 'second']) {
+          if (run === 1 && write === 'second') await new Promise<void>((resolve) => (release = resolve));
+          signal.throwIfAborted();
+          writes.push(`${key} run ${run}: ${write}`);
+        }
+      },
+      { workers: 1, urgentWorkers: 1 },
+    );
+    controller.start();
+    controller.enqueue('hot');
+    await vi.waitFor(() => expect(writes).toEqual(['hot run 1: first']));
+    controller.enqueueUrgent('hot');
+    release();
+    await vi.waitFor(() => expect(writes).toEqual(['hot run 1: first', 'hot run 2: first', 'hot run 2: second']));
+    expect(counts).toMatchObject({ requeue: 1, success: 1, error: 0, errors: 0 });
+    await controller.stop();
+  });
+
+  it('gives a preempted run a ReconcilePreemptedError as its signal reason and does not back the key off', async () => {
+    const reasons: unknown[] = [];
+    let release = () => {};
+    const { controller, counts } = controllerFor(async (_key, { signal }) => {
+      if (reasons.length === 0) await new Promise<void>((resolve) => (release = resolve));
+      reasons.push(signal.reason);
+      signal.throwIfAborted();
+    });
+    controller.start();
+    controller.enqueue('hot');
+    await vi.advanceTimersByTimeAsync(0);
+    controller.enqueueUrgent('hot');
+    release();
+    // No time passes: a backoff (5 ms at least) would hold the second run back.
+    await vi.advanceTimersByTimeAsync(0);
+    expect(reasons).toHaveLength(2);
+    expect(reasons[0]).toBeInstanceOf(ReconcilePreemptedError);
+    expect(reasons[1]).toBeUndefined();
+    expect(counts).toMatchObject({ requeue: 1, success: 1, errors: 0 });
     await controller.stop();
   });
 

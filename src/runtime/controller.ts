@@ -4,7 +4,7 @@ import type { KeyCodec } from './queue-key.ts';
 import { isTerminal, type LoggerLike, type Reconcile, type ReconcileResult } from './reconciler.ts';
 import { type RateLimiter, WorkQueue, type WorkQueueMetrics } from './work-queue.ts';
 
-export type ReconcileOutcome = 'success' | 'error' | 'requeue_after';
+export type ReconcileOutcome = 'success' | 'error' | 'requeue' | 'requeue_after';
 
 /** Hooks for the `controller_runtime_*` metrics of one controller. */
 export interface ReconcileMetrics {
@@ -64,6 +64,8 @@ export class Controller<K = string> {
   readonly #clock: Clock;
   #workers: Promise<void>[] = [];
   readonly #inFlight = new Set<AbortController>();
+  /** The in-flight reconcile of each key, so an urgent add can preempt it (WorkQueueOptions.onPreempt). */
+  readonly #inFlightByKey = new Map<string, AbortController>();
 
   constructor(options: ControllerOptions<K>) {
     this.name = options.name;
@@ -116,7 +118,12 @@ export class Controller<K = string> {
   }
 
   #newQueue(): WorkQueue {
-    return new WorkQueue({ clock: this.#clock, rateLimiter: this.#options.rateLimiter, metrics: this.#queueMetrics });
+    return new WorkQueue({
+      clock: this.#clock,
+      rateLimiter: this.#options.rateLimiter,
+      metrics: this.#queueMetrics,
+      onPreempt: (key) => this.#inFlightByKey.get(key)?.abort(new ReconcilePreemptedError()),
+    });
   }
 
   #workerCount(): number {
@@ -150,12 +157,20 @@ export class Controller<K = string> {
       : undefined;
     let result: ReconcileResult;
     this.#inFlight.add(abort);
+    this.#inFlightByKey.set(key, abort);
     try {
       const parsed = this.#options.keys.parse(key);
       result = await this.#options.reconcile(parsed, { reconcileId, logger, signal: abort.signal });
     } catch (err) {
       if (abort.signal.reason instanceof ReconcileAbandonedError) {
         logger.info({ err }, 'Reconcile abandoned: the controller is stopping');
+        return;
+      }
+      if (abort.signal.reason instanceof ReconcilePreemptedError) {
+        // The queue already holds the key for an urgent run, which starts when this worker lets go of it.
+        queue.forget(key);
+        this.#metrics?.reconciled('requeue', seconds());
+        logger.debug({ err }, 'Reconcile preempted by an urgent change of its key');
         return;
       }
       const terminal = isTerminal(err);
@@ -167,6 +182,7 @@ export class Controller<K = string> {
       return;
     } finally {
       this.#inFlight.delete(abort);
+      this.#inFlightByKey.delete(key);
       if (timer !== undefined) this.#clock.clearTimeout(timer);
     }
     const requeueAfterMs = result?.requeueAfterMs ?? 0;
@@ -186,6 +202,18 @@ export class ReconcileAbandonedError extends Error {
   override name = 'ReconcileAbandonedError';
   constructor() {
     super('the controller stopped (leadership lost): abandon before the next write');
+  }
+}
+
+/**
+ * The reason of a reconcile's `signal` when an urgent change of its key arrives (a revocation during a grant run):
+ * stop at the next safe point and let the urgent run start. Writes that revoke may go ahead; the run after it reads
+ * everything again, so whatever this one left undone is done there (docs/adr/0025-preemptible-reconciles.md).
+ */
+export class ReconcilePreemptedError extends Error {
+  override name = 'ReconcilePreemptedError';
+  constructor() {
+    super('an urgent change of this key arrived: stop before the next write that only grants');
   }
 }
 

@@ -3,13 +3,14 @@
  * reads the current state itself and returns an intent; `Controller` is the one place that turns the intent into queue actions
  * and metrics (controller-runtime's `reconcileHandler`, kube-rs's `Action` + `error_policy`):
  *
- * | reconcile                         | queue                        | `controller_runtime_reconcile_total{result}` |
- * |-----------------------------------|------------------------------|----------------------------------------------|
- * | resolves `done()` / `undefined`   | forget                       | `success`                                    |
- * | resolves `requeueAfter(ms)`       | forget, then addAfter(ms)    | `requeue_after`                              |
- * | `requeueAfter(ms, {urgent})`      | the same, urgent lane when due | `requeue_after`                            |
- * | throws `TerminalError`            | nothing: retrying won't help | `error` (+ errors_total, terminal_errors)    |
- * | throws anything else              | addRateLimited (backoff)     | `error` (+ errors_total)                     |
+ * | reconcile                           | queue                          | `controller_runtime_reconcile_total{result}` |
+ * |-------------------------------------|--------------------------------|----------------------------------------------|
+ * | resolves `done()` / `undefined`     | forget                         | `success`                                    |
+ * | resolves `requeueAfter(ms)`         | forget, then addAfter(ms)      | `requeue_after`                              |
+ * | `requeueAfter(ms, {urgent})`        | the same, urgent lane when due | `requeue_after`                              |
+ * | throws `TerminalError`              | nothing: retrying won't help   | `error` (+ errors_total, terminal_errors)    |
+ * | throws anything else                | addRateLimited (backoff)       | `error` (+ errors_total)                     |
+ * | stops for `ReconcilePreemptedError` | forget; the urgent run is next | `requeue`                                    |
  */
 
 /** Pino-compatible: a pino `Logger` satisfies it. */
@@ -29,7 +30,11 @@ export interface ReconcileContext {
   reconcileId: string;
   /** Bound to `controller`, `key` and `reconcileId`. */
   logger: LoggerLike;
-  /** Aborted when the controller's per-reconcile timeout passes; pass it to I/O that accepts one. */
+  /**
+   * Aborted when the controller's per-reconcile timeout passes, when the controller stops (`ReconcileAbandonedError`),
+   * or when an urgent change of the key arrives (`ReconcilePreemptedError`: stop before the next write that does not
+   * take access away). Pass it to I/O that accepts one, and check it before each write.
+   */
   signal: AbortSignal;
 }
 

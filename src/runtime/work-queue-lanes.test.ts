@@ -172,4 +172,29 @@ describe('WorkQueue lanes: revocations first, grants coalesced', () => {
     expect(q.len()).toBe(0);
     expect(await q.get()).toBeUndefined();
   });
+
+  it('tells the holder of a key when an urgent add for it arrives, and hands the key out again only after done', async () => {
+    const preempted: string[] = [];
+    const q = new WorkQueue({ clock: fakeTimerClock, onPreempt: (key) => preempted.push(key) });
+    q.add('hot');
+    expect(await q.get()).toBe('hot');
+    q.addUrgent('hot');
+    expect(preempted).toEqual(['hot']);
+    const next = q.getUrgent();
+    expect(await settled(next)).toBe('pending');
+    q.done('hot');
+    expect(await next).toBe('hot');
+  });
+
+  it('does not preempt anything for an urgent add of a key no worker holds', async () => {
+    const preempted: string[] = [];
+    const q = new WorkQueue({ clock: fakeTimerClock, onPreempt: (key) => preempted.push(key) });
+    q.add('waiting');
+    q.addUrgent('waiting');
+    q.addUrgent('new');
+    q.add('other');
+    expect(await q.get()).toBe('waiting');
+    q.add('other');
+    expect(preempted).toEqual([]);
+  });
 });

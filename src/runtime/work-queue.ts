@@ -13,6 +13,9 @@ import { type Clock, systemClock } from './clock.ts';
  *   goes to the urgent lane on `done`. `addCoalesced(key, windowMs)` hands a key out at most once per `windowMs`
  *   (counted from when a worker last got it): within the window it waits for the window's end instead. An urgent add
  *   is never delayed by a coalesced one.
+ * - Preemption (docs/adr/0025-preemptible-reconciles.md): an urgent add of a key a worker holds calls `onPreempt(key)`,
+ *   so the holder can stop at its next safe point; the key still waits for `done` (never two workers on one key) and
+ *   then runs next from the urgent lane.
  *
  * One departure from client-go: after `shutDown()` queued keys are dropped and `get()` resolves `undefined` at once
  * rather than handing out the rest. Reconcile is level-triggered, so the next leader relists and finds them again.
@@ -54,12 +57,15 @@ export interface WorkQueueOptions {
   clock?: Clock;
   rateLimiter?: RateLimiter;
   metrics?: WorkQueueMetrics;
+  /** Called when a key a worker holds is added to the urgent lane: its run may stop early, the next one is urgent. */
+  onPreempt?: (key: string) => void;
 }
 
 export class WorkQueue {
   readonly #clock: Clock;
   readonly #limiter: RateLimiter;
   readonly #metrics: WorkQueueMetrics | undefined;
+  readonly #onPreempt: ((key: string) => void) | undefined;
   /** Ready keys in FIFO order; a Set keeps insertion order and gives O(1) delete. */
   readonly #queue = new Set<string>();
   /** Ready keys that carry a revocation, handed out before any key of `#queue`. */
@@ -81,6 +87,7 @@ export class WorkQueue {
     this.#clock = options.clock ?? systemClock;
     this.#limiter = options.rateLimiter ?? exponentialRateLimiter();
     this.#metrics = options.metrics;
+    this.#onPreempt = options.onPreempt;
     this.#metrics?.trackUnfinishedWork(() => this.#unfinishedWork());
   }
 
@@ -109,6 +116,7 @@ export class WorkQueue {
     // Held by a worker: `done` pushes it to the urgent lane. Waiting for a delay: it is ready now.
     this.#urgentDirty.add(key);
     this.add(key);
+    if (this.#processing.has(key)) this.#onPreempt?.(key);
   }
 
   /**

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { bindingBaseName, desiredRoleBindings, shardSubjects } from './desired-role-bindings.ts';
 import { defaultSettings, group, identities, mapping, user } from './identity-fixtures.test-support.ts';
@@ -268,6 +269,24 @@ describe('desiredRoleBindings', () => {
     const changed = before.filter((shard, i) => JSON.stringify(shard) !== JSON.stringify(after[i]));
     expect(before.length).toBe(after.length);
     expect(changed).toHaveLength(1);
+  });
+
+  it('puts each subject in the shard the first 32 bits of its sha256 name, on the first call and on later ones', () => {
+    const subjects = Array.from({ length: 3000 }, (_, i) => ({
+      apiGroup: 'rbac.authorization.k8s.io',
+      kind: 'User',
+      name: `layout-${i}@example.com`,
+    }));
+    const shardOf = (name: string, count: number) =>
+      createHash('sha256').update(`User/${name}`).digest().readUInt32BE(0) % count;
+    for (const shards of [shardSubjects(subjects, 1000), shardSubjects(subjects, 1000)]) {
+      expect(shards).toHaveLength(4);
+      const misplaced = shards.flatMap((shard, index) =>
+        shard.filter((subject) => shardOf(subject.name, shards.length) !== index),
+      );
+      expect(misplaced).toEqual([]);
+      expect(shards.flat()).toHaveLength(3000);
+    }
   });
 
   it('is deterministic: the same input gives the same bindings in the same order', () => {

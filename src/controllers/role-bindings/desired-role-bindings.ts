@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import type { RbacV1Subject, V1ClusterRoleBinding, V1RoleBinding } from '@kubernetes/client-node';
 import type { AccessMapping, MappingFailure } from '../../api/access-mapping.ts';
 import { labels } from '../../api/labels.ts';
@@ -238,9 +238,23 @@ export function shardSubjects(subjects: RbacV1Subject[], max: number): RbacV1Sub
   }
 }
 
+/**
+ * The first 32 bits of a subject's sha256, memoized: a reconcile of a 100,000-member mapping hashes every subject,
+ * and hashing was most of its pure work (docs/adr/0025-preemptible-reconciles.md). The memo is cleared when it
+ * reaches `SHARD_HASH_MEMO_SIZE` entries (one per subject name seen, ~70 bytes each), so it stays bounded.
+ */
 function hash32(value: string): number {
-  return createHash('sha256').update(value).digest().readUInt32BE(0);
+  let hashed = shardHashes.get(value);
+  if (hashed === undefined) {
+    if (shardHashes.size >= SHARD_HASH_MEMO_SIZE) shardHashes.clear();
+    hashed = hash('sha256', value, 'buffer').readUInt32BE(0);
+    shardHashes.set(value, hashed);
+  }
+  return hashed;
 }
+
+const SHARD_HASH_MEMO_SIZE = 1 << 18;
+const shardHashes = new Map<string, number>();
 
 function shardName(base: string, index: number, count: number): string {
   return count === 1 ? base : `${base}:${count}-${index}`;

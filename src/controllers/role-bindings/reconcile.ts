@@ -12,6 +12,7 @@ import type { Condition } from '../../api/crd-builder.ts';
 import { annotations, labels } from '../../api/labels.ts';
 import type { Clock } from '../../runtime/clock.ts';
 import { setCondition } from '../../runtime/conditions.ts';
+import { ReconcilePreemptedError } from '../../runtime/controller.ts';
 import type { CachedInformer } from '../../runtime/informer.ts';
 import { isNotFound } from '../../runtime/kube-errors.ts';
 import { type ReconcileContext, type ReconcileResult, requeueAfter } from '../../runtime/reconciler.ts';
@@ -23,7 +24,7 @@ import type { IdentityCache } from '../shared/identity-cache.ts';
 import type { StatusWriter } from '../shared/status-writer.ts';
 import { FIELD_MANAGER } from '../shared/status-writer.ts';
 import { AccessChangeSummary } from './access-change-summary.ts';
-import { type Binding, describeWriteError, kindOf, readiness, sameBinding } from './binding-diff.ts';
+import { type Binding, bindingWrites, describeWriteError, kindOf, readiness } from './binding-diff.ts';
 import { listedBindings } from './binding-summary.ts';
 import { isCountOnlyChange } from './count-only-change.ts';
 import {
@@ -144,6 +145,8 @@ export class RoleBindingsReconciler {
     });
     const writeFailures: MappingFailure[] = [];
     const retry = await this.sync(name, desired, existing, context, writeFailures, mapping.spec.connection);
+    // The urgent run that preempted this one writes the status from what it finds.
+    stopIfAborted(context.signal, { revokes: false });
     const failures = [...desired.failures, ...writeFailures];
     const countsDueInMs = await this.writeStatus(mapping, generation, readiness(desired, failures), {
       subjectCount: desired.subjectCount,
@@ -182,44 +185,53 @@ export class RoleBindingsReconciler {
     const wantedKeys = new Set(wanted.map(key));
     const summary = new AccessChangeSummary();
     let retry = false;
-    for (const binding of wanted) {
-      const current = existingByKey.get(key(binding));
-      if (current && sameBinding(current, binding)) continue;
-      try {
-        await this.apply(binding, current);
-        this.audit(mapping, current, binding, context, summary, connection);
-      } catch (err) {
-        const failure = describeWriteError(err, binding);
-        failures.push(failure);
-        if (failure.reason === 'ApplyFailed') retry = true;
-        context.logger.warn({ binding: key(binding), reason: failure.reason, err: String(err) }, 'binding not written');
-      }
-    }
-    for (const [k, binding] of existingByKey) {
-      if (wantedKeys.has(k)) continue;
-      try {
-        await this.remove(binding);
-        this.audit(mapping, binding, undefined, context, summary, connection);
-      } catch (err) {
-        if (!isNotFound(err)) {
-          retry = true;
-          context.logger.warn({ binding: k, err: String(err) }, 'binding not deleted');
+    try {
+      // Revocations first; a preemption (an urgent change of this mapping) stops the run before its first grant.
+      for (const { binding, current, revokes } of bindingWrites(wanted, (b) => existingByKey.get(key(b)))) {
+        stopIfAborted(context.signal, { revokes });
+        try {
+          await this.apply(binding, current);
+          this.audit(mapping, current, binding, context, summary, connection);
+        } catch (err) {
+          const failure = describeWriteError(err, binding);
+          failures.push(failure);
+          if (failure.reason === 'ApplyFailed') retry = true;
+          context.logger.warn(
+            { binding: key(binding), reason: failure.reason, err: String(err) },
+            'binding not written',
+          );
         }
       }
-    }
-    if (!summary.isEmpty()) {
-      const owner = this.deps.mappings.get(mapping);
-      this.deps.events.record(
-        {
-          apiVersion: accessMappingKind.apiVersion,
-          kind: accessMappingKind.kind,
-          name: mapping,
-          uid: owner?.metadata.uid,
-        },
-        'Normal',
-        'AccessChanged',
-        summary.message(),
-      );
+      for (const [k, binding] of existingByKey) {
+        if (wantedKeys.has(k)) continue;
+        // A delete never grants: a preemption lets it go ahead.
+        stopIfAborted(context.signal, { revokes: true });
+        try {
+          await this.remove(binding);
+          this.audit(mapping, binding, undefined, context, summary, connection);
+        } catch (err) {
+          if (!isNotFound(err)) {
+            retry = true;
+            context.logger.warn({ binding: k, err: String(err) }, 'binding not deleted');
+          }
+        }
+      }
+    } finally {
+      // Also when the run stops early: what it did write is summarised.
+      if (!summary.isEmpty()) {
+        const owner = this.deps.mappings.get(mapping);
+        this.deps.events.record(
+          {
+            apiVersion: accessMappingKind.apiVersion,
+            kind: accessMappingKind.kind,
+            name: mapping,
+            uid: owner?.metadata.uid,
+          },
+          'Normal',
+          'AccessChanged',
+          summary.message(),
+        );
+      }
     }
     return retry;
   }
@@ -333,4 +345,16 @@ export class RoleBindingsReconciler {
       this.statusWrittenAt.set(name, this.deps.clock.now());
     return 0;
   }
+}
+
+/**
+ * Stops the reconcile before its next write when its signal is aborted (leadership lost, the timeout passed, or an
+ * urgent change of the key preempted it: runtime/controller.ts). A preemption lets a write that takes access away go
+ * ahead, so the run it yields to never has to redo a revocation; everything else stops at once. The run after it
+ * reads everything again, so stopping anywhere is safe.
+ */
+function stopIfAborted(signal: AbortSignal, { revokes }: { revokes: boolean }): void {
+  if (!signal.aborted) return;
+  if (revokes && signal.reason instanceof ReconcilePreemptedError) return;
+  throw signal.reason;
 }
