@@ -289,6 +289,21 @@ describe('desiredRoleBindings', () => {
     }
   });
 
+  it('lists subjects in code point order, which does not depend on the locale', () => {
+    const users = [user('u1', 'ada@example.com'), user('u2', 'Bob@example.com'), user('u3', 'ada.b@example.com')];
+    const out = desiredRoleBindings({
+      mapping: mapping('m', {
+        subjects: { groups: [{ displayName: 'all' }] },
+        roleBindings: [{ clusterRole: 'view', namespaces: ['a'] }],
+      }),
+      identities: identities(users, [group('all', 'all')], { all: ['u1', 'u2', 'u3'] }),
+      namespaces,
+      settings: defaultSettings,
+      now,
+    });
+    expect(subjectsOf(out.roleBindings[0]!)).toEqual(['Bob@example.com', 'ada.b@example.com', 'ada@example.com']);
+  });
+
   it('is deterministic: the same input gives the same bindings in the same order', () => {
     const input = {
       mapping: mapping('devs', {

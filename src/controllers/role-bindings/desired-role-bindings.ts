@@ -147,23 +147,28 @@ function resolveSubjects(
   const groupMode = settings.subjects.mode === 'Group';
   const selection = resolveSelection(mapping, identities, { expandGroups: !groupMode });
   for (const missing of selection.missing) failures.push(missingFailure(missing));
-  const subjects = new Map<string, RbacV1Subject>();
+  const groupNames = new Set<string>();
   if (groupMode) {
     for (const group of selection.groups) {
       const subject = groupSubject(group.spec.displayName, group.spec.externalId, settings.subjects);
-      if (subject.ok)
-        subjects.set(`Group/${subject.name}`, { apiGroup: RBAC_GROUP, kind: 'Group', name: subject.name });
+      if (subject.ok) groupNames.add(subject.name);
     }
   }
   const granted: string[] = [];
+  const userNames = new Set<string>();
   for (const id of selection.userIds) {
     const subject = identities.subjectOf(id);
     if (!subject.ok) continue;
     granted.push(id);
-    subjects.set(`User/${subject.name}`, { apiGroup: RBAC_GROUP, kind: 'User', name: subject.name });
+    userNames.add(subject.name);
   }
-  const sorted = [...subjects.values()].sort((a, b) => `${a.kind}/${a.name}`.localeCompare(`${b.kind}/${b.name}`));
-  return { subjects: sorted, userIds: granted };
+  // Groups before users, each by code point, not by locale: a locale comparison of 100,000 subjects took longer
+  // than the rest of the reconcile.
+  const subjects = [
+    ...[...groupNames].sort().map((name): RbacV1Subject => ({ apiGroup: RBAC_GROUP, kind: 'Group', name })),
+    ...[...userNames].sort().map((name): RbacV1Subject => ({ apiGroup: RBAC_GROUP, kind: 'User', name })),
+  ];
+  return { subjects, userIds: granted };
 }
 
 function missingFailure(missing: MissingSubject): MappingFailure {
