@@ -237,29 +237,33 @@ export function shardSubjects(subjects: RbacV1Subject[], max: number): RbacV1Sub
   let count = 2 ** Math.ceil(Math.log2((subjects.length * 1.25) / max));
   for (;;) {
     const shards: RbacV1Subject[][] = Array.from({ length: count }, () => []);
-    for (const subject of subjects) shards[hash32(`${subject.kind}/${subject.name}`) % count]!.push(subject);
+    for (const subject of subjects) shards[shardHash(subject) % count]!.push(subject);
     if (shards.every((s) => s.length <= max)) return shards;
     count *= 2;
   }
 }
 
 /**
- * The first 32 bits of a subject's sha256, memoized: a reconcile of a 100,000-member mapping hashes every subject,
- * and hashing was most of its pure work (docs/adr/0025-preemptible-reconciles.md). The memo is cleared when it
- * reaches `SHARD_HASH_MEMO_SIZE` entries (one per subject name seen, ~70 bytes each), so it stays bounded.
+ * The first 32 bits of the sha256 of `<kind>/<name>`, memoized per kind and name: a reconcile of a 100,000-member
+ * mapping hashes every subject, and hashing was most of its pure work (docs/adr/0025-preemptible-reconciles.md).
+ * Keyed by the name itself, whose string hash V8 keeps, not by a new `<kind>/<name>` string per call. Each memo is
+ * cleared when it reaches `SHARD_HASH_MEMO_SIZE` entries (one per subject name seen), so it stays bounded.
  */
-function hash32(value: string): number {
-  let hashed = shardHashes.get(value);
+function shardHash({ kind, name }: RbacV1Subject): number {
+  const memo = kind === 'User' ? userShardHashes : otherShardHashes;
+  const key = kind === 'User' ? name : `${kind}/${name}`;
+  let hashed = memo.get(key);
   if (hashed === undefined) {
-    if (shardHashes.size >= SHARD_HASH_MEMO_SIZE) shardHashes.clear();
-    hashed = hash('sha256', value, 'buffer').readUInt32BE(0);
-    shardHashes.set(value, hashed);
+    if (memo.size >= SHARD_HASH_MEMO_SIZE) memo.clear();
+    hashed = hash('sha256', `${kind}/${name}`, 'buffer').readUInt32BE(0);
+    memo.set(key, hashed);
   }
   return hashed;
 }
 
 const SHARD_HASH_MEMO_SIZE = 1 << 18;
-const shardHashes = new Map<string, number>();
+const userShardHashes = new Map<string, number>();
+const otherShardHashes = new Map<string, number>();
 
 function shardName(base: string, index: number, count: number): string {
   return count === 1 ? base : `${base}:${count}-${index}`;
