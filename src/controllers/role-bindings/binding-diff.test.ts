@@ -1,6 +1,6 @@
 import type { V1RoleBinding } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { bindingWrites, losesSubjects, sameBinding } from './binding-diff.ts';
+import { bindingWrites, earlyRevocations, losesSubjects, sameBinding } from './binding-diff.ts';
 
 const RBAC = 'rbac.authorization.k8s.io';
 
@@ -75,5 +75,35 @@ describe('bindingWrites', () => {
       lookup,
     );
     expect(writes.map((w) => w.binding.metadata?.name)).toEqual(['shrink', 'grow', 'new-1', 'new-2']);
+  });
+});
+
+describe('earlyRevocations', () => {
+  it('takes a subject granted by no wanted binding out of a shard that a reshard replaces, keeping the others', () => {
+    const old = binding('m:2-0', ['ada', 'bob', 'eve']);
+    old.metadata!.resourceVersion = '42';
+    old.metadata!.managedFields = [{ manager: 'scim-operator' }];
+    const wanted = [binding('m:4-0', ['ada']), binding('m:4-1', ['bob'])];
+    const [early, ...rest] = earlyRevocations([old], wanted);
+    expect(rest).toEqual([]);
+    expect(early!.current).toBe(old);
+    expect(early!.trimmed?.subjects?.map((s) => s.name)).toEqual(['ada', 'bob']);
+    expect(early!.trimmed).toMatchObject({ kind: 'RoleBinding', metadata: { name: 'm:2-0', namespace: 'team' } });
+    expect(early!.trimmed!.metadata).not.toHaveProperty('resourceVersion');
+    expect(early!.trimmed!.metadata).not.toHaveProperty('managedFields');
+  });
+
+  it('deletes at once a binding none of whose subjects stays, and leaves alone one whose subjects all stay', () => {
+    const gone = binding('m:2-0', ['eve']);
+    const moved = binding('m:2-1', ['ada']);
+    const early = earlyRevocations([gone, moved], [binding('m:4-0', ['ada'])]);
+    expect(early).toEqual([{ current: gone, trimmed: undefined }]);
+  });
+
+  it('does not count a subject as granted by a binding of another role or namespace', () => {
+    const old = binding('m:edit', ['ada']);
+    const view = binding('m:view', ['ada']);
+    view.roleRef = { ...view.roleRef, name: 'view' };
+    expect(earlyRevocations([old], [view])).toEqual([{ current: old, trimmed: undefined }]);
   });
 });

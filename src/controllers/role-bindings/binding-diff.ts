@@ -6,8 +6,9 @@ import {
 } from '@kubernetes/client-node';
 import type { MappingFailure } from '../../api/access-mapping.ts';
 import type { Condition } from '../../api/crd-builder.ts';
+import { labels } from '../../api/labels.ts';
 import { isNotFound } from '../../runtime/kube-errors.ts';
-import type { DesiredBindings } from './desired-role-bindings.ts';
+import { type DesiredBindings, MAPPING_LABEL } from './desired-role-bindings.ts';
 
 export type Binding = V1RoleBinding | V1ClusterRoleBinding;
 
@@ -120,4 +121,55 @@ export function readiness(
   const first = failures[0]!;
   const more = failures.length > 1 ? ` (and ${failures.length - 1} more, see status.failures)` : '';
   return { status: 'False', reason: first.reason, message: `${first.message}${more}` };
+}
+
+export interface EarlyRevocation {
+  current: Binding;
+  /** The binding without the revoked subjects, to apply now; undefined when none is left: delete it now. */
+  trimmed: Binding | undefined;
+}
+
+/**
+ * Revocations held in bindings that are going away (a reshard renames every shard; a namespace or role left the
+ * mapping). Those are deleted only after the new bindings exist, so that no subject that stays is without access in
+ * between; a subject granted by no wanted binding of the same role and namespace need not wait for that. For each
+ * such binding: the binding without those subjects (apply it first, delete it at the end), or nothing left (delete it
+ * first).
+ */
+export function earlyRevocations(unwanted: readonly Binding[], wanted: readonly Binding[]): EarlyRevocation[] {
+  if (unwanted.length === 0) return [];
+  const target = (b: Binding) => `${b.metadata?.namespace ?? ''}/${b.roleRef.kind}/${b.roleRef.name}`;
+  const granted = new Map<string, Set<string>>();
+  for (const binding of wanted) {
+    const subjects = granted.get(target(binding)) ?? new Set<string>();
+    for (const s of binding.subjects ?? []) subjects.add(`${s.kind}/${s.name}`);
+    granted.set(target(binding), subjects);
+  }
+  const out: EarlyRevocation[] = [];
+  for (const current of unwanted) {
+    const stays = granted.get(target(current));
+    const subjects = current.subjects ?? [];
+    const kept = stays ? subjects.filter((s) => stays.has(`${s.kind}/${s.name}`)) : [];
+    if (kept.length === subjects.length) continue;
+    out.push({ current, trimmed: kept.length === 0 ? undefined : withSubjects(current, kept) });
+  }
+  return out;
+}
+
+/** What the operator applies of a binding it generated, from the cached copy: no managedFields or resourceVersion. */
+function withSubjects(current: Binding, subjects: RbacV1Subject[]): Binding {
+  const own = current.metadata?.labels ?? {};
+  const metadata = {
+    name: current.metadata?.name,
+    ...(current.metadata?.namespace ? { namespace: current.metadata.namespace } : {}),
+    labels: { [labels.managedBy]: own[labels.managedBy] ?? 'scim-operator', [MAPPING_LABEL]: own[MAPPING_LABEL] ?? '' },
+    ownerReferences: current.metadata?.ownerReferences,
+  };
+  return {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: kindOf(current),
+    metadata,
+    roleRef: current.roleRef,
+    subjects,
+  };
 }

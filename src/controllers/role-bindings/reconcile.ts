@@ -24,7 +24,14 @@ import type { IdentityCache } from '../shared/identity-cache.ts';
 import type { StatusWriter } from '../shared/status-writer.ts';
 import { FIELD_MANAGER } from '../shared/status-writer.ts';
 import { AccessChangeSummary } from './access-change-summary.ts';
-import { type Binding, bindingWrites, describeWriteError, kindOf, readiness } from './binding-diff.ts';
+import {
+  type Binding,
+  bindingWrites,
+  describeWriteError,
+  earlyRevocations,
+  kindOf,
+  readiness,
+} from './binding-diff.ts';
 import { listedBindings } from './binding-summary.ts';
 import { isCountOnlyChange } from './count-only-change.ts';
 import {
@@ -186,7 +193,23 @@ export class RoleBindingsReconciler {
     const summary = new AccessChangeSummary();
     let retry = false;
     try {
-      // Revocations first; a preemption (an urgent change of this mapping) stops the run before its first grant.
+      // Revocations first: those in bindings going away, then the bindings that lose a subject. A preemption (an
+      // urgent change of this mapping) lets them go ahead and stops the run before its first grant.
+      const unwanted = [...existingByKey].filter(([k]) => !wantedKeys.has(k)).map(([, b]) => b);
+      for (const { current, trimmed } of earlyRevocations(unwanted, wanted)) {
+        stopIfAborted(context.signal, { revokes: true });
+        const k = key({ ...current, kind: kindOf(current) });
+        try {
+          if (trimmed) await this.apply(trimmed, current);
+          else await this.remove(current);
+          this.audit(mapping, current, trimmed, context, summary, connection);
+          if (trimmed) existingByKey.set(k, trimmed);
+          else existingByKey.delete(k);
+        } catch (err) {
+          // The delete at the end tries again.
+          if (!isNotFound(err)) context.logger.warn({ binding: k, err: String(err) }, 'revocation not written early');
+        }
+      }
       for (const { binding, current, revokes } of bindingWrites(wanted, (b) => existingByKey.get(key(b)))) {
         stopIfAborted(context.signal, { revokes });
         try {
