@@ -158,7 +158,16 @@ describe('Controller', () => {
       controller.enqueue('ns/a');
       controller.start();
       await vi.advanceTimersByTimeAsync(0);
-      const zero = { success: 0, error: 0, requeue: 0, requeue_after: 0, errors: 0, terminal: 0, panics: 0, timeouts: 0 };
+      const zero = {
+        success: 0,
+        error: 0,
+        requeue: 0,
+        requeue_after: 0,
+        errors: 0,
+        terminal: 0,
+        panics: 0,
+        timeouts: 0,
+      };
       expect(actual).toEqual({ ...zero, ...counts });
       await vi.advanceTimersByTimeAsync(60_000);
       if (runsAgainAfterMs === undefined) expect(calls).toHaveLength(1);
