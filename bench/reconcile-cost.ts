@@ -2,7 +2,7 @@
  * The pure work of one RoleBindings reconcile for a mapping whose group has BENCH_MEMBERS members (default 100,000),
  * with no API server: what a revocation pays before its first write. The mapping binds `edit` in one namespace, so
  * the group's subjects fill ~128 binding shards of <= 1,000. Each phase is timed over BENCH_ROUNDS rounds (default 5)
- * after one warm-up; the figures are medians of the process's CPU time. Run: `node bench/reconcile-cost.ts`.
+ * after one warm-up; the figures are medians of the process's CPU time. Run: `npx node bench/reconcile-cost.ts`.
  *
  * Phases: resolving the selection and subjects (`desiredRoleBindings` as a whole, then `shardSubjects` alone on the
  * same subjects), comparing each desired shard with the cached one (`sameBinding`), and the status list
