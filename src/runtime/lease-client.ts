@@ -1,4 +1,5 @@
 import { CoordinationV1Api, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
+import { makeApiClient } from './api-client.ts';
 import { isNotFound } from './kube-errors.ts';
 
 /** One Lease, bound to its namespace and name. `read` resolves `undefined` when it does not exist. */
@@ -23,7 +24,8 @@ export function recordOf(lease: V1Lease): string {
 }
 
 export function leaseClientFor(kc: KubeConfig, namespace: string, name: string): LeaseClient {
-  const api = kc.makeApiClient(CoordinationV1Api);
+  // Its own pool: a renewal never waits for a connection behind the controllers' or the endpoint's requests.
+  const api = makeApiClient(kc, CoordinationV1Api, { pool: 'leader-election' });
   return {
     async read() {
       try {

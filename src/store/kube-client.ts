@@ -1,15 +1,13 @@
 import {
   CustomObjectsApi,
-  createConfiguration,
   type KubeConfig,
   type KubernetesListObject,
   type KubernetesObject,
   PatchStrategy,
-  type RequestContext,
-  ServerConfiguration,
   setHeaderOptions,
 } from '@kubernetes/client-node';
 import { API_GROUP, API_VERSION, type CustomResource } from '../api/crd-builder.ts';
+import { makeApiClient } from '../runtime/api-client.ts';
 import { slimForCache } from '../runtime/informer.ts';
 
 /**
@@ -23,12 +21,7 @@ export class ResourceClient<T extends CustomResource<unknown>> {
   private readonly api: CustomObjectsApi;
 
   constructor(kc: KubeConfig, kind: string, plural: string) {
-    this.api = new CustomObjectsApi(
-      createConfiguration({
-        baseServer: new ServerConfiguration(kc.getCurrentCluster()?.server ?? '', {}),
-        authMethods: { default: reusingConnections(kc) },
-      }),
-    );
+    this.api = makeApiClient(kc, CustomObjectsApi);
     this.kind = kind;
     this.plural = plural;
   }
@@ -110,23 +103,6 @@ export class ResourceClient<T extends CustomResource<unknown>> {
       body: preconditions ? { preconditions } : undefined,
     });
   }
-}
-
-/**
- * The kubeconfig's authentication, but with one connection pool per client: client-node 2.0 gives every request a
- * new undici Agent, so every API call paid a TLS handshake, which halved the store's write throughput. Headers
- * (bearer tokens, exec credentials) are still applied per request, so rotated tokens are picked up.
- */
-function reusingConnections(kc: KubeConfig) {
-  let dispatcher: ReturnType<RequestContext['getDispatcher']>;
-  return {
-    getName: () => 'kubeconfig, connections reused',
-    async applySecurityAuthentication(context: RequestContext): Promise<void> {
-      await kc.applySecurityAuthentication(context);
-      dispatcher ??= context.getDispatcher();
-      if (dispatcher) context.setDispatcher(dispatcher);
-    },
-  };
 }
 
 /**

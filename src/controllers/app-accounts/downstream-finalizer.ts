@@ -1,6 +1,7 @@
 import { CustomObjectsApi, type KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { API_GROUP, API_VERSION } from '../../api/crd-builder.ts';
 import { DOWNSTREAM_FINALIZER } from '../../api/downstream-app.ts';
+import { makeApiClient } from '../../runtime/api-client.ts';
 import {
   addFinalizerPatch,
   type FinalizableObject,
@@ -22,7 +23,7 @@ export class DownstreamFinalizer {
   private readonly onWrite: WriteObserver;
 
   constructor(kc: KubeConfig, onWrite: WriteObserver) {
-    this.api = kc.makeApiClient(CustomObjectsApi);
+    this.api = makeApiClient(kc, CustomObjectsApi);
     this.onWrite = onWrite;
   }
 

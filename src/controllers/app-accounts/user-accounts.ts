@@ -4,6 +4,7 @@ import { API_GROUP, API_VERSION } from '../../api/crd-builder.ts';
 import type { DownstreamApp, DownstreamAppSpec } from '../../api/downstream-app.ts';
 import { type ScimUser, scimUserKind } from '../../api/scim-user.ts';
 import type { DownstreamError } from '../../downstream/errors.ts';
+import { makeApiClient } from '../../runtime/api-client.ts';
 import { isNotFound } from '../../runtime/kube-errors.ts';
 import type { ReconcileContext, ReconcileResult } from '../../runtime/reconciler.ts';
 import { mayHold } from '../selection/selection.ts';
@@ -44,7 +45,7 @@ export class UserAccountsReconciler {
 
   constructor(context: AccountsContext) {
     this.context = context;
-    this.api = context.deps.kc.makeApiClient(CustomObjectsApi);
+    this.api = makeApiClient(context.deps.kc, CustomObjectsApi);
   }
 
   async reconcile(id: string, context: ReconcileContext): Promise<ReconcileResult> {

@@ -10,6 +10,7 @@ import { type AccessMapping, accessMappingKind } from '../../api/access-mapping.
 import { API_GROUP, API_VERSION, apiVersion } from '../../api/crd-builder.ts';
 import { labels } from '../../api/labels.ts';
 import { type ScimUser, scimUserKind } from '../../api/scim-user.ts';
+import { makeApiClient } from '../../runtime/api-client.ts';
 import { isNotFound } from '../../runtime/kube-errors.ts';
 import type { Settings, SubjectRule } from '../../settings.ts';
 import { userSubject } from '../shared/subject-name.ts';
@@ -28,8 +29,8 @@ export function kubeDrillPorts(
   rule: SubjectRule,
   connection: string,
 ): DrillPorts {
-  const objects = kc.makeApiClient(CustomObjectsApi);
-  const authorization = kc.makeApiClient(AuthorizationV1Api);
+  const objects = makeApiClient(kc, CustomObjectsApi);
+  const authorization = makeApiClient(kc, AuthorizationV1Api);
   const id = randomUUID();
   const name = `scim-drill-${id.slice(0, 8)}`;
   const canaryLabels = { [labels.canary]: 'true', [labels.connection]: connection };

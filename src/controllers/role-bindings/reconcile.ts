@@ -10,6 +10,7 @@ import {
 import { type AccessMapping, accessMappingKind, type MappingFailure } from '../../api/access-mapping.ts';
 import type { Condition } from '../../api/crd-builder.ts';
 import { annotations, labels } from '../../api/labels.ts';
+import { makeApiClient } from '../../runtime/api-client.ts';
 import type { Clock } from '../../runtime/clock.ts';
 import { setCondition } from '../../runtime/conditions.ts';
 import { ReconcilePreemptedError } from '../../runtime/controller.ts';
@@ -87,7 +88,7 @@ export class RoleBindingsReconciler {
 
   constructor(deps: RoleBindingsDeps) {
     this.deps = deps;
-    this.rbac = deps.kc.makeApiClient(RbacAuthorizationV1Api);
+    this.rbac = makeApiClient(deps.kc, RbacAuthorizationV1Api);
     this.clock = () => deps.clock.date();
   }
 

@@ -1,4 +1,5 @@
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { makeApiClient } from '../../runtime/api-client.ts';
 
 export interface InvolvedObject {
   apiVersion: string;
@@ -30,7 +31,7 @@ export class EventRecorder {
     kc: KubeConfig,
     options: { namespace: string; component?: string; maxPending?: number; onDrop?: () => void; onSend?: () => void },
   ) {
-    this.api = kc.makeApiClient(CoreV1Api);
+    this.api = makeApiClient(kc, CoreV1Api);
     this.namespace = options.namespace;
     this.component = options.component ?? 'scim-operator';
     this.maxPending = options.maxPending ?? 500;

@@ -12,6 +12,7 @@ import {
 } from '@kubernetes/client-node';
 import { API_GROUP, API_VERSION } from '../../api/crd-builder.ts';
 import { labels } from '../../api/labels.ts';
+import { makeApiClient } from '../../runtime/api-client.ts';
 import { type CachedInformer, createInformer, informerOf } from '../../runtime/informer.ts';
 import type { LoggerLike } from '../../runtime/reconciler.ts';
 
@@ -34,9 +35,9 @@ export class InformerFactory {
   constructor(kc: KubeConfig, logger: LoggerLike) {
     this.kc = kc;
     this.logger = logger;
-    this.custom = kc.makeApiClient(CustomObjectsApi);
-    this.core = kc.makeApiClient(CoreV1Api);
-    this.rbac = kc.makeApiClient(RbacAuthorizationV1Api);
+    this.custom = makeApiClient(kc, CustomObjectsApi);
+    this.core = makeApiClient(kc, CoreV1Api);
+    this.rbac = makeApiClient(kc, RbacAuthorizationV1Api);
   }
 
   private onError(informer: string) {

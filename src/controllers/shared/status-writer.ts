@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { CustomObjectsApi, type KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { API_GROUP, API_VERSION } from '../../api/crd-builder.ts';
+import { makeApiClient } from '../../runtime/api-client.ts';
 import { isNotFound } from '../../runtime/kube-errors.ts';
 
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
@@ -19,7 +20,7 @@ export class StatusWriter {
   private readonly onWrite: ((verb: string, target: string) => void) | undefined;
 
   constructor(kc: KubeConfig, onWrite?: (verb: string, target: string) => void) {
-    this.api = kc.makeApiClient(CustomObjectsApi);
+    this.api = makeApiClient(kc, CustomObjectsApi);
     this.onWrite = onWrite;
   }
 

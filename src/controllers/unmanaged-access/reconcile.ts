@@ -8,6 +8,7 @@ import {
   type V1RoleBinding,
 } from '@kubernetes/client-node';
 import type { ScimUser } from '../../api/scim-user.ts';
+import { makeApiClient } from '../../runtime/api-client.ts';
 import type { CachedInformer } from '../../runtime/informer.ts';
 import { apiStatusCode, isNotFound } from '../../runtime/kube-errors.ts';
 import type { ReconcileContext } from '../../runtime/reconciler.ts';
@@ -58,7 +59,7 @@ export class UnmanagedAccessReconciler {
 
   constructor(deps: UnmanagedAccessDeps) {
     this.deps = deps;
-    this.rbac = deps.kc.makeApiClient(RbacAuthorizationV1Api);
+    this.rbac = makeApiClient(deps.kc, RbacAuthorizationV1Api);
   }
 
   /** The finding for a user now, computed from the caches (the same answer reconcile acts on). */
