@@ -108,9 +108,12 @@ export class AppAccountsProduct implements Product {
         enqueue(pushingAppKeys(apps()));
       });
       for (const informer of secrets.informers)
-        informer.on(event, (secret) =>
-          enqueue(secretKeys(secret.metadata?.name ?? '', apps(), users(), (u) => ledger.entriesOf(u))),
-        );
+        informer.on(event, (secret) => {
+          const name = secret.metadata?.name ?? '';
+          // After a refusal every user runs again (rare: a grant or a key added after an app was used without it).
+          if (secrets.takeRefusal(name)) enqueue(userAccountKeys(users()));
+          enqueue(secretKeys(name, apps(), users(), (u) => ledger.entriesOf(u)));
+        });
     }
     identities.memberships.onChange((_groupId, members) => {
       enqueue([...members].map(accountsKey));
