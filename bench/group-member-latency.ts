@@ -10,6 +10,7 @@ import { labels } from '../src/api/labels.ts';
 import { type ScimGroupMembers, scimGroupMembersKind } from '../src/api/scim-group-members.ts';
 import { limits } from '../src/scim/schemas.ts';
 import { ResourceClient } from '../src/store/kube-client.ts';
+import { shardMemberIds } from '../src/store/member-shards.ts';
 import { prepareOperatorIdentity, startBenchCluster, uniqueName } from './support/cluster.ts';
 import { startEndpoint } from './support/endpoint.ts';
 import { elapsedMs, latencySummary, log, now, percentile, printResults, scaled } from './support/measure.ts';
@@ -52,7 +53,7 @@ try {
     scimGroupMembersKind.kind,
     scimGroupMembersKind.plural,
   ).list(`${labels.group}=${groupId}`);
-  const stored = shards.reduce((n, s) => n + s.spec.members.length, 0);
+  const stored = shards.reduce((n, s) => n + shardMemberIds(s.spec).length, 0);
   if (stored !== MEMBERS) throw new Error(`the group holds ${stored} members, not ${MEMBERS}`);
   const largestShard = Math.max(...shards.map((s) => Buffer.byteLength(JSON.stringify(s))));
 

@@ -14,7 +14,7 @@ import { labels } from '../src/api/labels.ts';
 import { type ScimGroup, scimGroupKind } from '../src/api/scim-group.ts';
 import { type ScimGroupMembers, scimGroupMembersKind } from '../src/api/scim-group-members.ts';
 import { ResourceClient } from '../src/store/kube-client.ts';
-import { shardName, shardOf } from '../src/store/member-shards.ts';
+import { shardName, shardOf, shardSpec } from '../src/store/member-shards.ts';
 import { indexLabels } from '../src/store/resource-mapping.ts';
 import { createAccessMapping } from './support/access-mappings.ts';
 import { prepareOperatorIdentity, startBenchCluster, uniqueName } from './support/cluster.ts';
@@ -87,7 +87,11 @@ async function seedGroups(
           name: shardName(id, shard),
           labels: { [labels.group]: id, [labels.connection]: identity.connection },
         },
-        spec: { group: id, shard, members: ids.map((value) => ({ value, type: 'User' as const })) },
+        spec: shardSpec(
+          id,
+          shard,
+          ids.map((value) => ({ value, type: 'User' })),
+        ),
       });
   });
 }

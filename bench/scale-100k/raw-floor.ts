@@ -13,7 +13,7 @@ import { type ScimGroup, scimGroupKind } from '../../src/api/scim-group.ts';
 import { type ScimGroupMembers, scimGroupMembersKind } from '../../src/api/scim-group-members.ts';
 import { type ScimUser, scimUserKind } from '../../src/api/scim-user.ts';
 import { ResourceClient } from '../../src/store/kube-client.ts';
-import { planShardEdits, shardName } from '../../src/store/member-shards.ts';
+import { planShardEdits, shardName, shardSpec } from '../../src/store/member-shards.ts';
 import { indexLabels, toSpec } from '../../src/store/resource-mapping.ts';
 import { claimName } from '../../src/store/uniqueness-claims.ts';
 import { elapsedMs, inParallel, log, now } from '../support/measure.ts';
@@ -117,7 +117,7 @@ export async function writeRawFloor(
             },
           ],
         },
-        spec: { group: group.metadata.name, shard, members },
+        spec: shardSpec(group.metadata.name, shard, members),
       });
     });
   // Group 0 (everyone) exists once whatever the sample: it is written whole and counted once, the other sampled

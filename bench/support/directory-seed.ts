@@ -15,7 +15,7 @@ import { type ScimGroup, scimGroupKind } from '../../src/api/scim-group.ts';
 import { type ScimGroupMembers, scimGroupMembersKind } from '../../src/api/scim-group-members.ts';
 import { type ScimUser, scimUserKind } from '../../src/api/scim-user.ts';
 import { ResourceClient } from '../../src/store/kube-client.ts';
-import { shardName, shardOf } from '../../src/store/member-shards.ts';
+import { shardMembers, shardName, shardOf, shardSpec } from '../../src/store/member-shards.ts';
 import { indexLabels, toSpec } from '../../src/store/resource-mapping.ts';
 import { inParallel } from './measure.ts';
 import { scimUserObject, userAttributes } from './seed.ts';
@@ -143,7 +143,7 @@ export class DirectorySeed {
       await this.shards.replace({
         ...current,
         metadata: { ...current.metadata, managedFields: [{}] } as ScimGroupMembers['metadata'],
-        spec: { ...current.spec, members: [...current.spec.members, ...members] },
+        spec: shardSpec(group.metadata.name, shard, [...shardMembers(current.spec), ...members]),
       });
       return;
     }
@@ -165,7 +165,7 @@ export class DirectorySeed {
           },
         ],
       },
-      spec: { group: group.metadata.name, shard, members },
+      spec: shardSpec(group.metadata.name, shard, members),
     });
   }
 }

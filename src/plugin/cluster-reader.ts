@@ -8,6 +8,7 @@ import type { ScimGroupMembers } from '../api/scim-group-members.ts';
 import type { ScimUser } from '../api/scim-user.ts';
 import type { NamespaceInfo } from '../controllers/role-bindings/desired-role-bindings.ts';
 import { loadSettings, parseSettings, type Settings } from '../settings.ts';
+import { shardMembers } from '../store/member-shards.ts';
 
 /**
  * The kubeconfig kubectl would use: `--kubeconfig`, else `$KUBECONFIG` (a list is merged), else `~/.kube/config`,
@@ -85,7 +86,7 @@ export class ClusterReader {
     const out = new Map<string, string[]>();
     for await (const page of this.pages<ScimGroupMembers>('scimgroupmembers')) {
       for (const shard of page)
-        for (const member of shard.spec.members) {
+        for (const member of shardMembers(shard.spec)) {
           if (member.type === 'Group') continue;
           const list = out.get(member.value);
           if (list) list.push(shard.spec.group);

@@ -2,8 +2,9 @@ import { ApiException } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import type { ScimGroup } from '../api/scim-group.ts';
 import type { ScimGroupMembers } from '../api/scim-group-members.ts';
+import type { StoredMember } from '../scim/store.ts';
 import { GroupMemberWrites } from './group-member-writes.ts';
-import { shardOf } from './member-shards.ts';
+import { shardMemberIds, shardMembers, shardOf, shardSpec } from './member-shards.ts';
 import { MEMBERS_VERSION_ANNOTATION, scimVersion } from './scim-version.ts';
 
 const ctx = { connection: 'entra' };
@@ -14,8 +15,15 @@ const notFound = () => new ApiException(404, 'Not Found', '{"code":404}', {});
 
 /** Two member ids that hash to the same shard. */
 function sameShardPair(): [string, string] {
-  const first = 'u1';
-  for (let i = 2; ; i++) if (shardOf(`u${i}`) === shardOf(first)) return [first, `u${i}`];
+  const [first, second] = sameShard(2);
+  return [first!, second!];
+}
+
+/** `n` member ids that hash to the same shard. */
+function sameShard(n: number): string[] {
+  const ids = ['u1'];
+  for (let i = 2; ids.length < n; i++) if (shardOf(`u${i}`) === shardOf('u1')) ids.push(`u${i}`);
+  return ids;
 }
 
 /**
@@ -119,7 +127,19 @@ function fakeServer(options: { cachedGroup?: boolean } = {}) {
     log,
     writes,
     group: () => group,
-    members: () => [...shards.values()].flatMap((s) => s.spec.members.map((m) => m.value)),
+    members: () => [...shards.values()].flatMap((s) => shardMemberIds(s.spec)),
+    shard: (name: string) => structuredClone(shards.get(name)),
+    /** A shard as an operator before docs/adr/0023 wrote it (`members` objects), seen by this replica too. */
+    legacyShard: (members: StoredMember[]) => {
+      const shard = shardOf(members[0]!.value);
+      const stored = store({
+        apiVersion: 'scim-operator.dev/v1alpha1',
+        kind: 'ScimGroupMembers',
+        metadata: { name: `g-${shard}` },
+        spec: { group: 'g', shard, members },
+      });
+      seenShards.set(stored.metadata.name, stored);
+    },
     /** Another replica adds `member` to its shard; this replica's copy of the shard is now stale. */
     addElsewhere: (member: string) => {
       const name = `g-${shardOf(member)}`;
@@ -128,7 +148,7 @@ function fakeServer(options: { cachedGroup?: boolean } = {}) {
         apiVersion: 'scim-operator.dev/v1alpha1',
         kind: 'ScimGroupMembers',
         metadata: { name, resourceVersion: current?.metadata.resourceVersion },
-        spec: { group: 'g', shard: shardOf(member), members: [...(current?.spec.members ?? []), { value: member }] },
+        spec: shardSpec('g', shardOf(member), [...(current ? shardMembers(current.spec) : []), { value: member }]),
       });
     },
     failNextGroupPatch: (failure: () => Error) => {
@@ -264,5 +284,36 @@ describe('GroupMemberWrites', () => {
     const again = await server.writes.change(ctx, 'g', { add: [{ value: 'u1' }], remove: ['absent'] }, undefined);
     expect(scimVersion('Group', again)).toBe(scimVersion('Group', added));
     expect(server.log.filter((entry) => entry.startsWith('patch') || entry.startsWith('write'))).toEqual([]);
+  });
+
+  it('rewrites a legacy shard in the id-list layout on its next change, keeping every member and its type', async () => {
+    const server = fakeServer({ cachedGroup: true });
+    const [user, nested, untyped, added] = sameShard(4);
+    server.legacyShard([{ value: user!, type: 'User' }, { value: nested!, type: 'Group' }, { value: untyped! }]);
+    await server.writes.change(ctx, 'g', { add: [{ value: added!, type: 'User' }] }, undefined);
+    const shard = `g-${shardOf(user!)}`;
+    expect(server.log).toEqual([`write ${shard}`, 'patch group']);
+    expect(server.shard(shard)?.spec).toEqual({
+      group: 'g',
+      shard: shardOf(user!),
+      users: [user, untyped, added],
+      groups: [nested],
+    });
+  });
+
+  it('undoes a change of a legacy shard into the id-list layout without losing the member it had removed', async () => {
+    const server = fakeServer({ cachedGroup: true });
+    const [first, second] = sameShardPair();
+    server.legacyShard([{ value: first }, { value: second, type: 'Group' }]);
+    server.failNextGroupPatch(notFound);
+    await expect(server.writes.change(ctx, 'g', { remove: [second] }, undefined)).rejects.toMatchObject({
+      status: 404,
+    });
+    const shard = server.shard(`g-${shardOf(first)}`);
+    expect(shard?.spec.members).toBeUndefined();
+    expect(shardMembers(shard!.spec)).toEqual([
+      { value: first, type: 'User' },
+      { value: second, type: 'Group' },
+    ]);
   });
 });

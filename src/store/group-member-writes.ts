@@ -6,7 +6,16 @@ import type { MemberChange, StoreContext } from '../scim/store.ts';
 import { isAlreadyExists, isConflict, isNotFound } from './api-errors.ts';
 import { retryConflicts } from './conflict-retry.ts';
 import type { ResourceClient } from './kube-client.ts';
-import { type AppliedEdit, applyShardEdit, planShardEdits, type ShardEdit, shardName } from './member-shards.ts';
+import {
+  type AppliedEdit,
+  applyShardEdit,
+  planShardEdits,
+  type ShardEdit,
+  shardMemberIds,
+  shardMembers,
+  shardName,
+  shardSpec,
+} from './member-shards.ts';
 import { MEMBERS_VERSION_ANNOTATION, newMembersToken, scimVersion } from './scim-version.ts';
 import type { StoreCache } from './store-cache.ts';
 
@@ -150,7 +159,7 @@ export class GroupMemberWrites {
 
   private async allMemberIds(groupId: string): Promise<string[]> {
     const shards = await this.deps.shards.list(`${labels.group}=${groupId}`);
-    return shards.flatMap((s) => s.spec.members.map((m) => m.value));
+    return shards.flatMap((s) => shardMemberIds(s.spec));
   }
 
   /**
@@ -170,22 +179,23 @@ export class GroupMemberWrites {
     return retryConflicts(
       async (attempt) => {
         let current = attempt === 0 ? (absent ? undefined : this.deps.cache.shard(name)) : await this.readShard(name);
-        let result = applyShardEdit(current?.spec.members ?? [], edit);
+        let result = applyShardEdit(current ? shardMembers(current.spec) : [], edit);
         if (result.added.length === 0 && result.removed.length === 0) {
           // Nothing to do by this copy; only a live read can tell that the shard has not changed since.
           if (attempt > 0 || absent) return result;
           current = await this.readShard(name);
-          result = applyShardEdit(current?.spec.members ?? [], edit);
+          result = applyShardEdit(current ? shardMembers(current.spec) : [], edit);
           if (result.added.length === 0 && result.removed.length === 0) return result;
         }
         if (current) {
           try {
             // `managedFields: [{}]` clears field ownership. Kept, it lists every member key again (~100 bytes each),
-            // more than doubling the shard and the API server's work per write.
+            // more than doubling the shard and the API server's work per write. A full update in the current layout
+            // drops a legacy `members` list: this is how a shard migrates (docs/adr/0023).
             const written = await this.deps.shards.replace({
               ...current,
               metadata: { ...current.metadata, managedFields: [{}] } as ScimGroupMembers['metadata'],
-              spec: { ...current.spec, members: result.members },
+              spec: shardSpec(group.metadata.name, shard, result.members),
             });
             this.deps.cache.expectShard(written);
             return result;
@@ -212,7 +222,7 @@ export class GroupMemberWrites {
               },
             ],
           },
-          spec: { group: group.metadata.name, shard, members: result.members },
+          spec: shardSpec(group.metadata.name, shard, result.members),
         });
         this.deps.cache.expectShard(created);
         return result;

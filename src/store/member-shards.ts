@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { MAX_MEMBERS_PER_SHARD, MEMBER_SHARDS } from '../api/scim-group-members.ts';
+import { MAX_MEMBERS_PER_SHARD, MEMBER_SHARDS, type ScimGroupMembersSpec } from '../api/scim-group-members.ts';
 import type { StoredMember } from '../scim/store.ts';
 
 /** The shard that holds member `value`: a stable hash, so every replica agrees without coordination. */
@@ -9,6 +9,39 @@ export function shardOf(value: string): number {
 
 export function shardName(groupId: string, shard: number): string {
   return `${groupId}-${shard}`;
+}
+
+/**
+ * The members a shard holds, typed, whichever layout it was written in: `users` and `groups` (docs/adr/0023), or the
+ * legacy `members` objects, where an untyped member is a User (as src/scim/resource-document.ts renders it). The
+ * only reader of the layout, with `shardMemberIds` and `shardSpec`; a shard holding both layouts (never written by
+ * us) reads as their union, each id once.
+ */
+export function shardMembers(spec: ScimGroupMembersSpec): StoredMember[] {
+  const sources = [
+    (spec.users ?? []).map((value): StoredMember => ({ value, type: 'User' })),
+    (spec.groups ?? []).map((value): StoredMember => ({ value, type: 'Group' })),
+    (spec.members ?? []).map(({ value, type }): StoredMember => ({ value, type: type ?? 'User' })),
+  ].filter((members) => members.length > 0);
+  if (sources.length <= 1) return sources[0] ?? [];
+  const seen = new Set<string>();
+  return sources.flat().filter((m) => !seen.has(m.value) && seen.add(m.value));
+}
+
+/** The member ids of a shard, users and groups alike, without building a member object each (for indexes). */
+export function shardMemberIds(spec: ScimGroupMembersSpec): string[] {
+  const sources = [spec.users ?? [], spec.groups ?? [], (spec.members ?? []).map((m) => m.value)].filter(
+    (ids) => ids.length > 0,
+  );
+  return sources.length <= 1 ? (sources[0] ?? []) : [...new Set(sources.flat())];
+}
+
+/** The spec of a shard holding `members`, in the current layout only: writing it converts a legacy shard. */
+export function shardSpec(group: string, shard: number, members: StoredMember[]): ScimGroupMembersSpec {
+  const users: string[] = [];
+  const groups: string[] = [];
+  for (const member of members) (member.type === 'Group' ? groups : users).push(member.value);
+  return { group, shard, users, groups };
 }
 
 export interface ShardEdit {

@@ -1,12 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import type { ScimGroupMembers } from '../api/scim-group-members.ts';
+import type { ScimGroupMembers, ScimGroupMembersSpec } from '../api/scim-group-members.ts';
 import { MembershipIndex } from './membership-index.ts';
 
-const shard = (group: string, n: number, members: string[]): ScimGroupMembers =>
-  ({
-    metadata: { name: `${group}-${n}` },
-    spec: { group, shard: n, members: members.map((value) => ({ value, type: 'User' })) },
-  }) as ScimGroupMembers;
+const withSpec = (spec: ScimGroupMembersSpec): ScimGroupMembers => ({
+  apiVersion: 'scim-operator.dev/v1alpha1',
+  kind: 'ScimGroupMembers',
+  metadata: { name: `${spec.group}-${spec.shard}` },
+  spec,
+});
+
+const shard = (group: string, n: number, members: string[]) =>
+  withSpec({ group, shard: n, users: members, groups: [] });
 
 describe('MembershipIndex', () => {
   it('answers the groups of a member and the members of a group across shards', () => {
@@ -49,5 +53,18 @@ describe('MembershipIndex', () => {
     expect(index.groupsOf('a')).toEqual(['g2']);
     index.remove(shard('g2', 0, []));
     expect(index.groupsOf('a')).toEqual([]);
+  });
+
+  it('reads shards of either layout, legacy member objects and id lists alike', () => {
+    const index = new MembershipIndex();
+    index.upsert(withSpec({ group: 'g1', shard: 0, members: [{ value: 'a' }, { value: 'g2', type: 'Group' }] }));
+    index.upsert(withSpec({ group: 'g1', shard: 1, users: ['b'], groups: ['g3'] }));
+    expect(index.membersOf('g1').sort()).toEqual(['a', 'b', 'g2', 'g3']);
+    // The legacy shard converted by its next write: the diff sees no change for the members it kept.
+    const changes: string[][] = [];
+    index.onChange((_group, members) => changes.push(members));
+    index.upsert(withSpec({ group: 'g1', shard: 0, users: ['a', 'c'], groups: ['g2'] }));
+    expect(changes).toEqual([['c']]);
+    expect(index.groupsOf('a')).toEqual(['g1']);
   });
 });

@@ -1,4 +1,5 @@
 import type { ScimGroupMembers } from '../api/scim-group-members.ts';
+import { shardMemberIds } from './member-shards.ts';
 
 /**
  * member id -> ids of the groups it is a direct member of, maintained from shard events. An update diffs only the
@@ -26,7 +27,7 @@ export class MembershipIndex {
 
   upsert(shard: ScimGroupMembers): void {
     const name = shard.metadata.name;
-    const next = new Set(shard.spec.members.map((m) => m.value));
+    const next = new Set(shardMemberIds(shard.spec));
     const previous = this.byShard.get(name);
     const group = shard.spec.group;
     const changed: string[] = [];

@@ -9,6 +9,7 @@ import { isNotFound } from './api-errors.ts';
 import { IndexedLookups } from './indexed-lookups.ts';
 import type { ResourceClient } from './kube-client.ts';
 import { isLookupAttribute } from './lookup-index.ts';
+import { shardMembers } from './member-shards.ts';
 import { type ScimObject, toStored, visibleTo } from './resource-mapping.ts';
 import type { StoreCache } from './store-cache.ts';
 import type { UniquenessClaims } from './uniqueness-claims.ts';
@@ -107,7 +108,7 @@ export class StoreReads {
     if (!(await this.readOwned(ctx, 'Group', groupId))) throw notFound(`Group ${groupId} not found`);
     const shards = await this.options.shards.list(`${labels.group}=${groupId}`);
     shards.sort((a, b) => a.spec.shard - b.spec.shard);
-    return shards.flatMap((s) => s.spec.members);
+    return shards.flatMap((s) => shardMembers(s.spec));
   }
 }
 

@@ -11,6 +11,7 @@ import { API_GROUP, API_VERSION } from '../../src/api/crd-builder.ts';
 import { labels } from '../../src/api/labels.ts';
 import { tokenAuthenticator } from '../../src/http/bearer-auth.ts';
 import { KubernetesScimStore } from '../../src/store/kubernetes-store.ts';
+import { shardMemberIds } from '../../src/store/member-shards.ts';
 import { adminKubeConfig, uniqueName } from './cluster.ts';
 import { startTestServer, type TestServer } from './scim-test-server.ts';
 
@@ -115,7 +116,7 @@ export class ClusterView {
   }
 
   async memberIds(groupId: string): Promise<string[]> {
-    return (await this.shards(groupId)).flatMap((s) => s.spec.members.map((m: { value: string }) => m.value)).sort();
+    return (await this.shards(groupId)).flatMap((s) => shardMemberIds(s.spec)).sort();
   }
 
   /**
