@@ -7,7 +7,10 @@
  *
  * BENCH_USERS=5000,20000 (the default) sets the sizes; BENCH_USERS=100000 measures the company of issue 15 directly
  * (~10 minutes of seeding on 2 cores). BENCH_HEAP_SNAPSHOT=1 writes a heap snapshot of the settled operator at each
- * size into the run directory (of this checkout's operator only). BENCH_NODE_OPTIONS passes flags to the operator's node (e.g. --max-old-space-size=512).
+ * size into the run directory (of this checkout's operator only). The operator's heap is capped as the chart's image
+ * caps it in a pod with the chart README's memory limit for the size (bench/support/chart-memory.ts);
+ * BENCH_OPERATOR_MEMORY_MIB=none,1536 runs it once per limit listed instead (`none`: no cap, V8 sizes the heap from
+ * the machine). BENCH_NODE_OPTIONS passes further flags to the operator's node.
  * BENCH_BASE_CLI=<checkout>/src/cli.ts measures that checkout's operator too, on the same directory at each size,
  * for before/after figures; BENCH_CLI replaces this checkout's (e.g. with a frozen copy while this one is edited).
  */
@@ -15,6 +18,7 @@
 import { mkdtemp, readdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { describeHeapCap, heapCapFlags, operatorMemoryLimitMiB } from './support/chart-memory.ts';
 import { prepareOperatorIdentity, startBenchCluster } from './support/cluster.ts';
 import { DirectorySeed, type DirectorySize } from './support/directory-seed.ts';
 import { log, printResults, type ResultRow } from './support/measure.ts';
@@ -23,6 +27,12 @@ import { metricSum, type OperatorProcess, startOperatorProcess } from './support
 const sizes = (process.env.BENCH_USERS ?? '5000,20000').split(',').map(Number);
 const heapSnapshots = process.env.BENCH_HEAP_SNAPSHOT === '1';
 const nodeOptions = (process.env.BENCH_NODE_OPTIONS ?? '').split(' ').filter(Boolean);
+/** The memory limits the operator runs under at each size (a heap cap of 0.75 of each; `none`, no cap). */
+const memoryVariants = (process.env.BENCH_OPERATOR_MEMORY_MIB ?? '').split(',');
+const describeVariant = (variant: string) =>
+  variant === ''
+    ? "heap capped for the chart README's memory limit at each size"
+    : describeHeapCap(operatorMemoryLimitMiB(0, variant));
 const baseCli = process.env.BENCH_BASE_CLI;
 const thisCli = process.env.BENCH_CLI;
 /** Controllers count as idle once no reconcile has started for this long and every queue is empty. */
@@ -31,6 +41,8 @@ const SETTLE_SAMPLES = 5;
 
 interface Measured {
   size: DirectorySize;
+  /** The memory limit the heap was capped for; undefined when not capped. */
+  limitMiB: number | undefined;
   syncSeconds: number;
   idleSeconds: number;
   peakRss: number;
@@ -51,6 +63,7 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 async function measure(
   operator: OperatorProcess,
   size: DirectorySize,
+  limitMiB: number | undefined,
   dir: string,
   snapshot: boolean,
 ): Promise<Measured> {
@@ -114,6 +127,7 @@ async function measure(
   }
   return {
     size,
+    limitMiB,
     syncSeconds: ((syncedAt ?? idleAt) - started) / 1000,
     idleSeconds: (idleAt - started) / 1000,
     peakRss: kernel.peak,
@@ -131,8 +145,8 @@ async function main(): Promise<void> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'operator-memory-'));
   log(`run directory ${dir}`);
   const cluster = await startBenchCluster();
-  const results: Measured[] = [];
-  const baseResults: Measured[] = [];
+  /** Results by revision and heap cap, each series in size order. */
+  const series = new Map<string, Measured[]>();
   try {
     const identity = await prepareOperatorIdentity(cluster);
     const seed = new DirectorySeed(cluster.admin, identity.connection);
@@ -143,27 +157,36 @@ async function main(): Promise<void> {
       const revisions: Array<['base' | 'this', string | undefined]> = [['this', thisCli]];
       if (baseCli) revisions.unshift(['base', baseCli]);
       for (const [revision, cli] of revisions) {
-        const name = `operator-${revision}-${users}`;
-        const operator = await startOperatorProcess(identity, { dir, name, nodeOptions, cli });
-        try {
-          const measured = await measure(operator, size, dir, heapSnapshots && revision === 'this');
-          log(`${revision}: ${JSON.stringify(measured)}`);
-          (revision === 'base' ? baseResults : results).push(measured);
-        } finally {
-          await operator.stop();
+        for (const variant of memoryVariants) {
+          const limitMiB = operatorMemoryLimitMiB(users, variant);
+          const name = `operator-${revision}-${users}-${limitMiB ?? 'uncapped'}`;
+          const operator = await startOperatorProcess(identity, {
+            dir,
+            name,
+            nodeOptions: [...heapCapFlags(limitMiB), ...nodeOptions],
+            cli,
+          });
+          try {
+            const measured = await measure(operator, size, limitMiB, dir, heapSnapshots && revision === 'this');
+            log(`${revision}: ${JSON.stringify(measured)}`);
+            const title = `${revision === 'base' ? `base revision (${baseCli})` : 'this revision'}, ${describeVariant(variant)}`;
+            series.set(title, [...(series.get(title) ?? []), measured]);
+          } finally {
+            await operator.stop();
+          }
         }
       }
     }
   } finally {
     await cluster.stop();
   }
-  if (baseCli) report(`Operator memory, base revision (${baseCli})`, baseResults);
-  report('Operator memory (a process of its own, controllers leading)', results);
+  for (const [title, results] of series)
+    report(`Operator memory (a process of its own, controllers leading): ${title}`, results);
 }
 
 function report(title: string, results: Measured[]): void {
   const rows: ResultRow[] = results.map((r) => ({
-    metric: `${r.size.users} users, ${r.size.groups} groups, ${r.size.memberships} memberships (${r.size.shards} shards)`,
+    metric: `${r.size.users} users, ${r.size.groups} groups, ${r.size.memberships} memberships (${r.size.shards} shards); ${describeHeapCap(r.limitMiB)}`,
     measured:
       `RSS settled ${mib(r.settledRss)}, peak ${mib(r.peakRss)}; heap used settled ${mib(r.settledHeapUsed)}, ` +
       `peak ${mib(r.peakHeapUsed)} (heap total ${mib(r.settledHeapTotal)}, external ${mib(r.external)}); ` +

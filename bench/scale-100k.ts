@@ -3,6 +3,8 @@
  * 500 AccessMappings, against the operator running as its own process; then the same objects written raw, lookups,
  * member changes and deprovisioning at that size, and the same requests against peer SCIM servers (SCIMMY, scim2-server)
  * seeded with 1,000 / 10,000 / 100,000 users. BENCH_SCALE multiplies every size; BENCH_PEERS=0 skips the peers.
+ * The operator's heap is capped as the chart runs it at the company's size (the chart README's memory limit, of which
+ * the image gives V8 75%); BENCH_OPERATOR_MEMORY_MIB=<MiB> sets another limit, =none runs it uncapped.
  * Progress on stderr, markdown tables on stdout. About 45 minutes on 2 cores at BENCH_SCALE=1.
  */
 
@@ -27,6 +29,7 @@ import { planSteadyLoad, steadyLoad } from './scale-100k/steady-load.ts';
 import { MEMBER_BATCH, pushCompany, type SyncResult } from './scale-100k/sync.ts';
 import { createAccessMapping } from './support/access-mappings.ts';
 import { apiserverRequests, requestsBetween, total } from './support/apiserver-requests.ts';
+import { describeHeapCap, operatorMemoryLimitMiB } from './support/chart-memory.ts';
 import { prepareOperatorIdentity, startBenchCluster } from './support/cluster.ts';
 import { scimClient } from './support/endpoint.ts';
 import { benchScale, inParallel, log, printResults, type ResultRow, scaled } from './support/measure.ts';
@@ -82,8 +85,12 @@ try {
   const namespaces = await Promise.all(
     Array.from({ length: NAMESPACES }, (_, n) => cluster.createNamespace(`team-${n}`)),
   );
-  const operator = await startOperatorProcess(identity, logDir);
-  log(`operator process ${operator.pid} ready and leading; its log: ${operator.logFile}`);
+  const operator = await startOperatorProcess(identity, logDir, {
+    memoryLimitMiB: operatorMemoryLimitMiB(company.users),
+  });
+  log(
+    `operator process ${operator.pid} ready and leading, ${describeHeapCap(operator.memoryLimitMiB)}; its log: ${operator.logFile}`,
+  );
   const memory = sampleMemory(operator);
   try {
     await memory.sample();
@@ -210,7 +217,7 @@ try {
       controllers,
       controllersFromMetric: metricsAfter.has(controllerMetric),
       controllersDerived: derived,
-      memory: { baseline, peak: memory.figures, settled },
+      memory: { baseline, peak: memory.figures, settled, limitMiB: operator.memoryLimitMiB },
       etcdBytes,
       largest,
     });

@@ -1,6 +1,7 @@
 /** The result tables of the 100k run; every met/missed is computed from the measured figures and the issue's goals. */
 
 import { describeCounts, type RequestCounts, total } from '../support/apiserver-requests.ts';
+import { describeHeapCap } from '../support/chart-memory.ts';
 import { latencySummary, percentile, printResults, type ResultRow } from '../support/measure.ts';
 import type { MemoryFigures } from '../support/operator-process.ts';
 import type { LargestObject } from './cluster-figures.ts';
@@ -28,7 +29,8 @@ export interface SyncFigures {
   controllersFromMetric: boolean;
   /** All requests (reads too) minus the endpoint's and the Lease renewals. */
   controllersDerived: number;
-  memory: { baseline: MemoryFigures; peak: MemoryFigures; settled: MemoryFigures };
+  /** `limitMiB`: the memory limit the operator's heap was capped for (0.75 of it); undefined when not capped. */
+  memory: { baseline: MemoryFigures; peak: MemoryFigures; settled: MemoryFigures; limitMiB: number | undefined };
   etcdBytes: number;
   largest: LargestObject[];
 }
@@ -63,7 +65,7 @@ export function printSync(f: SyncFigures): void {
       measured: perChange(f.controllersDerived),
     },
     {
-      metric: 'operator RSS, peak / settled',
+      metric: `operator RSS, peak / settled; ${describeHeapCap(f.memory.limitMiB)}`,
       goal: '< 1 GiB',
       measured: `${mib(f.memory.peak.peakRss)} / ${mib(f.memory.settled.lastRss)} (at start ${mib(f.memory.baseline.lastRss)})`,
       met: f.memory.peak.peakRss < 1024 * MiB,

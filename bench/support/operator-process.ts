@@ -1,6 +1,8 @@
 /**
  * The operator as its own process (`node src/cli.ts run`, as the container runs it) with a prepared non-admin
- * identity, so that its memory is its own and is read from its `/metrics` like a Prometheus scrape would.
+ * identity, so that its memory is its own and is read from its `/metrics` like a Prometheus scrape would. Its heap is
+ * capped as the chart's image would cap it under `memoryLimitMiB` (bench/support/chart-memory.ts), so its RSS is the
+ * figure a pod sized from the chart README would show.
  */
 
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -9,6 +11,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type MetricSamples, parseExposition } from '../../test/support/operator-metrics.ts';
+import { heapCapFlags } from './chart-memory.ts';
 import type { OperatorIdentity } from './cluster.ts';
 
 export interface OperatorProcess {
@@ -18,6 +21,8 @@ export interface OperatorProcess {
   pid: number;
   /** Its log (warnings and errors), for a failed run. */
   logFile: string;
+  /** The memory limit its heap is capped for (0.75 of it), or undefined when the heap is not capped. */
+  memoryLimitMiB: number | undefined;
   scrape(): Promise<MetricSamples>;
   stop(): Promise<void>;
 }
@@ -30,14 +35,22 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-/** Starts the operator and waits until it is ready and leads (its controllers run). */
-export async function startOperatorProcess(identity: OperatorIdentity, logDir: string): Promise<OperatorProcess> {
+/**
+ * Starts the operator and waits until it is ready and leads (its controllers run). `memoryLimitMiB` caps its heap at
+ * 0.75 of it, as the image does in a pod with that limit; without it the heap is sized from the machine.
+ */
+export async function startOperatorProcess(
+  identity: OperatorIdentity,
+  logDir: string,
+  options: { memoryLimitMiB?: number } = {},
+): Promise<OperatorProcess> {
   const [scimPort, metricsPort] = [await freePort(), await freePort()];
   const cli = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
   const logFile = path.join(logDir, `operator-${scimPort}.log`);
   const child: ChildProcess = spawn(
     process.execPath,
     [
+      ...heapCapFlags(options.memoryLimitMiB),
       cli,
       'run',
       '--kubeconfig',
@@ -93,6 +106,7 @@ export async function startOperatorProcess(identity: OperatorIdentity, logDir: s
     token: identity.token,
     pid: child.pid ?? 0,
     logFile,
+    memoryLimitMiB: options.memoryLimitMiB,
     scrape,
     stop,
   };
