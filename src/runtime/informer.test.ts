@@ -8,6 +8,7 @@ import {
   type ListWatchLike,
   MAX_BACKOFF_MS,
   MIN_BACKOFF_MS,
+  slimForCache,
 } from './informer.ts';
 
 const fakeTimerClock: Clock = {
@@ -287,6 +288,33 @@ describe('createInformer', () => {
       expect(cache.get('watched')?.metadata).toEqual(seen[1]?.metadata);
       await cache.stop();
     });
+  });
+
+  it('keeps every label, owner reference and condition value as the API server sent it while sharing repeated ones', () => {
+    const make = (name: string) =>
+      ({
+        apiVersion: 'scim-operator.dev/v1alpha1',
+        kind: 'ScimGroupMembers',
+        metadata: {
+          name,
+          labels: { 'scim-operator.dev/connection': 'entra', 'scim-operator.dev/username-hash': 'a'.repeat(40) },
+          ownerReferences: [{ apiVersion: 'scim-operator.dev/v1alpha1', kind: 'ScimGroup', name: 'g', uid: 'u' }],
+        },
+        status: {
+          conditions: [
+            { type: 'Ready', status: 'True', reason: 'Provisioned', message: 'ok', lastTransitionTime: 't' },
+            { type: 'Stale', status: 'False' },
+          ],
+        },
+      }) as KubernetesObject;
+    const [first, second] = [slimForCache(make('a')), slimForCache(make('b'))];
+    expect(first).toEqual(make('a'));
+    expect(second).toEqual(make('b'));
+    // No property appears that the object did not have (a condition without a reason stays without one).
+    expect(Object.keys((second as { status: { conditions: object[] } }).status.conditions[1]!)).toEqual([
+      'type',
+      'status',
+    ]);
   });
 
   it('stops retrying once stopped', async () => {

@@ -270,31 +270,61 @@ export function createInformer<T extends KubernetesObject>(
   };
 }
 
-/** apiVersion and kind values: one per kind watched, so the table stays as small as the set of informers. */
-const internTable = new Map<string, string>();
+/**
+ * One shared copy of each string value that repeats across cached objects: apiVersion and kind, short label values
+ * (a connection, `managed-by`, a flag), owner references' apiVersion and kind, and conditions' type, status, reason
+ * and message. JSON.parse makes a copy of every value per object; at 100,000 users the copies of a connection name,
+ * `scim-operator` and a condition's four strings cost ~20 MB. Bounded: once it holds `MAX_SHARED_STRINGS` values it
+ * shares those and keeps no new one, so values unique to each object (an administrator's per-user label) cannot make
+ * it grow without end; they are merely not shared.
+ */
+const sharedStrings = new Map<string, string>();
+export const MAX_SHARED_STRINGS = 10_000;
+/** Longer label values are hashes and ids (40 and 36 characters): one per object, not worth a table entry. */
+const MAX_SHARED_LABEL_LENGTH = 32;
+const MAX_SHARED_MESSAGE_LENGTH = 200;
 
-function interned(value: string): string {
-  const known = internTable.get(value);
+function shared(value: string): string {
+  const known = sharedStrings.get(value);
   if (known !== undefined) return known;
-  internTable.set(value, value);
+  if (sharedStrings.size < MAX_SHARED_STRINGS) sharedStrings.set(value, value);
   return value;
 }
 
 /** The annotation `kubectl apply` writes: a whole copy of the object as last applied, read by kubectl only. */
 export const LAST_APPLIED_ANNOTATION = 'kubectl.kubernetes.io/last-applied-configuration';
 
+interface Condition {
+  type?: unknown;
+  status?: unknown;
+  reason?: unknown;
+  message?: unknown;
+}
+
 /**
  * Drops, in place, what an informer's cache never needs and what often dominates an object's size:
  * `metadata.managedFields` (server-side field ownership: for a member shard, every member key once more) and the
- * last-applied annotation (a second copy of an object applied with kubectl), and shares one copy of each
- * apiVersion and kind string among all objects. Returns the same object.
+ * last-applied annotation (a second copy of an object applied with kubectl); and shares one copy of each repeated
+ * string value (`sharedStrings` above) among all objects. Values are replaced by equal strings, never changed, so a
+ * write built from a cached object carries what the API server sent. Returns the same object.
  */
 export function slimForCache<T extends KubernetesObject>(obj: T): T {
-  // Every object of a kind carries the same two strings; parsed JSON holds a copy of each per object.
-  if (obj.apiVersion !== undefined) obj.apiVersion = interned(obj.apiVersion);
-  if (obj.kind !== undefined) obj.kind = interned(obj.kind);
+  if (obj.apiVersion !== undefined) obj.apiVersion = shared(obj.apiVersion);
+  if (obj.kind !== undefined) obj.kind = shared(obj.kind);
+  shareConditionStrings((obj as { status?: { conditions?: unknown } }).status?.conditions);
   const metadata = obj.metadata;
   if (!metadata) return obj;
+  const labels = metadata.labels;
+  if (labels !== undefined) {
+    for (const key in labels) {
+      const value = labels[key];
+      if (typeof value === 'string' && value.length <= MAX_SHARED_LABEL_LENGTH) labels[key] = shared(value);
+    }
+  }
+  for (const owner of metadata.ownerReferences ?? []) {
+    if (typeof owner.apiVersion === 'string') owner.apiVersion = shared(owner.apiVersion);
+    if (typeof owner.kind === 'string') owner.kind = shared(owner.kind);
+  }
   const annotations = metadata.annotations;
   const lastApplied = annotations !== undefined && LAST_APPLIED_ANNOTATION in annotations;
   if (metadata.managedFields === undefined && !lastApplied) return obj;
@@ -306,6 +336,17 @@ export function slimForCache<T extends KubernetesObject>(obj: T): T {
   }
   obj.metadata = kept;
   return obj;
+}
+
+function shareConditionStrings(conditions: unknown): void {
+  if (!Array.isArray(conditions)) return;
+  for (const c of conditions as Condition[]) {
+    if (typeof c !== 'object' || c === null) continue;
+    if (typeof c.type === 'string') c.type = shared(c.type);
+    if (typeof c.status === 'string') c.status = shared(c.status);
+    if (typeof c.reason === 'string') c.reason = shared(c.reason);
+    if (typeof c.message === 'string' && c.message.length <= MAX_SHARED_MESSAGE_LENGTH) c.message = shared(c.message);
+  }
 }
 
 function safeServer(kc: KubeConfig): string | undefined {

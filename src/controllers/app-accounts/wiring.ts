@@ -4,7 +4,6 @@ import { DownstreamMetrics } from '../../observability/downstream-metrics.ts';
 import { Controller } from '../../runtime/controller.ts';
 import type { CachedInformer } from '../../runtime/informer.ts';
 import { exponentialRateLimiter } from '../../runtime/work-queue.ts';
-import { IdentityChanges } from '../shared/identity-changes.ts';
 import type { Product } from '../shared/product.ts';
 import type { SharedInputs } from '../shared/shared-inputs.ts';
 import { AccountLedger } from './account-ledger.ts';
@@ -88,8 +87,6 @@ export class AppAccountsProduct implements Product {
     const users = () => identities.users();
     const appSpecs = new SpecChanges();
     const mappingSpecs = new SpecChanges();
-    const userChanges = new IdentityChanges();
-    const groupChanges = new IdentityChanges();
     for (const event of EVENTS) {
       this.apps.on(event, (app) => {
         this.workers.enqueue(appKey(app.metadata.name));
@@ -97,15 +94,6 @@ export class AppAccountsProduct implements Product {
       });
       shared.mappings.on(event, (mapping) => {
         if (mappingSpecs.changed(mapping, event)) this.enqueueAll();
-      });
-      identities.userInformer.on(event, (user) => {
-        if (userChanges.changed(user, event)) this.workers.enqueue(accountsKey(user.metadata.name));
-      });
-      identities.groupInformer.on(event, (group) => {
-        // Member changes arrive through the membership index; a group event matters only when the group itself changed.
-        if (!groupChanges.changed(group, event)) return;
-        enqueue(identities.membersOf(group.metadata.name).map(accountsKey));
-        enqueue(pushingAppKeys(apps()));
       });
       for (const informer of secrets.informers)
         informer.on(event, (secret) => {
@@ -115,6 +103,12 @@ export class AppAccountsProduct implements Product {
           enqueue(secretKeys(name, apps(), users(), (u) => ledger.entriesOf(u)));
         });
     }
+    identities.onUserChange((user) => this.workers.enqueue(accountsKey(user.metadata.name)));
+    // Member changes arrive through the membership index; a group event matters only when the group itself changed.
+    identities.onGroupChange((group) => {
+      enqueue(identities.membersOf(group.metadata.name).map(accountsKey));
+      enqueue(pushingAppKeys(apps()));
+    });
     identities.memberships.onChange((_groupId, members) => {
       enqueue([...members].map(accountsKey));
       enqueue(pushingAppKeys(apps()));

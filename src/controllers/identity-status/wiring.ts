@@ -90,16 +90,8 @@ export class IdentityStatusProduct implements Product {
           enqueue(bindingSubjectKeys(bindingIndex.subjectsOfMapping(mapping.metadata.name), usersWithSubject));
       });
     const peers = new SubjectPeers(shared.settings.subjects, usersWithSubject);
-    const userChanges = new IdentityChanges();
-    const groupChanges = new IdentityChanges();
-    for (const event of EVENTS) {
-      identities.userInformer.on(event, (user) => {
-        if (userChanges.changed(user, event)) enqueue(peers.keysFor(user, event));
-      });
-      identities.groupInformer.on(event, (group) => {
-        if (groupChanges.changed(group, event)) this.workers.enqueue(groupKey(group.metadata.name));
-      });
-    }
+    identities.onUserChange((user, event) => enqueue(peers.keysFor(user, event)));
+    identities.onGroupChange((group) => this.workers.enqueue(groupKey(group.metadata.name)));
     // A membership changes no group status (it holds no member count); a member's status changes only if the group
     // selects it into a grant, which the reconcile finds out (and then writes nothing when it does not).
     identities.memberships.onChange((_groupId, members) => enqueue(membershipKeys(members)));

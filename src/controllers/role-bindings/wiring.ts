@@ -2,7 +2,6 @@ import type { V1ClusterRoleBinding, V1RoleBinding } from '@kubernetes/client-nod
 import { Controller } from '../../runtime/controller.ts';
 import type { CachedInformer } from '../../runtime/informer.ts';
 import { mappingConnection } from '../shared/connection-scope.ts';
-import { IdentityChanges } from '../shared/identity-changes.ts';
 import type { Product } from '../shared/product.ts';
 import type { SharedInputs } from '../shared/shared-inputs.ts';
 import { type MappingKey, mappingKey, mappingKeys } from './keys.ts';
@@ -75,22 +74,17 @@ export class RoleBindingsProduct implements Product {
     };
     const mappings = () => shared.mappings.list();
     const { identities } = shared;
-    const userChanges = new IdentityChanges();
-    const groupChanges = new IdentityChanges();
     for (const event of EVENTS) {
       shared.mappings.on(event, (o) => this.workers.enqueue(mappingKey(o.metadata.name)));
       namespaces.on(event, () => enqueue(allMappings(mappings())));
       // Mostly the echo of this controller's own writes; drift is repaired within the window.
       this.roleBindings.on(event, (o) => enqueue(ownerMapping(o), 'coalesced'));
       this.clusterRoleBindings.on(event, (o) => enqueue(ownerMapping(o), 'coalesced'));
-      identities.userInformer.on(event, (user) => {
-        if (!userChanges.changed(user, event)) return;
-        enqueue(mappingsOfUser(mappings(), user, identities.groupsOfUser(user.metadata.name)), userEventLane(event));
-      });
-      identities.groupInformer.on(event, (group) => {
-        if (groupChanges.changed(group, event)) enqueue(allMappings(mappings()), groupEventLane(event));
-      });
     }
+    identities.onUserChange((user, event) =>
+      enqueue(mappingsOfUser(mappings(), user, identities.groupsOfUser(user.metadata.name)), userEventLane(event)),
+    );
+    identities.onGroupChange((_group, event) => enqueue(allMappings(mappings()), groupEventLane(event)));
     identities.memberships.onChange((groupId, changed) => {
       const group = identities.group(groupId);
       if (!group) return;

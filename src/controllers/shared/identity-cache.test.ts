@@ -116,4 +116,32 @@ describe('IdentityCache', () => {
     groups.apply('delete', group('g1', 'Early', 1));
     expect([...view.connections()]).toEqual([]);
   });
+
+  it('tells every controller of a spec change, a label change and a deletion, and none of them of a status write', () => {
+    const { users, groups, view } = identities();
+    const seen: string[] = [];
+    view.onUserChange((u, event) => seen.push(`first ${event} ${u.metadata.name}`));
+    view.onUserChange((u, event) => seen.push(`second ${event} ${u.metadata.name}`));
+    view.onGroupChange((g, event) => seen.push(`group ${event} ${g.metadata.name}`));
+    users.apply('add', user('u1', 'ada@example.com', 1));
+    users.apply('update', user('u1', 'ada@example.com', 1, { grantCount: 3 }));
+    users.apply('update', user('u1', 'ada.l@example.com', 2));
+    const suspended = user('u1', 'ada.l@example.com', 2);
+    suspended.metadata.labels = { ...suspended.metadata.labels, 'scim-operator.dev/suspended': 'true' };
+    users.apply('update', suspended);
+    groups.apply('add', group('g1', 'Admins', 1));
+    groups.apply('update', group('g1', 'Admins', 1));
+    users.apply('delete', suspended);
+    expect(seen).toEqual([
+      'first add u1',
+      'second add u1',
+      'first update u1',
+      'second update u1',
+      'first update u1',
+      'second update u1',
+      'group add g1',
+      'first delete u1',
+      'second delete u1',
+    ]);
+  });
 });

@@ -5,7 +5,11 @@ import { type CachedInformer, informerOf } from '../../runtime/informer.ts';
 import type { SubjectRule } from '../../settings.ts';
 import type { StoreCache } from '../../store/store-cache.ts';
 import type { IdentityView } from '../selection/identity-view.ts';
+import { IdentityChanges } from './identity-changes.ts';
 import { userSubject } from './subject-name.ts';
+
+export type IdentityEvent = 'add' | 'update' | 'delete';
+const EVENTS: readonly IdentityEvent[] = ['add', 'update', 'delete'];
 
 /**
  * IdentityView over the informer caches the SCIM store already keeps, with the indexes the controllers need:
@@ -18,6 +22,10 @@ import { userSubject } from './subject-name.ts';
  * Indexes hold object names, never objects: a status write replaces the informer's object, and an index of objects
  * would keep the replaced version alive, a second copy of every user. Lookups read the current object from the
  * informer.
+ *
+ * It also tells every controller which events changed a user or group (`onUserChange`, `onGroupChange`): one
+ * IdentityChanges per kind judges each event once, where each controller used to keep its own, a key and a digest per
+ * object per controller (ADR 0020).
  */
 export class IdentityCache implements IdentityView {
   /** The store's informers, typed: products watch these for identity changes. */
@@ -37,12 +45,20 @@ export class IdentityCache implements IdentityView {
   private readonly connectionCounts = new Map<string, number>();
   private readonly userKeys = new Map<string, UserKeys>();
   private readonly groupKeys = new Map<string, GroupKeys>();
+  private readonly userChanges = new Verdicts<ScimUser>();
+  private readonly groupChanges = new Verdicts<ScimGroup>();
 
   constructor(cache: StoreCache, rule: SubjectRule) {
     this.userInformer = informerOf<ScimUser>(cache.users);
     this.groupInformer = informerOf<ScimGroup>(cache.groups);
     this.memberships = cache.memberships;
     this.rule = rule;
+    // Registered before any controller's handler, so each event is judged before they run (ListWatch calls an
+    // event's handlers in the order they were added).
+    for (const event of EVENTS) {
+      this.userInformer.on(event, (u) => this.userChanges.judge(u, event));
+      this.groupInformer.on(event, (g) => this.groupChanges.judge(g, event));
+    }
     // Before the first lookup the build reads the lists; after it, every event updates the indexes.
     this.userInformer.on('add', (u) => this.built && this.indexUser(u));
     this.userInformer.on('update', (u) => this.built && this.indexUser(u));
@@ -50,6 +66,19 @@ export class IdentityCache implements IdentityView {
     this.groupInformer.on('add', (g) => this.built && this.indexGroup(g));
     this.groupInformer.on('update', (g) => this.built && this.indexGroup(g));
     this.groupInformer.on('delete', (g) => this.built && this.unindexGroup(g.metadata.name));
+  }
+
+  /**
+   * Calls `handler` for each event that changed what the controllers derive from a user: its spec, labels, subject
+   * override, or its deletion (IdentityChanges). Status writes, the controllers' own included, are not changes.
+   */
+  onUserChange(handler: (user: ScimUser, event: IdentityEvent) => void): void {
+    for (const event of EVENTS) this.userInformer.on(event, (u) => this.userChanges.changed(u) && handler(u, event));
+  }
+
+  /** As `onUserChange`, for groups (member changes arrive through `memberships.onChange` instead). */
+  onGroupChange(handler: (group: ScimGroup, event: IdentityEvent) => void): void {
+    for (const event of EVENTS) this.groupInformer.on(event, (g) => this.groupChanges.changed(g) && handler(g, event));
   }
 
   private refresh(): void {
@@ -201,6 +230,25 @@ export class IdentityCache implements IdentityView {
   usersWithSubject(name: string): string[] {
     this.refresh();
     return namesOf(this.bySubject.get(name));
+  }
+}
+
+/**
+ * The verdict of one IdentityChanges on the event being delivered: judged by the first handler of the event, read by
+ * the handlers after it, which receive the same object.
+ */
+class Verdicts<T extends ScimUser | ScimGroup> {
+  private readonly changes = new IdentityChanges();
+  private judged: T | undefined;
+  private verdict = false;
+
+  judge(obj: T, event: IdentityEvent): void {
+    this.judged = obj;
+    this.verdict = this.changes.changed(obj, event);
+  }
+
+  changed(obj: T): boolean {
+    return this.judged === obj && this.verdict;
   }
 }
 

@@ -20,10 +20,11 @@ export interface Watched {
 }
 
 export class IdentityChanges {
+  /** By object name: one tracker judges one kind. */
   private readonly seen = new Map<string, string>();
 
   changed(obj: Watched, event: 'add' | 'update' | 'delete'): boolean {
-    const key = `${obj.kind}/${obj.metadata?.name}`;
+    const key = obj.metadata?.name ?? '';
     if (event === 'delete') {
       this.seen.delete(key);
       return true;
@@ -33,7 +34,7 @@ export class IdentityChanges {
       .sort(([a], [b]) => (a < b ? -1 : 1))
       .map(([k, v]) => `${k}=${v}`)
       .join(',');
-    // Kept per object and per watcher (five of them see every user): 16 bytes of a digest, not the ~300 of labels.
+    // Kept per object: 16 bytes of a digest, not the ~300 of its labels.
     const fingerprint = createHash('sha256')
       .update(
         [

@@ -3,7 +3,6 @@ import type { ScimUser } from '../../api/scim-user.ts';
 import { Controller } from '../../runtime/controller.ts';
 import type { CachedInformer } from '../../runtime/informer.ts';
 import { protectedNamespaces } from '../role-bindings/desired-role-bindings.ts';
-import { IdentityChanges } from '../shared/identity-changes.ts';
 import type { Product } from '../shared/product.ts';
 import type { SharedInputs } from '../shared/shared-inputs.ts';
 import { unmanagedCondition } from './find-unmanaged.ts';
@@ -11,8 +10,6 @@ import { type UnmanagedKey, unmanagedKeys, unmanagedUserKey } from './keys.ts';
 import { UnmanagedAccessReconciler } from './reconcile.ts';
 import { UnmanagedIndex } from './unmanaged-index.ts';
 import { subjectKeys } from './watches.ts';
-
-const EVENTS = ['add', 'update', 'delete'] as const;
 
 /**
  * Rogue-access detection: every RoleBinding and ClusterRoleBinding the operator did not generate, checked against
@@ -59,11 +56,7 @@ export class UnmanagedAccessProduct implements Product {
     this.index.onChange((subjects) => {
       for (const key of subjectKeys(subjects, usersWithSubject)) this.workers.enqueue(key);
     });
-    const userChanges = new IdentityChanges();
-    for (const event of EVENTS)
-      identities.userInformer.on(event, (user) => {
-        if (userChanges.changed(user, event)) this.workers.enqueue(unmanagedUserKey(user.metadata.name));
-      });
+    identities.onUserChange((user) => this.workers.enqueue(unmanagedUserKey(user.metadata.name)));
   }
 
   /** The UnmanagedAccess condition, for identity-status (which owns ScimUser status) to write. */
