@@ -38,7 +38,6 @@ export class IdentityCache implements IdentityView {
   private readonly byUserName: NameIndex = new Map();
   private readonly byRole: NameIndex = new Map();
   private readonly bySubject: NameIndex = new Map();
-  private readonly byConnectionSubject: NameIndex = new Map();
   private readonly groupsByName: NameIndex = new Map();
   private readonly groupsByExternal: NameIndex = new Map();
   /** Objects per connection label, users and groups together. */
@@ -95,7 +94,7 @@ export class IdentityCache implements IdentityView {
     const subject = userSubject(user, this.rule);
     const keys: UserKeys = {
       userName: user.spec.userName.toLowerCase(),
-      roles: [...new Set((user.spec.roles ?? []).flatMap((r) => r.value ?? []))],
+      roles: user.spec.roles?.length ? [...new Set(user.spec.roles.flatMap((r) => r.value ?? []))] : NO_ROLES,
       connection,
       subject: subject.ok ? subject.name : undefined,
     };
@@ -103,7 +102,6 @@ export class IdentityCache implements IdentityView {
     for (const role of keys.roles) push(this.byRole, role, id);
     if (keys.subject !== undefined) {
       push(this.bySubject, keys.subject, id);
-      push(this.byConnectionSubject, connectionSubject(connection, keys.subject), id);
     }
     this.countConnection(connection, 1);
     this.userKeys.set(id, keys);
@@ -117,7 +115,6 @@ export class IdentityCache implements IdentityView {
     for (const role of keys.roles) pull(this.byRole, role, id);
     if (keys.subject !== undefined) {
       pull(this.bySubject, keys.subject, id);
-      pull(this.byConnectionSubject, connectionSubject(keys.connection, keys.subject), id);
     }
     this.countConnection(keys.connection, -1);
   }
@@ -208,7 +205,11 @@ export class IdentityCache implements IdentityView {
     const subject = userSubject(user, this.rule);
     if (!subject.ok) return subject;
     const connection = user.metadata.labels?.[labels.connection];
-    const holders = namesOf(this.byConnectionSubject.get(connectionSubject(connection, subject.name)));
+    // Holders of the subject in this connection: the subject's holders are nearly always one, so filtering them costs
+    // less than an index keyed by connection and subject, a concatenated string per user.
+    const holders = namesOf(this.bySubject.get(subject.name)).filter(
+      (h) => this.userKeys.get(h)?.connection === connection,
+    );
     if (holders.length > 1) {
       const others = holders.filter((h) => h !== userId).map((h) => this.user(h)?.spec.userName ?? h);
       return {
@@ -266,6 +267,9 @@ interface GroupKeys {
   connection: string | undefined;
 }
 
+/** Shared by the users without roles (nearly all): an empty array per user costs 16 bytes for nothing. */
+const NO_ROLES: string[] = [];
+
 /** Key -> object name, or names when several share the key (rare): no array for the common single holder. */
 type NameIndex = Map<string, string | string[]>;
 
@@ -295,10 +299,6 @@ function namesOf(held: string | string[] | undefined): string[] {
 /** The current objects of the names held, skipping any the informer no longer has. */
 function resolve<T>(held: string | string[] | undefined, informer: CachedInformer<T>): T[] {
   return namesOf(held).flatMap((name) => informer.get(name) ?? []);
-}
-
-function connectionSubject(connection: string | undefined, subject: string): string {
-  return `${connection ?? ''}\u0000${subject}`;
 }
 
 function inConnection<T extends { metadata: { labels?: Record<string, string> } }>(
