@@ -32,7 +32,15 @@ import { apiserverRequests, requestsBetween, total } from './support/apiserver-r
 import { describeHeapCap, operatorMemoryLimitMiB } from './support/chart-memory.ts';
 import { prepareOperatorIdentity, startBenchCluster } from './support/cluster.ts';
 import { scimClient } from './support/endpoint.ts';
-import { benchScale, inParallel, log, printResults, type ResultRow, scaled } from './support/measure.ts';
+import {
+  benchScale,
+  inParallel,
+  latencySummary,
+  log,
+  printResults,
+  type ResultRow,
+  scaled,
+} from './support/measure.ts';
 import { sampleMemory, startOperatorProcess } from './support/operator-process.ts';
 
 const CONCURRENCY = 16;
@@ -129,7 +137,7 @@ try {
     const deprovisioned = await deprovision!;
     const lastWrite = Math.max(sync.lastWriteAt, deprovisioned.lastPatchAt);
     log(
-      `sync done in ${sync.totalSeconds.toFixed(1)} s; ${deprovisioned.duringSync}/${DEPROVISIONS} deprovisions ran during it`,
+      `sync done in ${sync.totalSeconds.toFixed(1)} s (users ${sync.usersSeconds.toFixed(1)}, groups ${sync.groupsSeconds.toFixed(1)}, members ${sync.membersSeconds.toFixed(1)}); ${deprovisioned.duringSync}/${DEPROVISIONS} deprovisions ran during it: ${latencySummary(deprovisioned.samples)}; operator RSS peak so far ${(memory.figures.peakRss / 2 ** 20).toFixed(0)} MiB`,
     );
 
     const leaverSet = new Set(leavers);
@@ -182,6 +190,9 @@ try {
       PROBES,
     );
     const members = await memberProbes(call, operator, sync.groupIds[0]!, (k) => probeUser(k).id, PROBES);
+    // Each figure on stderr as soon as it exists, so that a run stopped later still says what it measured.
+    for (const probe of [rawGet, ...lookups, ...members])
+      log(`${probe.name}: ${latencySummary(probe.samples)}; ${probe.requestsPerSample.toFixed(2)} API requests each`);
 
     // Steady load starts once the probes' own grants and revocations have been written.
     await untilWritesStop(cluster.admin, CONTROLLER_WRITES, QUIET_MS, IDLE_TIMEOUT_MS);

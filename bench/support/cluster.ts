@@ -27,7 +27,13 @@ export interface BenchCluster {
 export const uniqueName = (prefix: string) => `${prefix}-${randomBytes(4).toString('hex')}`;
 
 export async function startBenchCluster(): Promise<BenchCluster> {
-  const plane = await startControlPlane({ crdDir: fileURLToPath(new URL('../../crds', import.meta.url)) });
+  // BENCH_ETCD_QUOTA_GIB: etcd's space quota; its default 2 GiB does not hold the history of a 100,000-member group
+  // built through member PATCHes (docs/benchmarks.md, the full-size run).
+  const quotaGiB = Number(process.env.BENCH_ETCD_QUOTA_GIB ?? 0);
+  const plane = await startControlPlane({
+    crdDir: fileURLToPath(new URL('../../crds', import.meta.url)),
+    etcdQuotaBytes: quotaGiB > 0 ? Math.round(quotaGiB * 1024 ** 3) : undefined,
+  });
   const admin = new KubeConfig();
   admin.loadFromFile(plane.adminKubeconfig);
   const ca = await readFile(plane.pki.caCert, 'utf8');

@@ -40,6 +40,8 @@ export interface StartOptions {
   log?: (line: string) => void;
   /** Set by the local node (src/control-plane/node/): see `PodNetwork`. */
   podNetwork?: PodNetwork;
+  /** etcd's `--quota-backend-bytes`; etcd's default (2 GiB) when absent. */
+  etcdQuotaBytes?: number;
 }
 
 /**
@@ -125,6 +127,7 @@ export async function startControlPlane(options: StartOptions = {}): Promise<Con
           `--listen-peer-urls=http://127.0.0.1:${peerPort}`,
           '--unsafe-no-fsync=true',
           '--log-level=warn',
+          ...(options.etcdQuotaBytes ? [`--quota-backend-bytes=${options.etcdQuotaBytes}`] : []),
         ],
         ready: async () => (await fetch(`${etcdUrl}/health`)).ok,
         readyTimeoutMs: 30_000,
