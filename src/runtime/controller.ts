@@ -208,7 +208,7 @@ export class ReconcileAbandonedError extends Error {
 /**
  * The reason of a reconcile's `signal` when an urgent change of its key arrives (a revocation during a grant run):
  * stop at the next safe point and let the urgent run start. Writes that revoke may go ahead; the run after it reads
- * everything again, so whatever this one left undone is done there (docs/adr/0025-preemptible-reconciles.md).
+ * everything again, so whatever this one left undone is done there (docs/adr/0024-preemptible-reconciles.md).
  */
 export class ReconcilePreemptedError extends Error {
   override name = 'ReconcilePreemptedError';

@@ -13,7 +13,7 @@ import { type Clock, systemClock } from './clock.ts';
  *   goes to the urgent lane on `done`. `addCoalesced(key, windowMs)` hands a key out at most once per `windowMs`
  *   (counted from when a worker last got it): within the window it waits for the window's end instead. An urgent add
  *   is never delayed by a coalesced one.
- * - Preemption (docs/adr/0025-preemptible-reconciles.md): an urgent add of a key a worker holds calls `onPreempt(key)`,
+ * - Preemption (docs/adr/0024-preemptible-reconciles.md): an urgent add of a key a worker holds calls `onPreempt(key)`,
  *   so the holder can stop at its next safe point; the key still waits for `done` (never two workers on one key) and
  *   then runs next from the urgent lane.
  *

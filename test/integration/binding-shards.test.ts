@@ -10,7 +10,7 @@ const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 const MAPPING_LABEL = 'scim-operator.dev/access-mapping';
 
 /**
- * A deactivation that also changes a mapping's shard count (docs/adr/0025-preemptible-reconciles.md): every shard is
+ * A deactivation that also changes a mapping's shard count (docs/adr/0024-preemptible-reconciles.md): every shard is
  * renamed, the new ones are written before the old ones are deleted so that no member who stays loses access in
  * between, and the deactivated member's subject leaves its old shard before any new shard is written.
  */

@@ -62,7 +62,7 @@ export interface BindingWrite {
 
 /**
  * The wanted bindings that differ from what exists, in the order to write them: those that take a subject away
- * first, in their given order, then the rest (docs/adr/0025-preemptible-reconciles.md). Revocations therefore never
+ * first, in their given order, then the rest (docs/adr/0024-preemptible-reconciles.md). Revocations therefore never
  * wait for the grants of the same reconcile.
  */
 export function bindingWrites(wanted: readonly Binding[], existing: (binding: Binding) => Binding | undefined) {

@@ -245,7 +245,7 @@ export function shardSubjects(subjects: RbacV1Subject[], max: number): RbacV1Sub
 
 /**
  * The first 32 bits of the sha256 of `<kind>/<name>`, memoized per kind and name: a reconcile of a 100,000-member
- * mapping hashes every subject, and hashing was most of its pure work (docs/adr/0025-preemptible-reconciles.md).
+ * mapping hashes every subject, and hashing was most of its pure work (docs/adr/0024-preemptible-reconciles.md).
  * Keyed by the name itself, whose string hash V8 keeps, not by a new `<kind>/<name>` string per call. Each memo is
  * cleared when it reaches `SHARD_HASH_MEMO_SIZE` entries (one per subject name seen), so it stays bounded.
  */
