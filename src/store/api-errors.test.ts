@@ -1,7 +1,7 @@
 import { ApiException } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { notFound, ScimError } from '../scim/errors.ts';
-import { apiFailureToScimError, isUnreachable, worthLogging } from './api-errors.ts';
+import { apiFailureToScimError, certainlyNotWritten, isUnreachable, worthLogging } from './api-errors.ts';
 
 function apiError(code: number, body: object | string = {}): ApiException<unknown> {
   return new ApiException(code, 'HTTP error', typeof body === 'string' ? body : JSON.stringify(body), {});
@@ -94,5 +94,17 @@ describe('worthLogging', () => {
     expect(worthLogging(outage, apiFailureToScimError(outage))).toBe(true);
     const missing = notFound('User x not found');
     expect(worthLogging(missing, apiFailureToScimError(missing))).toBe(false);
+  });
+});
+
+describe('certainlyNotWritten', () => {
+  it('is true only when the API server answered a create with a refusal, so that its claim may be released', () => {
+    expect(certainlyNotWritten(apiError(422, invalidSpec))).toBe(true);
+    expect(certainlyNotWritten(apiError(403))).toBe(true);
+    // The object may have been stored before the answer was lost or the server failed: the outcome is unknown.
+    expect(certainlyNotWritten(fetchFailed('ECONNRESET'))).toBe(false);
+    expect(certainlyNotWritten(apiError(500))).toBe(false);
+    expect(certainlyNotWritten(apiError(504))).toBe(false);
+    expect(certainlyNotWritten(new Error('The operation was aborted'))).toBe(false);
   });
 });

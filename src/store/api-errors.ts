@@ -38,6 +38,15 @@ export const isRefused = (err: unknown) => {
   return code === 400 || code === 422;
 };
 
+/**
+ * Whether a create was answered with a refusal (a 4xx status), so that it certainly did not happen. A network error,
+ * a timeout or a 5xx leaves the outcome unknown: the object may have been stored before the answer was lost.
+ */
+export const certainlyNotWritten = (err: unknown) => {
+  const code = kubeStatus(err)?.code;
+  return code !== undefined && code >= 400 && code < 500;
+};
+
 /** Socket and DNS failures, as Node and undici report them: the API server could not be reached or went away. */
 const NETWORK_CODES = new Set([
   'ECONNREFUSED',

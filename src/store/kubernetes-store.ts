@@ -5,10 +5,10 @@ import { type ScimClaim, scimClaimKind } from '../api/scim-claim.ts';
 import { type ScimGroup, scimGroupKind } from '../api/scim-group.ts';
 import { type ScimGroupMembers, scimGroupMembersKind } from '../api/scim-group-members.ts';
 import { type ScimUser, scimUserKind } from '../api/scim-user.ts';
-import { notFound, preconditionFailed } from '../scim/errors.ts';
+import { notFound, preconditionFailed, unavailable } from '../scim/errors.ts';
 import type { ResourceTypeName } from '../scim/schemas.ts';
 import type { ScimStore, StoreContext, StoredMember, StoredResource, WriteOptions } from '../scim/store.ts';
-import { apiFailureToScimError, isConflict, isNotFound, worthLogging } from './api-errors.ts';
+import { apiFailureToScimError, certainlyNotWritten, isConflict, isNotFound, worthLogging } from './api-errors.ts';
 import { retryConflicts } from './conflict-retry.ts';
 import { GroupMemberWrites } from './group-member-writes.ts';
 import { ResourceClient } from './kube-client.ts';
@@ -34,6 +34,12 @@ export interface KubernetesStoreOptions {
  * ScimStore on custom resources (docs/adr/0003-kubernetes-store.md): the writes, with uniqueness claims and
  * optimistic concurrency; reads are `StoreReads`'. Every failure leaves as a ScimError (`apiFailureToScimError`).
  */
+/**
+ * A create slower than this re-reads its uniqueness claim before answering: half the claims' in-flight grace
+ * (30 s), so that clock differences between replicas and the API server of up to 15 s cannot hide a takeover.
+ */
+const CLAIM_RECHECK_AFTER_MS = 15_000;
+
 export class KubernetesScimStore implements ScimStore {
   readonly users: ResourceClient<ScimUser>;
   readonly groups: ResourceClient<ScimGroup>;
@@ -125,6 +131,7 @@ export class KubernetesScimStore implements ScimStore {
       const id = crypto.randomUUID();
       const unique = String(attributes[uniqueAttribute(type)] ?? '');
       const now = this.clock();
+      const started = Date.now();
       await this.claims.claim(ctx.connection, type, unique, id, now);
       let created: ScimObject;
       try {
@@ -137,8 +144,26 @@ export class KubernetesScimStore implements ScimStore {
           spec: toSpec(type, attributes),
         } as Omit<ScimObject, 'apiVersion' | 'kind'>);
       } catch (err) {
-        await this.claims.release(ctx.connection, type, unique, id).catch(() => {});
+        // Released only when the API server refused the create. After a lost answer the object may exist: the claim
+        // stays, so a retry cannot create a second resource with this value, and a claim whose owner never appears
+        // is taken over once its grace period has passed (uniqueness-claims.ts).
+        if (certainlyNotWritten(err)) await this.claims.release(ctx.connection, type, unique, id).catch(() => {});
         throw err;
+      }
+      // A create this slow may have lost its claim to a takeover by a retry elsewhere (a claim is taken over once it
+      // is IN_FLIGHT_GRACE_MS old and its owner does not exist yet): then this object is the duplicate, and goes.
+      if (Date.now() - started > CLAIM_RECHECK_AFTER_MS) {
+        const owner = await this.claims.ownerOf(ctx.connection, type, unique);
+        if (owner !== id) {
+          await this.reads
+            .client(type)
+            .delete(id)
+            .catch(() => {});
+          throw unavailable(
+            `The ${uniqueAttribute(type)} "${unique}" was claimed by another request meanwhile; retry`,
+            1,
+          );
+        }
       }
       this.cache.expect(type, created);
       if (type === 'Group' && members.length > 0) {
