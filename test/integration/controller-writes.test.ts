@@ -2,7 +2,7 @@ import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createNamespace, createOurs, uniqueName } from '../support/cluster.ts';
 import { startTestOperator, type TestOperator } from '../support/operator.ts';
-import { type MetricSamples, queuesDrained, reconciles, scrapeMetrics } from '../support/operator-metrics.ts';
+import { type MetricSamples, reconciles, scrapeMetrics, waitUntilSettled } from '../support/operator-metrics.ts';
 
 const WRITES = 'scim_operator_controller_api_writes_total';
 const NEW_MEMBERS = 5;
@@ -57,26 +57,13 @@ describe('controller API writes per SCIM change', () => {
 
   /**
    * Waits until the identity controller has reconciled more than `after` times (the change reached it), then until
-   * the controllers are idle: queues drained, and no reconcile and no write between two scrapes. Returns the writes.
+   * the controllers are idle (`waitUntilSettled`). Returns the writes.
    */
   async function settledAfter(after: number): Promise<number> {
     await vi.waitFor(async () => expect(reconciles(await scrape(), 'scimidentity')).toBeGreaterThan(after), {
       timeout: 30_000,
     });
-    let previous = '';
-    let total = 0;
-    await vi.waitFor(
-      async () => {
-        const samples = await scrape();
-        total = writes(samples);
-        const snapshot = `${reconciles(samples)} reconciles, ${total} writes`;
-        const settled = queuesDrained(samples) && snapshot === previous;
-        previous = snapshot;
-        expect(settled, `controllers settled (${snapshot})`).toBe(true);
-      },
-      { timeout: 60_000, interval: 500 },
-    );
-    return total;
+    return writes(await waitUntilSettled(op.operator.metricsUrl, { writes, timeoutMs: 60_000 }));
   }
 
   beforeAll(async () => {

@@ -1,3 +1,5 @@
+import { GRANT_STATUS_SETTLE_MS } from '../../src/controllers/identity-status/wiring.ts';
+
 /**
  * The operator's own counters, read from its `/metrics` endpoint, so a test can wait for an event (a reconcile ran, the
  * queues drained) instead of sleeping and then asserting that nothing happened.
@@ -53,4 +55,33 @@ export function queuesDrained(samples: MetricSamples): boolean {
     if (!samples.has(name)) throw new Error(`the operator exposes no ${name}`);
   }
   return samples.sum('workqueue_depth') === 0 && samples.sum('controller_runtime_active_workers') === 0;
+}
+
+/**
+ * Waits until the controllers are idle and stay so: the queues drained, and no reconcile and no write (as counted by
+ * `writes`) for `quietMs`. The window is longer than any delay a controller holds a write for (a user's grant change
+ * settles `GRANT_STATUS_SETTLE_MS` before its status is written, as a delayed requeue that `queuesDrained` does not
+ * see), so that a write still held is not mistaken for one caused by what the test does next. Returns the last
+ * samples.
+ */
+export async function waitUntilSettled(
+  metricsUrl: string,
+  options: { writes: (samples: MetricSamples) => number; quietMs?: number; timeoutMs?: number },
+): Promise<MetricSamples> {
+  const quietMs = options.quietMs ?? GRANT_STATUS_SETTLE_MS + 1_000;
+  const deadline = Date.now() + (options.timeoutMs ?? 120_000);
+  let snapshot = '';
+  let since = Date.now();
+  for (;;) {
+    const samples = await scrapeMetrics(metricsUrl);
+    const now = `${reconciles(samples)} reconciles, ${options.writes(samples)} writes`;
+    if (!queuesDrained(samples) || now !== snapshot) {
+      snapshot = now;
+      since = Date.now();
+    } else if (Date.now() - since >= quietMs) {
+      return samples;
+    }
+    if (Date.now() > deadline) throw new Error(`the controllers did not settle (${snapshot})`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
 }
