@@ -26,6 +26,7 @@ function fakeListWatch() {
   const handlers: Record<Verb, Array<(o: never) => void>> = { add: [], update: [], delete: [], error: [] };
   const objects = new Map<string, Obj>();
   let listFn: (() => Promise<KubernetesListObject<Obj>>) | undefined;
+  let stops = 0;
   const listWatch: ListWatchLike<Obj> = {
     async start() {
       let listed: KubernetesListObject<Obj>;
@@ -40,7 +41,9 @@ function fakeListWatch() {
         for (const h of handlers.add) h(item as never);
       }
     },
-    stop: async () => {},
+    async stop() {
+      stops++;
+    },
     on: (verb, cb) => void handlers[verb].push(cb as (o: never) => void),
     get: (name) => objects.get(name),
     list: () => [...objects.values()],
@@ -55,6 +58,8 @@ function fakeListWatch() {
       objects.set(obj.metadata?.name ?? '', obj);
       for (const h of handlers[verb]) h(obj as never);
     },
+    /** How often the informer stopped the ListWatch. */
+    stops: () => stops,
     /** A watch that breaks after the list, as a dropped connection does. */
     failWatch: (err: unknown) => {
       for (const h of handlers.error) h(err as never);
@@ -137,6 +142,20 @@ describe('createInformer', () => {
     expect(cache.hasSynced()).toBe(true);
     expect(cache.get('a')).toEqual({ metadata: { name: 'a' } });
     await cache.stop();
+  });
+
+  it('never stops or restarts a healthy list+watch on a timer', async () => {
+    // A timed stop()+start() of client-node's ListWatch races with the aborted watch's `done`, which then aborts the
+    // new watch: a loop of AbortErrors that kept the member-shard cache failing through a 100,000-user run.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+    const { cache, fake, listCalls, reports } = informer(async () => ({ items: [], metadata: {} }));
+    await cache.start();
+    await vi.advanceTimersByTimeAsync(60 * 60_000);
+    expect(listCalls).toHaveBeenCalledTimes(1);
+    expect(fake.stops()).toBe(0);
+    expect(reports).toEqual([]);
+    await cache.stop();
+    expect(fake.stops()).toBe(1);
   });
 
   it('names the API server and gives a one-line cause without the response body or headers', async () => {

@@ -21,6 +21,12 @@ import { type Clock, systemClock } from './clock.ts';
  *   when the cause changes, and at most once a minute while it stays the same; and reports recovery once.
  * Event handlers run inside the watch stream and must not throw; a throwing handler is caught and reported.
  *
+ * It never restarts a running watch on a timer. client-node's `Watch` already ends a watch that has been silent for
+ * 30 s and `ListWatch` resumes it from the last resourceVersion, and a 410 makes it list afresh; those cover a stalled
+ * or expired watch. A timed restart (`stop()` then `start()` of the `ListWatch`) also races with it: the aborted
+ * watch's `done` arrives after the new watch began and aborts that one, each abort reporting `AbortError` and
+ * scheduling another restart. At 100,000 users that loop kept the member-shard cache failing for the whole run.
+ *
  * Cached objects are slimmed as they enter (`slimForCache`): what `get`, `list` and every handler see has no
  * `metadata.managedFields` and no last-applied annotation. Writes built from a cached object therefore leave field
  * ownership as the API server has it (an update that omits managedFields keeps them).
@@ -78,8 +84,6 @@ export interface InformerOptions<T extends KubernetesObject = KubernetesObject> 
   name: string;
   labelSelector?: string;
   fieldSelector?: string;
-  /** Full relist period; defaults to 10 minutes. */
-  resyncMs?: number;
   onError?: (err: unknown, restartInMs: number) => void;
   /** Builds the list+watch; defaults to client-node's `ListWatch` over `list`. */
   listWatch?: (list: () => Promise<KubernetesListObject<T>>) => ListWatchLike<T>;
@@ -108,7 +112,6 @@ export function createInformer<T extends KubernetesObject>(
   let current: InformerError | undefined;
   let lastReportAt = Number.NEGATIVE_INFINITY;
   let restartTimer: unknown;
-  let resyncTimer: NodeJS.Timeout | undefined;
   let attempts = 0;
   let failures = 0;
   let firstOutcome: (() => void) | undefined;
@@ -200,12 +203,6 @@ export function createInformer<T extends KubernetesObject>(
   inner.on('update', notify);
   inner.on('error', failed);
 
-  async function relist() {
-    if (stopped) return;
-    await inner.stop();
-    await attempt();
-  }
-
   const whenSynced = () => (synced ? Promise.resolve() : new Promise<void>((resolve) => syncWaiters.push(resolve)));
 
   return {
@@ -231,16 +228,11 @@ export function createInformer<T extends KubernetesObject>(
         });
         firstOutcome = undefined;
       }
-      const resyncMs = options.resyncMs ?? 10 * 60_000;
-      resyncTimer ??= setInterval(() => void relist(), resyncMs);
-      resyncTimer.unref();
     },
     async stop() {
       stopped = true;
       if (restartTimer !== undefined) clock.clearTimeout(restartTimer);
       restartTimer = undefined;
-      clearInterval(resyncTimer);
-      resyncTimer = undefined;
       await inner.stop();
     },
     waitFor(name, resourceVersion, timeoutMs = 5000) {
