@@ -223,6 +223,7 @@ try {
       quietSeconds: QUIET_MS / 1000,
       changes: sync.changes + deprovisioned.samples.length,
       retries: retries.retries,
+      busyRetries: retries.busyRetries,
       served,
       endpoint,
       controllers,

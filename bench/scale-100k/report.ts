@@ -23,6 +23,7 @@ export interface SyncFigures {
   changes: number;
   /** SCIM requests sent again after a connection error (counted in `changes` once). */
   retries: number;
+  busyRetries: number;
   served: RequestCounts;
   endpoint: number;
   controllers: number;
@@ -88,7 +89,7 @@ export function printSync(f: SyncFigures): void {
     `Initial sync: ${company.users.toLocaleString('en')} users, ${company.members.length.toLocaleString('en')} groups (${company.memberships.toLocaleString('en')} memberships), ${company.mappings.length} mappings, 16 SCIM clients, operator as its own process`,
     rows,
     [
-      `SCIM changes: ${f.changes} (POSTs, member PATCHes, deprovisioning PATCHes); endpoint ${f.endpoint} requests, controllers ${f.controllers}; ${f.retries} SCIM requests sent again after a connection error`,
+      `SCIM changes: ${f.changes} (POSTs, member PATCHes, deprovisioning PATCHes); endpoint ${f.endpoint} requests, controllers ${f.controllers}; ${f.retries} SCIM requests sent again after a connection error, ${f.busyRetries} after a 429 or 503`,
       `API server requests (non-watch) from the first SCIM request to idle: ${describeCounts(f.served)}`,
     ],
   );

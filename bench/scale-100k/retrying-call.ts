@@ -1,26 +1,38 @@
 /**
- * A SCIM client that sends a request again when the connection failed before any answer (a keep-alive connection
- * the server closed as it was reused; frequent on a loaded machine), as an IdP retries a failed request. A resent
- * POST whose first attempt did reach the server answers 409; `resolveConflict` then finds what it created. Retries
- * are counted and reported, never hidden.
+ * A SCIM client that sends a request again as an IdP does:
+ * - at once, when the connection failed before any answer (a keep-alive connection the server closed as it was
+ *   reused; frequent on a loaded machine), up to 3 attempts;
+ * - after a backoff of 1, 2, 4, 8, 16 s, when the endpoint answered 429 or 503 (Entra and Okta retry both later),
+ *   up to 6 attempts. The wait counts in the phase's time.
+ * A resent POST whose first attempt did reach the server answers 409; `resolveConflict` then finds what it created.
+ * Retries are counted and reported, never hidden.
  */
 
 import type { ScimCall, ScimReply } from '../support/endpoint.ts';
 import { log } from '../support/measure.ts';
 
 const ATTEMPTS = 3;
+const BUSY_ATTEMPTS = 6;
+const BUSY = new Set([429, 503]);
 
 export function retryingCall(call: ScimCall) {
-  const stats = { retries: 0 };
+  const stats = { retries: 0, busyRetries: 0 };
   const retrying: ScimCall = async (method, pathName, body) => {
+    let busy = 0;
     for (let attempt = 1; ; attempt++) {
       try {
         const reply = await call(method, pathName, body);
         if (attempt > 1 && method === 'POST' && reply.status === 409)
           return await resolveConflict(call, pathName, body);
-        return reply;
+        if (!BUSY.has(reply.status) || ++busy >= BUSY_ATTEMPTS) return reply;
+        stats.busyRetries++;
+        const waitMs = 1000 * 2 ** (busy - 1);
+        log(
+          `${method} ${pathName}: ${reply.status} ${reply.body?.detail ?? ''}; sending it again in ${waitMs / 1000} s`,
+        );
+        await new Promise((resolve) => setTimeout(resolve, waitMs));
       } catch (err) {
-        if (attempt >= ATTEMPTS || !(err instanceof TypeError)) throw err;
+        if (attempt - busy >= ATTEMPTS || !(err instanceof TypeError)) throw err;
         stats.retries++;
         log(`${method} ${pathName}: ${(err.cause as Error | undefined)?.message ?? err.message}; sending it again`);
       }
