@@ -5,6 +5,9 @@
  * seeded with 1,000 / 10,000 / 100,000 users. BENCH_SCALE multiplies every size; BENCH_PEERS=0 skips the peers.
  * The operator's heap is capped as the chart runs it at the company's size (the chart README's memory limit, of which
  * the image gives V8 75%); BENCH_OPERATOR_MEMORY_MIB=<MiB> sets another limit, =none runs it uncapped.
+ * etcd's space quota is 8 GiB from BENCH_SCALE=0.5 up (BENCH_ETCD_QUOTA_GIB sets another): its default 2 GiB does not
+ * hold the revisions that building a 100,000-member group through member PATCHes writes (docs/benchmarks.md; the
+ * symptom and its recovery are in docs/troubleshooting.md).
  * Progress on stderr, markdown tables on stdout. About 45 minutes on 2 cores at BENCH_SCALE=1.
  */
 
@@ -52,6 +55,7 @@ const IDLE_TIMEOUT_MS = Number(process.env.BENCH_IDLE_TIMEOUT_S ?? 900) * 1000;
 const RAW_FRACTION = Number(process.env.BENCH_RAW_FRACTION ?? Math.min(1, 0.2 / benchScale));
 const PEERS = process.env.BENCH_PEERS !== '0';
 const STEADY_CHANGES = scaled(2000, 500);
+const ETCD_QUOTA_GIB = benchScale >= 0.5 ? 8 : undefined;
 const STEADY_CONCURRENCY = 4;
 /** The resources the controllers' write counter names, for the steady phase's breakdown. */
 const CONTROLLER_WRITE_RESOURCES = [
@@ -85,7 +89,7 @@ log(
 );
 const logDir = await mkdtemp(path.join(os.tmpdir(), 'bench-100k-'));
 
-const cluster = await startBenchCluster();
+const cluster = await startBenchCluster({ etcdQuotaGiB: ETCD_QUOTA_GIB });
 const compared: Measured[] = [];
 let sync: SyncResult;
 try {
@@ -231,6 +235,7 @@ try {
       controllersDerived: derived,
       memory: { baseline, peak: memory.figures, settled, limitMiB: operator.memoryLimitMiB },
       etcdBytes,
+      etcdQuotaGiB: cluster.etcdQuotaGiB,
       largest,
     });
     printFullSize({ company, lookups, rawGet, members, deprovisioned, deprovisions: DEPROVISIONS });
@@ -267,7 +272,7 @@ try {
 }
 
 log(`raw floor: a fresh control plane, ${Math.round(RAW_FRACTION * 100)} % of the objects`);
-const rawCluster = await startBenchCluster();
+const rawCluster = await startBenchCluster({ etcdQuotaGiB: ETCD_QUOTA_GIB });
 try {
   const identity = await prepareOperatorIdentity(rawCluster);
   const raw = await writeRawFloor(identity.kc, identity.connection, company, RAW_FRACTION, CONCURRENCY);

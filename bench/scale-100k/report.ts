@@ -33,6 +33,8 @@ export interface SyncFigures {
   /** `limitMiB`: the memory limit the operator's heap was capped for (0.75 of it); undefined when not capped. */
   memory: { baseline: MemoryFigures; peak: MemoryFigures; settled: MemoryFigures; limitMiB: number | undefined };
   etcdBytes: number;
+  /** etcd's space quota in GiB; undefined for etcd's default (2 GiB). */
+  etcdQuotaGiB: number | undefined;
   largest: LargestObject[];
 }
 
@@ -79,7 +81,10 @@ export function printSync(f: SyncFigures): void {
       metric: 'per user or group, settled minus start',
       measured: `RSS ${kib((f.memory.settled.lastRss - f.memory.baseline.lastRss) / objects)}, heap ${kib((f.memory.settled.lastHeap - f.memory.baseline.lastHeap) / objects)}`,
     },
-    { metric: 'etcd database size (bbolt file)', measured: mib(f.etcdBytes) },
+    {
+      metric: 'etcd database size (bbolt file)',
+      measured: `${mib(f.etcdBytes)} (space quota ${f.etcdQuotaGiB ?? 2} GiB${f.etcdQuotaGiB ? '' : ", etcd's default"})`,
+    },
     ...f.largest.map((o, i) => ({
       metric: i === 0 ? 'largest object (JSON)' : `largest ${o.kind}`,
       measured: `${kib(o.bytes)} (${o.kind} ${o.name})`,
