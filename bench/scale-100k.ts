@@ -2,7 +2,9 @@
  * `npm run bench:100k`: a company of 100,000 users and 5,000 groups provisioned through SCIM in Entra's order, with
  * 500 AccessMappings, against the operator running as its own process; then the same objects written raw, lookups,
  * member changes and deprovisioning at that size, and the same requests against peer SCIM servers (SCIMMY, scim2-server)
- * seeded with 1,000 / 10,000 / 100,000 users. BENCH_SCALE multiplies every size; BENCH_PEERS=0 skips the peers.
+ * seeded with 1,000 / 10,000 / 100,000 users. BENCH_SCALE multiplies every size; BENCH_PEERS=0 skips the peers, and
+ * BENCH_PEERS=only runs only the side-by-side table, with our operator seeded raw at every size (about 20 minutes at
+ * full size, where the whole run takes over an hour).
  * The operator's heap is capped as the chart runs it at the company's size (the chart README's memory limit, of which
  * the image gives V8 75%); BENCH_OPERATOR_MEMORY_MIB=<MiB> sets another limit, =none runs it uncapped.
  * etcd's space quota is 8 GiB from BENCH_SCALE=0.5 up (BENCH_ETCD_QUOTA_GIB sets another): its default 2 GiB does not
@@ -18,11 +20,12 @@ import { type LoadTarget, type Measured, measureTarget } from './peers/compare.t
 import { etcdDbBytes, largestObject, readyMappings, untilWritesStop } from './scale-100k/cluster-figures.ts';
 import { buildCompany, entraUser } from './scale-100k/dataset.ts';
 import {
-  measureOursSmaller,
+  measureOursSeeded,
   measurePeers,
   PEER_CONCURRENCY,
   peerDurationMs,
   printPeerTable,
+  SMALLER_PEER_SIZES,
 } from './scale-100k/peer-runs.ts';
 import { deprovisionProbes, lookupProbes, memberProbes } from './scale-100k/probes.ts';
 import { writeRawFloor } from './scale-100k/raw-floor.ts';
@@ -54,6 +57,7 @@ const QUIET_MS = Number(process.env.BENCH_QUIET_S ?? 10) * 1000;
 const IDLE_TIMEOUT_MS = Number(process.env.BENCH_IDLE_TIMEOUT_S ?? 900) * 1000;
 const RAW_FRACTION = Number(process.env.BENCH_RAW_FRACTION ?? Math.min(1, 0.2 / benchScale));
 const PEERS = process.env.BENCH_PEERS !== '0';
+const PEERS_ONLY = process.env.BENCH_PEERS === 'only';
 const STEADY_CHANGES = scaled(2000, 500);
 const ETCD_QUOTA_GIB = benchScale >= 0.5 ? 8 : undefined;
 const STEADY_CONCURRENCY = 4;
@@ -88,6 +92,13 @@ log(
   `company: ${company.users} users, ${company.members.length} groups (${company.memberships} memberships, largest ${company.members[0]!.length}, user ${company.manyGroupsUser} in ${company.manyGroupsCount + 1}), ${company.mappings.length} mappings; member PATCHes of ${MEMBER_BATCH}`,
 );
 const logDir = await mkdtemp(path.join(os.tmpdir(), 'bench-100k-'));
+
+if (PEERS_ONLY) {
+  const measured = await measureOursSeeded(logDir, [...SMALLER_PEER_SIZES, company.users]);
+  printPeerTable([...measured, ...(await measurePeers(company.users))], true);
+  log(`bench:100k (peers only) done in ${((Date.now() - runStarted) / 60_000).toFixed(1)} min`);
+  process.exit(0);
+}
 
 const cluster = await startBenchCluster({ etcdQuotaGiB: ETCD_QUOTA_GIB });
 const compared: Measured[] = [];
@@ -309,7 +320,7 @@ try {
 }
 
 if (PEERS) {
-  compared.push(...(await measureOursSmaller(logDir)));
+  compared.push(...(await measureOursSeeded(logDir)));
   compared.push(...(await measurePeers(company.users)));
   printPeerTable(compared);
 }

@@ -21,10 +21,16 @@ import { scimUserObject } from '../support/seed.ts';
 
 export const PEER_CONCURRENCY = 10;
 export const peerDurationMs = Number(process.env.BENCH_LOAD_S ?? Math.max(3, Math.round(10 * benchScale))) * 1000;
-const SMALLER = [scaled(1_000, 100), scaled(10_000, 200)];
+export const SMALLER_PEER_SIZES = [scaled(1_000, 100), scaled(10_000, 200)];
 
-/** Our operator at the smaller sizes: one control plane, seeded raw with the peers' users, grown between sizes. */
-export async function measureOursSmaller(logDir: string): Promise<Measured[]> {
+/**
+ * Our operator at `sizes` (the two smaller ones unless told): one control plane, seeded raw with the peers' users,
+ * grown between sizes.
+ */
+export async function measureOursSeeded(
+  logDir: string,
+  sizes: readonly number[] = SMALLER_PEER_SIZES,
+): Promise<Measured[]> {
   const cluster = await startBenchCluster();
   try {
     const identity = await prepareOperatorIdentity(cluster);
@@ -48,17 +54,17 @@ export async function measureOursSmaller(logDir: string): Promise<Measured[]> {
         ids[i] = id;
       });
     };
-    await seedTo(SMALLER[0]!);
+    await seedTo(sizes[0]!);
     const operator = await startOperatorProcess(identity, logDir);
     const measured: Measured[] = [];
     try {
       const call = scimClient(operator.scimUrl, identity.token);
       const group = await call('POST', '/Groups', { displayName: 'Peer Group', members: [] });
       if (group.status !== 201) throw new Error(`POST /Groups answered ${group.status}`);
-      for (const size of SMALLER) {
+      for (const size of sizes) {
         if (ids.length < size) await seedTo(size);
         // The operator's cache follows the seeding by watch; wait until it has every user.
-        const deadline = Date.now() + 120_000;
+        const deadline = Date.now() + 600_000;
         while ((await operator.scrape()).sum('scim_operator_users') < size && Date.now() < deadline) {
           await new Promise((r) => setTimeout(r, 500));
         }
@@ -90,7 +96,7 @@ export async function measureOursSmaller(logDir: string): Promise<Measured[]> {
 
 export async function measurePeers(fullSize: number): Promise<Measured[]> {
   const measured: Measured[] = [];
-  for (const size of [...SMALLER, fullSize]) {
+  for (const size of [...SMALLER_PEER_SIZES, fullSize]) {
     for (const name of PEERS) {
       const started = Date.now();
       const server = await startPeer(name, size);
@@ -124,7 +130,8 @@ const fmt = (m: Measured | undefined) =>
     ? `${m.result.perSecond.toFixed(1)} req/s, p99 ${m.result.p99.toFixed(0)} ms${m.result.errors ? `, ${m.result.errors} errors` : ''}`
     : '-';
 
-export function printPeerTable(measured: Measured[]): void {
+/** `largestSeeded`: ours at the largest size was seeded raw too (`BENCH_PEERS=only`), not the initial-sync run. */
+export function printPeerTable(measured: Measured[], largestSeeded = false): void {
   const servers = ['scim-operator', ...PEERS];
   const sizes = [...new Set(measured.map((m) => m.size))].sort((a, b) => a - b);
   const find = (server: string, size: number, request: string) =>
@@ -149,7 +156,9 @@ export function printPeerTable(measured: Measured[]): void {
     rows,
     [
       'SCIMMY 1.3.5 + scimmy-routers 1.3.2 on express 5.3.0, in memory (bench/peers/scimmy-server.ts); scim2-server 0.8.3, in memory; both seeded in-process, not over HTTP.',
-      "scim-operator at the largest size is the initial-sync run (Entra-shaped users, controllers running); at the smaller sizes a control plane of its own seeded raw with the peers' users.",
+      largestSeeded
+        ? "scim-operator at every size: a control plane of its own seeded raw with the peers' users, controllers running."
+        : "scim-operator at the largest size is the initial-sync run (Entra-shaped users, controllers running); at the smaller sizes a control plane of its own seeded raw with the peers' users.",
       ...errors.slice(0, 6).map((e) => `first error: ${e}`),
     ],
   );
