@@ -13,7 +13,7 @@ import { type ScimGroup, scimGroupKind } from '../../src/api/scim-group.ts';
 import { type ScimGroupMembers, scimGroupMembersKind } from '../../src/api/scim-group-members.ts';
 import { type ScimUser, scimUserKind } from '../../src/api/scim-user.ts';
 import { ResourceClient } from '../../src/store/kube-client.ts';
-import { planShardEdits, shardName, shardSpec } from '../../src/store/member-shards.ts';
+import { layoutShards, shardName, shardSpec } from '../../src/store/member-shards.ts';
 import { indexLabels, toSpec } from '../../src/store/resource-mapping.ts';
 import { claimName } from '../../src/store/uniqueness-claims.ts';
 import { elapsedMs, inParallel, log, now } from '../support/measure.ts';
@@ -79,7 +79,11 @@ export async function writeRawFloor(
       metadata: {
         name: id,
         labels: indexLabels(connection, 'Group', attributes),
-        annotations: { [annotations.created]: stamp, [annotations.lastModified]: stamp },
+        annotations: {
+          [annotations.created]: stamp,
+          [annotations.lastModified]: stamp,
+          [annotations.memberShardDepth]: '0',
+        },
       },
       spec: toSpec('Group', attributes),
     } as Omit<ScimGroup, 'apiVersion' | 'kind'>);
@@ -90,16 +94,17 @@ export async function writeRawFloor(
   // A shard holds ids, not references: members outside the user sample get ids of the same length, so that each
   // sampled group's shards are exactly as large as in the SCIM run.
   const idOf = (u: number) => ids.get(u) ?? `f0000000-0000-4000-8000-${u.toString(16).padStart(12, '0')}`;
+  // The final layout of a group the endpoint created: its shards start at depth 0 and split as they fill (ADR 0025).
   const writesOf = (k: number) =>
     [
-      ...planShardEdits(
+      ...layoutShards(
         company.members[sampledGroups[k]!]!.map((u) => ({ value: idOf(u) })),
-        [],
+        0,
       ),
-    ].map(([shard, edit]) => ({ group: created[k]!, shard, members: edit.add }));
+    ].map(([shard, { depth, members }]) => ({ group: created[k]!, shard, depth, members }));
   const writeShards = (writes: ReturnType<typeof writesOf>) =>
     inParallel(writes.length, concurrency, async (k) => {
-      const { group, shard, members } = writes[k]!;
+      const { group, shard, depth, members } = writes[k]!;
       await shards.create({
         metadata: {
           name: shardName(group.metadata.name, shard),
@@ -117,7 +122,7 @@ export async function writeRawFloor(
             },
           ],
         },
-        spec: shardSpec(group.metadata.name, shard, members),
+        spec: shardSpec(group.metadata.name, shard, members, depth),
       });
     });
   // Group 0 (everyone) exists once whatever the sample: it is written whole and counted once, the other sampled

@@ -14,8 +14,9 @@ import { annotations, labels } from '../../src/api/labels.ts';
 import { type ScimGroup, scimGroupKind } from '../../src/api/scim-group.ts';
 import { type ScimGroupMembers, scimGroupMembersKind } from '../../src/api/scim-group-members.ts';
 import { type ScimUser, scimUserKind } from '../../src/api/scim-user.ts';
+import type { StoredMember } from '../../src/scim/store.ts';
 import { ResourceClient } from '../../src/store/kube-client.ts';
-import { shardMembers, shardName, shardOf, shardSpec } from '../../src/store/member-shards.ts';
+import { layoutShards, shardName, shardSpec } from '../../src/store/member-shards.ts';
 import { indexLabels, toSpec } from '../../src/store/resource-mapping.ts';
 import { inParallel } from './measure.ts';
 import { scimUserObject, userAttributes } from './seed.ts';
@@ -90,28 +91,28 @@ export class DirectorySeed {
     });
     this.groupObjects.push(...created);
 
-    // Group 0 gains the new users; a new group j ≥ 1 gets its whole team. Older teams are left as they were.
+    // Group 0 gains the new users; a new group j ≥ 1 gets its whole team. Older teams are left as they were. A
+    // changed group's shards are written whole in the layout the store would have reached (ADR 0025): a larger
+    // member set only splits shards further, so rewriting every shard of the new layout leaves none stale.
     const edits: Array<{ group: ScimGroup; members: string[] }> = [];
-    if (firstNewGroup === 0) edits.push({ group: this.groupObjects[0]!, members: this.userIds.slice(0, users) });
-    else edits.push({ group: this.groupObjects[0]!, members: this.userIds.slice(from, users) });
+    edits.push({ group: this.groupObjects[0]!, members: this.userIds.slice(0, users) });
+    this.memberships += users - from;
     for (let g = Math.max(1, firstNewGroup); g < shape.groups; g++) {
-      edits.push({ group: this.groupObjects[g]!, members: shape.membersOf(g).map((i) => this.userIds[i]!) });
-    }
-    const writes: Array<{ group: ScimGroup; shard: number; members: string[] }> = [];
-    for (const { group, members } of edits) {
-      const byShard = new Map<number, string[]>();
-      for (const id of members) {
-        const shard = shardOf(id);
-        const list = byShard.get(shard);
-        if (list) list.push(id);
-        else byShard.set(shard, [id]);
-      }
-      for (const [shard, ids] of byShard) writes.push({ group, shard, members: ids });
+      const members = shape.membersOf(g).map((i) => this.userIds[i]!);
+      edits.push({ group: this.groupObjects[g]!, members });
       this.memberships += members.length;
     }
+    const writes: Array<{ group: ScimGroup; shard: number; depth: number; members: StoredMember[] }> = [];
+    for (const { group, members } of edits) {
+      const layout = layoutShards(
+        members.map((value) => ({ value, type: 'User' as const })),
+        0,
+      );
+      for (const [shard, { depth, members: held }] of layout) writes.push({ group, shard, depth, members: held });
+    }
     await inParallel(writes.length, this.concurrency, async (i) => {
-      const { group, shard, members } = writes[i]!;
-      await this.addToShard(group, shard, members);
+      const { group, shard, depth, members } = writes[i]!;
+      await this.writeShard(group, shard, depth, members);
     });
     return this.size();
   }
@@ -123,15 +124,19 @@ export class DirectorySeed {
       metadata: {
         name: crypto.randomUUID(),
         labels: indexLabels(this.connection, 'Group', attributes),
-        annotations: { [annotations.created]: created, [annotations.lastModified]: created },
+        // As the store creates a group: its member shards start at depth 0 and split as they fill (ADR 0025).
+        annotations: {
+          [annotations.created]: created,
+          [annotations.lastModified]: created,
+          [annotations.memberShardDepth]: '0',
+        },
       },
       spec: toSpec('Group', attributes),
     } as Omit<ScimGroup, 'apiVersion' | 'kind'>;
   }
 
-  private async addToShard(group: ScimGroup, shard: number, ids: string[]): Promise<void> {
+  private async writeShard(group: ScimGroup, shard: number, depth: number, members: StoredMember[]): Promise<void> {
     const name = shardName(group.metadata.name, shard);
-    const members = ids.map((value) => ({ value, type: 'User' as const }));
     let current: ScimGroupMembers | undefined;
     try {
       current = await this.shards.get(name);
@@ -143,7 +148,7 @@ export class DirectorySeed {
       await this.shards.replace({
         ...current,
         metadata: { ...current.metadata, managedFields: [{}] } as ScimGroupMembers['metadata'],
-        spec: shardSpec(group.metadata.name, shard, [...shardMembers(current.spec), ...members]),
+        spec: shardSpec(group.metadata.name, shard, members, depth),
       });
       return;
     }
@@ -165,7 +170,7 @@ export class DirectorySeed {
           },
         ],
       },
-      spec: shardSpec(group.metadata.name, shard, members),
+      spec: shardSpec(group.metadata.name, shard, members, depth),
     });
   }
 }

@@ -30,4 +30,9 @@ export const annotations = {
    * Set by whoever manages the Secret; a DownstreamApp author cannot grant themselves a key.
    */
   allowedApps: 'scim-operator.dev/allowed-apps',
+  /**
+   * On a ScimGroup, set at creation: the depth its member shards start at (docs/adr/0025), "0" for one shard. Absent
+   * on groups created before shards split: they start at 4, the 16 shards of ADR 0004.
+   */
+  memberShardDepth: 'scim-operator.dev/member-shard-depth',
 } as const;

@@ -1,10 +1,20 @@
 import { ApiException } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
+import { annotations } from '../api/labels.ts';
 import type { ScimGroup } from '../api/scim-group.ts';
-import type { ScimGroupMembers } from '../api/scim-group-members.ts';
+import { type ScimGroupMembers, SPLIT_SHARD_AT } from '../api/scim-group-members.ts';
 import type { StoredMember } from '../scim/store.ts';
 import { GroupMemberWrites } from './group-member-writes.ts';
-import { shardMemberIds, shardMembers, shardOf, shardSpec } from './member-shards.ts';
+import {
+  locate,
+  memberHash,
+  shardDepth,
+  shardMemberIds,
+  shardMembers,
+  shardOf,
+  shardSpec,
+  splitMembers,
+} from './member-shards.ts';
 import { MEMBERS_VERSION_ANNOTATION, scimVersion } from './scim-version.ts';
 
 const ctx = { connection: 'entra' };
@@ -30,7 +40,7 @@ function sameShard(n: number): string[] {
  * An API server of one group and its shards, in memory, that records every request in order. `interfere` runs
  * before a conditional group patch, standing in for a controller's status write at the worst moment.
  */
-function fakeServer(options: { cachedGroup?: boolean } = {}) {
+function fakeServer(options: { cachedGroup?: boolean; startDepth?: number } = {}) {
   const log: string[] = [];
   let group: ScimGroup = {
     apiVersion: 'scim-operator.dev/v1alpha1',
@@ -41,6 +51,9 @@ function fakeServer(options: { cachedGroup?: boolean } = {}) {
       generation: 1,
       resourceVersion: '1',
       labels: { 'scim-operator.dev/connection': 'entra' },
+      ...(options.startDepth === undefined
+        ? {}
+        : { annotations: { [annotations.memberShardDepth]: String(options.startDepth) } }),
     },
     spec: { displayName: 'G' },
   };
@@ -151,6 +164,19 @@ function fakeServer(options: { cachedGroup?: boolean } = {}) {
         spec: shardSpec('g', shardOf(member), [...(current ? shardMembers(current.spec) : []), { value: member }]),
       });
     },
+    /** Stores a shard as another writer left it; `seen`: this replica's cache holds that copy too. */
+    put: (spec: ScimGroupMembers['spec'], seen = true) => {
+      const name = `g-${spec.shard}`;
+      const stored = store({
+        apiVersion: 'scim-operator.dev/v1alpha1',
+        kind: 'ScimGroupMembers',
+        metadata: { name, resourceVersion: shards.get(name)?.metadata.resourceVersion },
+        spec,
+      });
+      if (seen) seenShards.set(name, stored);
+      return stored;
+    },
+    shards: () => [...shards.values()].map((s) => structuredClone(s)),
     failNextGroupPatch: (failure: () => Error) => {
       failNextPatch = failure;
     },
@@ -296,6 +322,7 @@ describe('GroupMemberWrites', () => {
     expect(server.shard(shard)?.spec).toEqual({
       group: 'g',
       shard: shardOf(user!),
+      bits: 4,
       users: [user, untyped, added],
       groups: [nested],
     });
@@ -315,5 +342,123 @@ describe('GroupMemberWrites', () => {
       { value: first, type: 'User' },
       { value: second, type: 'Group' },
     ]);
+  });
+
+  describe('shards that split as the group grows (docs/adr/0025)', () => {
+    const ids = (n: number, prefix = 'm') => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
+    /** Every member once, each shard within the split size and unsealed, and each member where a walk finds it. */
+    const expectConsistent = (server: ReturnType<typeof fakeServer>, expected: string[], start: number) => {
+      expect([...server.members()].sort()).toEqual([...expected].sort());
+      const shards = server.shards();
+      const byNumber = new Map(shards.map((s) => [s.spec.shard, s]));
+      for (const shard of shards) {
+        expect(shard.spec.sealed, `${shard.metadata.name} sealed`).not.toBe(true);
+        expect(shardMemberIds(shard.spec).length).toBeLessThanOrEqual(SPLIT_SHARD_AT);
+      }
+      for (const id of expected) {
+        const placement = locate(memberHash(id), start, (n) => {
+          const found = byNumber.get(n);
+          return found && { depth: shardDepth(found.spec), sealed: false };
+        });
+        expect(placement && shardMemberIds(byNumber.get(placement.shard)!.spec)).toContain(id);
+      }
+    };
+
+    it('keeps a new group in one shard until it fills, then splits it so that no shard passes the split size', async () => {
+      const server = fakeServer({ cachedGroup: true, startDepth: 0 });
+      const members = ids(2_600);
+      for (let i = 0; i < 20; i++) {
+        await server.writes.change(
+          ctx,
+          'g',
+          { add: members.slice(i * 50, i * 50 + 50).map((value) => ({ value })) },
+          undefined,
+        );
+      }
+      expect(server.shards().map((s) => s.metadata.name)).toEqual(['g-0']);
+      for (let i = 20; i < members.length / 50; i++) {
+        await server.writes.change(
+          ctx,
+          'g',
+          { add: members.slice(i * 50, i * 50 + 50).map((value) => ({ value })) },
+          undefined,
+        );
+      }
+      expect(server.shards().length).toBeGreaterThanOrEqual(3);
+      expectConsistent(server, members, 0);
+      // A member change after the splits writes one shard and the group.
+      server.log.length = 0;
+      await server.writes.change(ctx, 'g', { remove: ['m7'] }, undefined);
+      expect(server.log).toHaveLength(2);
+      expectConsistent(
+        server,
+        members.filter((m) => m !== 'm7'),
+        0,
+      );
+    });
+
+    it('finishes a split that another writer left sealed, and lands its own add, from a stale cached copy', async () => {
+      const server = fakeServer({ cachedGroup: true, startDepth: 0 });
+      const members = ids(SPLIT_SHARD_AT);
+      const full = shardSpec(
+        'g',
+        0,
+        members.map((value) => ({ value, type: 'User' })),
+        0,
+      );
+      server.put(full);
+      server.put({ ...full, sealed: true }, false);
+      await server.writes.change(ctx, 'g', { add: [{ value: 'late' }] }, undefined);
+      expectConsistent(server, [...members, 'late'], 0);
+      expect(server.shards().map((s) => [s.metadata.name, s.spec.bits])).toEqual([
+        ['g-0', 1],
+        ['g-1', 1],
+      ]);
+    });
+
+    it('finishes a split whose new half already exists, and creates nothing twice', async () => {
+      const server = fakeServer({ cachedGroup: true, startDepth: 0 });
+      const members = ids(SPLIT_SHARD_AT).map((value) => ({ value, type: 'User' as const }));
+      server.put({ ...shardSpec('g', 0, members, 0), sealed: true });
+      const { move, sibling } = splitMembers(0, 0, members);
+      server.put(shardSpec('g', sibling, move, 1), false);
+      await server.writes.change(ctx, 'g', { remove: ['m3'] }, undefined);
+      expectConsistent(
+        server,
+        members.map((m) => m.value).filter((m) => m !== 'm3'),
+        0,
+      );
+    });
+
+    it('removes a member that a split elsewhere moved since this replica cached its shard, for good', async () => {
+      const server = fakeServer({ cachedGroup: true, startDepth: 0 });
+      const members = ids(600).map((value) => ({ value, type: 'User' as const }));
+      server.put(shardSpec('g', 0, members, 0));
+      const { stay, move, sibling } = splitMembers(0, 0, members);
+      server.put(shardSpec('g', sibling, move, 1), false);
+      server.put(shardSpec('g', 0, stay, 1), false);
+      const leaving = move[0]!.value;
+      await server.writes.change(ctx, 'g', { remove: [leaving] }, undefined);
+      expectConsistent(
+        server,
+        members.map((m) => m.value).filter((m) => m !== leaving),
+        0,
+      );
+    });
+
+    it('undoes a failed change in the shards its members moved to', async () => {
+      const server = fakeServer({ cachedGroup: true, startDepth: 0 });
+      const members = ids(SPLIT_SHARD_AT).map((value) => ({ value, type: 'User' as const }));
+      server.put(shardSpec('g', 0, members, 0));
+      server.failNextGroupPatch(notFound);
+      await expect(
+        server.writes.change(ctx, 'g', { add: [{ value: 'x1' }, { value: 'x2' }] }, undefined),
+      ).rejects.toMatchObject({ status: 404 });
+      expectConsistent(
+        server,
+        members.map((m) => m.value),
+        0,
+      );
+    });
   });
 });

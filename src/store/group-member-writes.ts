@@ -1,7 +1,7 @@
 import { annotations, labels } from '../api/labels.ts';
 import { type ScimGroup, scimGroupKind } from '../api/scim-group.ts';
 import type { ScimGroupMembers } from '../api/scim-group-members.ts';
-import { invalidValue, notFound, preconditionFailed } from '../scim/errors.ts';
+import { invalidValue, notFound, preconditionFailed, unavailable } from '../scim/errors.ts';
 import type { MemberChange, StoreContext } from '../scim/store.ts';
 import { isAlreadyExists, isConflict, isNotFound } from './api-errors.ts';
 import { retryConflicts } from './conflict-retry.ts';
@@ -9,12 +9,23 @@ import type { ResourceClient } from './kube-client.ts';
 import {
   type AppliedEdit,
   applyShardEdit,
+  layoutShards,
+  locate,
+  locateLive,
+  memberHash,
+  mustSplit,
+  type Placement,
+  type PlannedEdit,
   planShardEdits,
   type ShardEdit,
+  type ShardState,
+  shardDepth,
   shardMemberIds,
   shardMembers,
   shardName,
   shardSpec,
+  splitMembers,
+  startDepth,
 } from './member-shards.ts';
 import { MEMBERS_VERSION_ANNOTATION, newMembersToken, scimVersion } from './scim-version.ts';
 import type { StoreCache } from './store-cache.ts';
@@ -129,7 +140,11 @@ export class GroupMemberWrites {
     return group;
   }
 
-  /** Shards are independent objects: they are written concurrently, and a failure undoes the ones that landed. */
+  /**
+   * Shards are independent objects: they are written concurrently, and a failure undoes the ones that landed. Each
+   * member is placed by a walk over this replica's cached shards (docs/adr/0025); the members of a shard that split
+   * or was seen stale are placed again from live reads, as often as the deadline allows.
+   */
   private async applyToShards(
     group: ScimGroup,
     change: MemberChange,
@@ -137,29 +152,110 @@ export class GroupMemberWrites {
     absent: boolean,
   ): Promise<AppliedShard[]> {
     const remove = change.remove === 'all' ? await this.allMemberIds(group.metadata.name) : (change.remove ?? []);
-    const edits = planShardEdits(change.add ?? [], remove);
-    const settled = await Promise.allSettled(
-      [...edits].map(async ([shard, edit]) => ({
-        shard,
-        edit: await this.editShard(group, shard, edit, deadline, absent),
-      })),
-    );
-    const applied = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
-    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed) {
-      const err: unknown = failed.reason;
+    const applied: AppliedShard[] = [];
+    try {
+      await this.writeEdits(group, { add: change.add ?? [], remove }, deadline, applied, absent);
+      return applied;
+    } catch (err) {
       await this.undo(group, applied);
       if (err instanceof RangeError) {
         throw invalidValue(`Group ${group.metadata.name} cannot hold more members: ${err.message}`);
       }
       throw err;
     }
-    return applied;
+  }
+
+  /** Writes `change` into the shards, appending what landed to `applied` (also when it throws). */
+  private async writeEdits(
+    group: ScimGroup,
+    change: ShardEdit,
+    deadline: number,
+    applied: AppliedShard[],
+    absent = false,
+  ): Promise<void> {
+    const start = startDepth(group);
+    if (absent) {
+      // A group this request created: no shard exists, and its members are laid out at once.
+      const layout = layoutShards(change.add, start);
+      const planned = new Map(
+        [...layout].map(([shard, { depth, members }]) => [shard, { add: members, remove: [], depth }]),
+      );
+      await this.settle(group, planned, deadline, applied, true);
+      return;
+    }
+    const cached = (shard: number) => shardState(this.deps.cache.shard(shardName(group.metadata.name, shard)));
+    let pending = change;
+    let edits = planShardEdits(pending.add, pending.remove, (value) => locate(memberHash(value), start, cached));
+    for (let attempt = 0; ; attempt++) {
+      if (attempt > 0 && Date.now() + 20 >= deadline) {
+        throw unavailable(`Group ${group.metadata.name} is being changed concurrently; retry`, 1);
+      }
+      if (edits) {
+        const moved = await this.settle(group, edits, deadline, applied, false);
+        if (moved.length === 0) return;
+        pending = { add: moved.flatMap((e) => e.add), remove: moved.flatMap((e) => e.remove) };
+      } else if (attempt > 0) {
+        // Inconsistent even read live: shards deleted with their group, or split under the walk. Give it a moment.
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      edits = await this.planLive(group, start, pending);
+    }
+  }
+
+  /** Places every member of `change` by walking live reads, each shard read once. */
+  private async planLive(
+    group: ScimGroup,
+    start: number,
+    change: ShardEdit,
+  ): Promise<Map<number, PlannedEdit> | undefined> {
+    const reads = new Map<number, Promise<ShardState | undefined>>();
+    const read = (shard: number) => {
+      let state = reads.get(shard);
+      if (!state) {
+        state = this.readShard(shardName(group.metadata.name, shard)).then(shardState);
+        reads.set(shard, state);
+      }
+      return state;
+    };
+    const placements = new Map<string, Placement | undefined>();
+    const values = new Set([...change.remove, ...change.add.map((m) => m.value)]);
+    await Promise.all(
+      [...values].map(async (value) => placements.set(value, await locateLive(memberHash(value), start, read))),
+    );
+    return planShardEdits(change.add, change.remove, (value) => placements.get(value));
+  }
+
+  /**
+   * Runs the planned shard writes concurrently; appends what landed to `applied` and returns the edits whose shard
+   * split or was seen at another depth, to be placed again. Throws the first other failure once all have settled.
+   */
+  private async settle(
+    group: ScimGroup,
+    edits: Map<number, PlannedEdit>,
+    deadline: number,
+    applied: AppliedShard[],
+    absent: boolean,
+  ): Promise<ShardEdit[]> {
+    const settled = await Promise.allSettled(
+      [...edits].map(async ([shard, edit]) => ({
+        shard,
+        edit: await this.editShard(group, shard, edit, deadline, absent),
+      })),
+    );
+    const moved: ShardEdit[] = [];
+    let failure: { reason: unknown } | undefined;
+    for (const result of settled) {
+      if (result.status === 'fulfilled') applied.push(result.value);
+      else if (result.reason instanceof PlacementMoved) moved.push(result.reason.edit);
+      else failure ??= { reason: result.reason };
+    }
+    if (failure) throw failure.reason;
+    return moved;
   }
 
   private async allMemberIds(groupId: string): Promise<string[]> {
     const shards = await this.deps.shards.list(`${labels.group}=${groupId}`);
-    return shards.flatMap((s) => shardMemberIds(s.spec));
+    return [...new Set(shards.flatMap((s) => shardMemberIds(s.spec)))];
   }
 
   /**
@@ -167,25 +263,46 @@ export class GroupMemberWrites {
    * starts from the newest copy this replica has (its informer's, or its own last write's) and reads nothing: the
    * write is conditioned on that copy's resourceVersion, so a stale copy costs a conflict, and the next attempt
    * reads the shard live. When the cache is current, a change of one shard is one request.
+   *
+   * A shard found sealed, at another depth than planned, or missing below the group's start depth no longer holds
+   * these members: the edit is handed back (`PlacementMoved`) to be placed again, after finishing a split that is
+   * under way. An add that would take the shard past `SPLIT_SHARD_AT` splits it first, then hands the edit back.
    */
   private editShard(
     group: ScimGroup,
     shard: number,
-    edit: ShardEdit,
+    edit: PlannedEdit,
     deadline: number,
     absent = false,
   ): Promise<AppliedEdit> {
     const name = shardName(group.metadata.name, shard);
+    const start = startDepth(group);
     return retryConflicts(
       async (attempt) => {
         let current = attempt === 0 ? (absent ? undefined : this.deps.cache.shard(name)) : await this.readShard(name);
+        const misplaced = (copy: ScimGroupMembers | undefined) =>
+          copy ? copy.spec.sealed === true || shardDepth(copy.spec) !== edit.depth : edit.depth !== start;
+        if (!absent && misplaced(current)) {
+          // A cached copy may be the stale one: only a live read decides.
+          if (attempt === 0) current = await this.readShard(name);
+          if (misplaced(current)) {
+            if (current?.spec.sealed) await this.split(group, current);
+            throw new PlacementMoved(edit);
+          }
+        }
         let result = applyShardEdit(current ? shardMembers(current.spec) : [], edit);
-        if (result.added.length === 0 && result.removed.length === 0) {
+        // A new group's layout creates both halves of a split, an empty one too: a walk expects it.
+        if (!absent && result.added.length === 0 && result.removed.length === 0) {
           // Nothing to do by this copy; only a live read can tell that the shard has not changed since.
-          if (attempt > 0 || absent) return result;
+          if (attempt > 0) return result;
           current = await this.readShard(name);
+          if (misplaced(current)) throw new PlacementMoved(edit);
           result = applyShardEdit(current ? shardMembers(current.spec) : [], edit);
           if (result.added.length === 0 && result.removed.length === 0) return result;
+        }
+        if (current && result.added.length > 0 && mustSplit(result.members.length, edit.depth)) {
+          await this.split(group, current);
+          throw new PlacementMoved(edit);
         }
         if (current) {
           try {
@@ -195,7 +312,7 @@ export class GroupMemberWrites {
             const written = await this.deps.shards.replace({
               ...current,
               metadata: { ...current.metadata, managedFields: [{}] } as ScimGroupMembers['metadata'],
-              spec: shardSpec(group.metadata.name, shard, result.members),
+              spec: shardSpec(group.metadata.name, shard, result.members, edit.depth),
             });
             this.deps.cache.expectShard(written);
             return result;
@@ -205,25 +322,9 @@ export class GroupMemberWrites {
             throw err;
           }
         }
-        const created = await this.deps.shards.create({
-          metadata: {
-            name,
-            labels: {
-              [labels.group]: group.metadata.name,
-              [labels.connection]: group.metadata.labels?.[labels.connection] ?? '',
-              [labels.managedBy]: 'scim-operator',
-            },
-            ownerReferences: [
-              {
-                apiVersion: scimGroupKind.apiVersion,
-                kind: scimGroupKind.kind,
-                name: group.metadata.name,
-                uid: group.metadata.uid ?? '',
-              },
-            ],
-          },
-          spec: shardSpec(group.metadata.name, shard, result.members),
-        });
+        const created = await this.deps.shards.create(
+          this.newShard(group, shardSpec(group.metadata.name, shard, result.members, edit.depth)),
+        );
         this.deps.cache.expectShard(created);
         return result;
       },
@@ -235,6 +336,68 @@ export class GroupMemberWrites {
     );
   }
 
+  /**
+   * Splits shard `copy` in two one level deeper (docs/adr/0025), in three writes that anyone may repeat: seal it, so
+   * that no member change writes it any more; create its new half from the sealed members; rewrite it unsealed
+   * without them. Finishes a split another writer began. A conflict on the seal means the shard changed since
+   * `copy`: the caller's retry reads it again.
+   */
+  private async split(group: ScimGroup, copy: ScimGroupMembers): Promise<void> {
+    const depth = shardDepth(copy.spec);
+    const shard = copy.spec.shard;
+    const sealed = copy.spec.sealed
+      ? copy
+      : await this.deps.shards.replace({
+          ...copy,
+          metadata: { ...copy.metadata, managedFields: [{}] } as ScimGroupMembers['metadata'],
+          spec: { ...copy.spec, sealed: true },
+        });
+    this.deps.cache.expectShard(sealed);
+    const { stay, move, sibling } = splitMembers(shard, depth, shardMembers(sealed.spec));
+    try {
+      const created = await this.deps.shards.create(
+        this.newShard(group, shardSpec(group.metadata.name, sibling, move, depth + 1)),
+      );
+      this.deps.cache.expectShard(created);
+    } catch (err) {
+      // Created by another writer finishing this split, from the same sealed members.
+      if (!isAlreadyExists(err)) throw err;
+    }
+    try {
+      const written = await this.deps.shards.replace({
+        ...sealed,
+        metadata: { ...sealed.metadata, managedFields: [{}] } as ScimGroupMembers['metadata'],
+        spec: shardSpec(group.metadata.name, shard, stay, depth + 1),
+      });
+      this.deps.cache.expectShard(written);
+    } catch (err) {
+      // Rewritten by another writer finishing this split.
+      if (!isConflict(err)) throw err;
+    }
+  }
+
+  private newShard(group: ScimGroup, spec: ScimGroupMembers['spec']): Omit<ScimGroupMembers, 'apiVersion' | 'kind'> {
+    return {
+      metadata: {
+        name: shardName(group.metadata.name, spec.shard),
+        labels: {
+          [labels.group]: group.metadata.name,
+          [labels.connection]: group.metadata.labels?.[labels.connection] ?? '',
+          [labels.managedBy]: 'scim-operator',
+        },
+        ownerReferences: [
+          {
+            apiVersion: scimGroupKind.apiVersion,
+            kind: scimGroupKind.kind,
+            name: group.metadata.name,
+            uid: group.metadata.uid ?? '',
+          },
+        ],
+      },
+      spec,
+    };
+  }
+
   private async readShard(name: string): Promise<ScimGroupMembers | undefined> {
     try {
       return await this.deps.shards.get(name);
@@ -244,14 +407,31 @@ export class GroupMemberWrites {
     }
   }
 
-  /** Best-effort compensation: reverses exactly what this request changed, so a failure leaves no half-change. */
+  /**
+   * Best-effort compensation: reverses exactly what this request changed, so a failure leaves no half-change. The
+   * members are placed again, since a split may have moved them since.
+   */
   private async undo(group: ScimGroup, applied: AppliedShard[]): Promise<void> {
-    const deadline = this.deps.deadline();
-    for (const { shard, edit } of applied) {
-      const inverse = { add: edit.removed, remove: edit.added.map((m) => m.value) };
-      await this.editShard(group, shard, inverse, deadline).catch((err) =>
-        this.deps.onUnexpectedError(err, 'undo member change'),
-      );
-    }
+    if (applied.length === 0) return;
+    const inverse = {
+      add: applied.flatMap(({ edit }) => edit.removed),
+      remove: applied.flatMap(({ edit }) => edit.added.map((m) => m.value)),
+    };
+    await this.writeEdits(group, inverse, this.deps.deadline(), []).catch((err) =>
+      this.deps.onUnexpectedError(err, 'undo member change'),
+    );
   }
+}
+
+/** The members of an edit are no longer where it was planned: the shard split, or the plan's view was stale. */
+class PlacementMoved extends Error {
+  readonly edit: ShardEdit;
+  constructor(edit: ShardEdit) {
+    super('the member shard split or moved since the change was planned');
+    this.edit = edit;
+  }
+}
+
+function shardState(shard: ScimGroupMembers | undefined): ShardState | undefined {
+  return shard && { depth: shardDepth(shard.spec), sealed: shard.spec.sealed === true };
 }

@@ -139,7 +139,12 @@ export class KubernetesScimStore implements ScimStore {
           metadata: {
             name: id,
             labels: indexLabels(ctx.connection, type, attributes),
-            annotations: { [annotations.created]: now.toISOString(), [annotations.lastModified]: now.toISOString() },
+            annotations: {
+              [annotations.created]: now.toISOString(),
+              [annotations.lastModified]: now.toISOString(),
+              // A new group's members start in one shard, which splits as it fills (docs/adr/0025).
+              ...(type === 'Group' ? { [annotations.memberShardDepth]: '0' } : {}),
+            },
           },
           spec: toSpec(type, attributes),
         } as Omit<ScimObject, 'apiVersion' | 'kind'>);

@@ -1,14 +1,139 @@
 import { createHash } from 'node:crypto';
-import { MAX_MEMBERS_PER_SHARD, MEMBER_SHARDS, type ScimGroupMembersSpec } from '../api/scim-group-members.ts';
+import { annotations } from '../api/labels.ts';
+import {
+  LEGACY_SHARD_DEPTH,
+  MAX_MEMBERS_PER_SHARD,
+  MAX_SHARD_DEPTH,
+  type ScimGroupMembersSpec,
+  SPLIT_SHARD_AT,
+} from '../api/scim-group-members.ts';
 import type { StoredMember } from '../scim/store.ts';
 
-/** The shard that holds member `value`: a stable hash, so every replica agrees without coordination. */
-export function shardOf(value: string): number {
-  return createHash('sha256').update(value).digest().readUInt32BE(0) % MEMBER_SHARDS;
+/** A stable hash of a member id, so that every replica agrees where it lives without coordination. */
+export function memberHash(value: string): number {
+  return createHash('sha256').update(value).digest().readUInt32BE(0);
+}
+
+/** The shard at `depth` that would hold member `value`: its hash modulo 2^depth (16 shards at the legacy depth). */
+export function shardOf(value: string, depth = LEGACY_SHARD_DEPTH): number {
+  return memberHash(value) % 2 ** depth;
 }
 
 export function shardName(groupId: string, shard: number): string {
   return `${groupId}-${shard}`;
+}
+
+/** The depth a shard is at: it holds the members whose hash modulo 2^depth is its number. */
+export function shardDepth(spec: Pick<ScimGroupMembersSpec, 'bits'>): number {
+  return spec.bits ?? LEGACY_SHARD_DEPTH;
+}
+
+/** The depth a group's shards start at: recorded on the group at creation, legacy (4) when absent. */
+export function startDepth(group: { metadata: { annotations?: Record<string, string> } }): number {
+  const recorded = Number(group.metadata.annotations?.[annotations.memberShardDepth]);
+  return Number.isInteger(recorded) && recorded >= 0 && recorded <= MAX_SHARD_DEPTH ? recorded : LEGACY_SHARD_DEPTH;
+}
+
+/** What a walk needs to know of one shard; `undefined` when the shard does not exist. */
+export interface ShardState {
+  depth: number;
+  sealed: boolean;
+}
+
+export interface Placement {
+  shard: number;
+  /** The depth the shard is expected at; a shard found at another depth means the view it was planned from is stale. */
+  depth: number;
+}
+
+/**
+ * Where the member with hash `hash` lives, in a group whose shards start at `start` (docs/adr/0025): shard
+ * `hash mod 2^depth`, going one level deeper while the shard found there is deeper, and created at the start depth
+ * when it does not exist there. A generator so that one walk serves a cached view (`locate`) and live reads alike:
+ * it yields the shard it needs to know about and is sent its state. Returns `undefined` for a view no consistent
+ * layout produces (a deeper shard missing, or shallower than its parent said): a stale view, to be read live.
+ */
+export function* walk(hash: number, start: number): Generator<number, Placement | undefined, ShardState | undefined> {
+  for (let depth = start; ; depth++) {
+    const shard = hash % 2 ** depth;
+    const state = yield shard;
+    if (!state) return depth === start ? { shard, depth } : undefined;
+    if (state.depth === depth) return { shard, depth };
+    if (state.depth < depth || depth >= MAX_SHARD_DEPTH) return undefined;
+  }
+}
+
+/** `walk` over a view that answers at once (an informer's cache). */
+export function locate(
+  hash: number,
+  start: number,
+  state: (shard: number) => ShardState | undefined,
+): Placement | undefined {
+  const steps = walk(hash, start);
+  let step = steps.next();
+  while (!step.done) step = steps.next(state(step.value));
+  return step.value;
+}
+
+/** `walk` over live reads. */
+export async function locateLive(
+  hash: number,
+  start: number,
+  state: (shard: number) => Promise<ShardState | undefined>,
+): Promise<Placement | undefined> {
+  const steps = walk(hash, start);
+  let step = steps.next();
+  while (!step.done) step = steps.next(await state(step.value));
+  return step.value;
+}
+
+/** Whether a shard at `depth` holding `count` members after a change must split first. */
+export function mustSplit(count: number, depth: number): boolean {
+  return count > SPLIT_SHARD_AT && depth < MAX_SHARD_DEPTH;
+}
+
+/** The two halves of shard `shard` at `depth`: the members that stay, and those that move to `sibling`. */
+export function splitMembers(
+  shard: number,
+  depth: number,
+  members: StoredMember[],
+): { stay: StoredMember[]; move: StoredMember[]; sibling: number } {
+  const stay: StoredMember[] = [];
+  const move: StoredMember[] = [];
+  for (const member of members) (memberHash(member.value) % 2 ** (depth + 1) === shard ? stay : move).push(member);
+  return { stay, move, sibling: shard + 2 ** depth };
+}
+
+/**
+ * The shards a new group's members fill, from `start`: each shard split until it holds at most `SPLIT_SHARD_AT`
+ * (both halves of a split exist, empty or not, as a walk expects). At the start depth only shards with members exist.
+ */
+export function layoutShards(
+  members: StoredMember[],
+  start: number,
+): Map<number, { depth: number; members: StoredMember[] }> {
+  const out = new Map<number, { depth: number; members: StoredMember[] }>();
+  const place = (shard: number, depth: number, held: StoredMember[]) => {
+    if (!mustSplit(held.length, depth)) {
+      out.set(shard, { depth, members: held });
+      return;
+    }
+    const { stay, move, sibling } = splitMembers(shard, depth, held);
+    place(shard, depth + 1, stay);
+    place(sibling, depth + 1, move);
+  };
+  const byShard = new Map<number, StoredMember[]>();
+  const seen = new Set<string>();
+  for (const member of members) {
+    if (seen.has(member.value)) continue;
+    seen.add(member.value);
+    const shard = memberHash(member.value) % 2 ** start;
+    const held = byShard.get(shard);
+    if (held) held.push(member);
+    else byShard.set(shard, [member]);
+  }
+  for (const [shard, held] of byShard) place(shard, start, held);
+  return out;
 }
 
 /**
@@ -36,12 +161,20 @@ export function shardMemberIds(spec: ScimGroupMembersSpec): string[] {
   return sources.length <= 1 ? (sources[0] ?? []) : [...new Set(sources.flat())];
 }
 
-/** The spec of a shard holding `members`, in the current layout only: writing it converts a legacy shard. */
-export function shardSpec(group: string, shard: number, members: StoredMember[]): ScimGroupMembersSpec {
+/**
+ * The spec of a shard at `depth` holding `members`, in the current layout only: writing it converts a legacy shard.
+ * Never sealed: a split seals a shard by its own write.
+ */
+export function shardSpec(
+  group: string,
+  shard: number,
+  members: StoredMember[],
+  depth = LEGACY_SHARD_DEPTH,
+): ScimGroupMembersSpec {
   const users: string[] = [];
   const groups: string[] = [];
   for (const member of members) (member.type === 'Group' ? groups : users).push(member.value);
-  return { group, shard, users, groups };
+  return { group, shard, bits: depth, users, groups };
 }
 
 export interface ShardEdit {
@@ -49,23 +182,47 @@ export interface ShardEdit {
   remove: string[];
 }
 
-/** Splits a member change by shard; a member listed in both is removed first, then added (RFC replace). */
-export function planShardEdits(add: StoredMember[], remove: string[]): Map<number, ShardEdit> {
-  const edits = new Map<number, ShardEdit>();
-  const edit = (shard: number) => {
-    let e = edits.get(shard);
+/** One shard's part of a member change, with the depth the plan expects the shard at. */
+export interface PlannedEdit extends ShardEdit {
+  depth: number;
+}
+
+/**
+ * Splits a member change by shard, each member placed by `place` (legacy: `shardOf`, 16 shards); a member listed in
+ * both is removed first, then added (RFC replace). Returns `undefined` when `place` cannot place a member (a stale
+ * view).
+ */
+export function planShardEdits(
+  add: StoredMember[],
+  remove: string[],
+  place: (value: string) => Placement | undefined = (value) => ({
+    shard: shardOf(value),
+    depth: LEGACY_SHARD_DEPTH,
+  }),
+): Map<number, PlannedEdit> | undefined {
+  const edits = new Map<number, PlannedEdit>();
+  const edit = (value: string) => {
+    const placement = place(value);
+    if (!placement) return undefined;
+    let e = edits.get(placement.shard);
     if (!e) {
-      e = { add: [], remove: [] };
-      edits.set(shard, e);
+      e = { add: [], remove: [], depth: placement.depth };
+      edits.set(placement.shard, e);
     }
     return e;
   };
-  for (const value of new Set(remove)) edit(shardOf(value)).remove.push(value);
+  for (const value of new Set(remove)) {
+    const e = edit(value);
+    if (!e) return undefined;
+    e.remove.push(value);
+  }
   const seen = new Set<string>();
   for (const member of add) {
     if (seen.has(member.value)) continue;
     seen.add(member.value);
-    edit(shardOf(member.value)).add.push(member);
+    const e = edit(member.value);
+    if (!e) return undefined;
+    e.add.push(member);
   }
   return edits;
 }

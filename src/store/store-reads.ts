@@ -108,7 +108,9 @@ export class StoreReads {
     if (!(await this.readOwned(ctx, 'Group', groupId))) throw notFound(`Group ${groupId} not found`);
     const shards = await this.options.shards.list(`${labels.group}=${groupId}`);
     shards.sort((a, b) => a.spec.shard - b.spec.shard);
-    return shards.flatMap((s) => shardMembers(s.spec));
+    // While a shard splits, the members that move are in both halves for a moment (docs/adr/0025): each once.
+    const seen = new Set<string>();
+    return shards.flatMap((s) => shardMembers(s.spec)).filter((m) => !seen.has(m.value) && seen.add(m.value));
   }
 }
 

@@ -1,7 +1,7 @@
 import { CustomObjectsApi } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { API_GROUP, API_VERSION } from '../../src/api/crd-builder.ts';
-import { labels } from '../../src/api/labels.ts';
+import { annotations, labels } from '../../src/api/labels.ts';
 import { scimGroupKind } from '../../src/api/scim-group.ts';
 import { scimGroupMembersKind } from '../../src/api/scim-group-members.ts';
 import type { StoredMember } from '../../src/scim/store.ts';
@@ -63,6 +63,15 @@ describe('member shards on the API server', () => {
     const nested = await server.store.create(ctx, 'Group', { displayName: uniqueName('nested') });
     const group = await server.store.create(ctx, 'Group', { displayName: uniqueName('group') });
     const uid = ((await cluster.get('scimgroups', group.id))?.metadata as { uid?: string } | undefined)?.uid ?? '';
+    // A group from before ADR 0025, too: no start depth, so its shards are the legacy 16.
+    await cluster.mergePatch('scimgroups', group.id, {
+      metadata: { annotations: { [annotations.memberShardDepth]: null } },
+    });
+    await vi.waitFor(() =>
+      expect(server.store.cache.get('Group', group.id)?.metadata.annotations).not.toHaveProperty(
+        annotations.memberShardDepth,
+      ),
+    );
 
     // As an operator before ADR 0023 wrote them: member objects, one of them untyped (a User).
     const legacy = new Map<number, StoredMember[]>();

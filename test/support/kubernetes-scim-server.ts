@@ -101,6 +101,14 @@ export class ClusterView {
     return items;
   }
 
+  /** A merge patch of an object, as an administrator makes it. */
+  async mergePatch(plural: string, name: string, patch: Record<string, unknown>): Promise<StoredObject> {
+    return (await this.api.patchClusterCustomObject(
+      { group: API_GROUP, version: API_VERSION, plural, name, body: patch },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    )) as never;
+  }
+
   /** A merge patch of the status subresource, as a controller (or any writer other than SCIM) makes it. */
   async patchStatus(plural: string, name: string, status: Record<string, unknown>): Promise<StoredObject> {
     return (await this.api.patchClusterCustomObjectStatus(

@@ -36,7 +36,8 @@ export function wantedGroups(
           continue;
         }
         const members: string[] = [];
-        for (const id of identities.membersOf(group.metadata.name)) {
+        // A member listed by two shards while one splits (docs/adr/0025) is one member.
+        for (const id of new Set(identities.membersOf(group.metadata.name))) {
           const user = identities.user(id);
           const entry = user && ledger.entriesOf(user).find((e) => e.app === appName);
           if (entry?.state === 'Provisioned' && entry.remoteId && entry.plan === undefined)
