@@ -13,7 +13,7 @@ import { type ScimGroup, scimGroupKind } from '../../src/api/scim-group.ts';
 import { type ScimGroupMembers, scimGroupMembersKind } from '../../src/api/scim-group-members.ts';
 import { type ScimUser, scimUserKind } from '../../src/api/scim-user.ts';
 import { ResourceClient } from '../../src/store/kube-client.ts';
-import { layoutShards, shardName, shardSpec } from '../../src/store/member-shards.ts';
+import { layoutShards, shardObject, shardSpec } from '../../src/store/member-shards.ts';
 import { indexLabels, toSpec } from '../../src/store/resource-mapping.ts';
 import { claimName } from '../../src/store/uniqueness-claims.ts';
 import { elapsedMs, inParallel, log, now } from '../support/measure.ts';
@@ -105,25 +105,7 @@ export async function writeRawFloor(
   const writeShards = (writes: ReturnType<typeof writesOf>) =>
     inParallel(writes.length, concurrency, async (k) => {
       const { group, shard, depth, members } = writes[k]!;
-      await shards.create({
-        metadata: {
-          name: shardName(group.metadata.name, shard),
-          labels: {
-            [labels.group]: group.metadata.name,
-            [labels.connection]: connection,
-            [labels.managedBy]: 'scim-operator',
-          },
-          ownerReferences: [
-            {
-              apiVersion: scimGroupKind.apiVersion,
-              kind: scimGroupKind.kind,
-              name: group.metadata.name,
-              uid: group.metadata.uid ?? '',
-            },
-          ],
-        },
-        spec: shardSpec(group.metadata.name, shard, members, depth),
-      });
+      await shards.create(shardObject(group, shardSpec(group.metadata.name, shard, members, depth)));
     });
   // Group 0 (everyone) exists once whatever the sample: it is written whole and counted once, the other sampled
   // groups' shards are extrapolated by the group fraction.

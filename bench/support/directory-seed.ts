@@ -10,13 +10,13 @@
  */
 
 import type { KubeConfig } from '@kubernetes/client-node';
-import { annotations, labels } from '../../src/api/labels.ts';
+import { annotations } from '../../src/api/labels.ts';
 import { type ScimGroup, scimGroupKind } from '../../src/api/scim-group.ts';
 import { type ScimGroupMembers, scimGroupMembersKind } from '../../src/api/scim-group-members.ts';
 import { type ScimUser, scimUserKind } from '../../src/api/scim-user.ts';
 import type { StoredMember } from '../../src/scim/store.ts';
 import { ResourceClient } from '../../src/store/kube-client.ts';
-import { layoutShards, shardName, shardSpec } from '../../src/store/member-shards.ts';
+import { layoutShards, shardName, shardObject, shardSpec } from '../../src/store/member-shards.ts';
 import { indexLabels, toSpec } from '../../src/store/resource-mapping.ts';
 import { inParallel } from './measure.ts';
 import { scimUserObject, userAttributes } from './seed.ts';
@@ -153,24 +153,6 @@ export class DirectorySeed {
       return;
     }
     this.shardCount++;
-    await this.shards.create({
-      metadata: {
-        name,
-        labels: {
-          [labels.group]: group.metadata.name,
-          [labels.connection]: this.connection,
-          [labels.managedBy]: 'scim-operator',
-        },
-        ownerReferences: [
-          {
-            apiVersion: scimGroupKind.apiVersion,
-            kind: scimGroupKind.kind,
-            name: group.metadata.name,
-            uid: group.metadata.uid ?? '',
-          },
-        ],
-      },
-      spec: shardSpec(group.metadata.name, shard, members, depth),
-    });
+    await this.shards.create(shardObject(group, shardSpec(group.metadata.name, shard, members, depth)));
   }
 }

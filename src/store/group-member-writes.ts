@@ -1,5 +1,5 @@
 import { annotations, labels } from '../api/labels.ts';
-import { type ScimGroup, scimGroupKind } from '../api/scim-group.ts';
+import type { ScimGroup } from '../api/scim-group.ts';
 import type { ScimGroupMembers } from '../api/scim-group-members.ts';
 import { invalidValue, notFound, preconditionFailed, unavailable } from '../scim/errors.ts';
 import type { MemberChange, StoreContext } from '../scim/store.ts';
@@ -23,6 +23,7 @@ import {
   shardMemberIds,
   shardMembers,
   shardName,
+  shardObject,
   shardSpec,
   splitMembers,
   startDepth,
@@ -323,7 +324,7 @@ export class GroupMemberWrites {
           }
         }
         const created = await this.deps.shards.create(
-          this.newShard(group, shardSpec(group.metadata.name, shard, result.members, edit.depth)),
+          shardObject(group, shardSpec(group.metadata.name, shard, result.members, edit.depth)),
         );
         this.deps.cache.expectShard(created);
         return result;
@@ -356,7 +357,7 @@ export class GroupMemberWrites {
     const { stay, move, sibling } = splitMembers(shard, depth, shardMembers(sealed.spec));
     try {
       const created = await this.deps.shards.create(
-        this.newShard(group, shardSpec(group.metadata.name, sibling, move, depth + 1)),
+        shardObject(group, shardSpec(group.metadata.name, sibling, move, depth + 1)),
       );
       this.deps.cache.expectShard(created);
     } catch (err) {
@@ -374,28 +375,6 @@ export class GroupMemberWrites {
       // Rewritten by another writer finishing this split.
       if (!isConflict(err)) throw err;
     }
-  }
-
-  private newShard(group: ScimGroup, spec: ScimGroupMembers['spec']): Omit<ScimGroupMembers, 'apiVersion' | 'kind'> {
-    return {
-      metadata: {
-        name: shardName(group.metadata.name, spec.shard),
-        labels: {
-          [labels.group]: group.metadata.name,
-          [labels.connection]: group.metadata.labels?.[labels.connection] ?? '',
-          [labels.managedBy]: 'scim-operator',
-        },
-        ownerReferences: [
-          {
-            apiVersion: scimGroupKind.apiVersion,
-            kind: scimGroupKind.kind,
-            name: group.metadata.name,
-            uid: group.metadata.uid ?? '',
-          },
-        ],
-      },
-      spec,
-    };
   }
 
   private async readShard(name: string): Promise<ScimGroupMembers | undefined> {

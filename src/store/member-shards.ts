@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
-import { annotations } from '../api/labels.ts';
+import { annotations, labels } from '../api/labels.ts';
+import { type ScimGroup, scimGroupKind } from '../api/scim-group.ts';
 import {
   LEGACY_SHARD_DEPTH,
   MAX_MEMBERS_PER_SHARD,
   MAX_SHARD_DEPTH,
+  type ScimGroupMembers,
   type ScimGroupMembersSpec,
   SPLIT_SHARD_AT,
 } from '../api/scim-group-members.ts';
@@ -21,6 +23,32 @@ export function shardOf(value: string, depth = LEGACY_SHARD_DEPTH): number {
 
 export function shardName(groupId: string, shard: number): string {
   return `${groupId}-${shard}`;
+}
+
+/** A new shard of `group` holding `spec`: labelled with the group and its connection, owned by the group. */
+export function shardObject(
+  group: ScimGroup,
+  spec: ScimGroupMembersSpec,
+): Omit<ScimGroupMembers, 'apiVersion' | 'kind'> {
+  return {
+    metadata: {
+      name: shardName(group.metadata.name, spec.shard),
+      labels: {
+        [labels.group]: group.metadata.name,
+        [labels.connection]: group.metadata.labels?.[labels.connection] ?? '',
+        [labels.managedBy]: 'scim-operator',
+      },
+      ownerReferences: [
+        {
+          apiVersion: scimGroupKind.apiVersion,
+          kind: scimGroupKind.kind,
+          name: group.metadata.name,
+          uid: group.metadata.uid ?? '',
+        },
+      ],
+    },
+    spec,
+  };
 }
 
 /** The depth a shard is at: it holds the members whose hash modulo 2^depth is its number. */
