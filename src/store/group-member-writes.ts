@@ -41,6 +41,10 @@ export interface GroupMemberWritesDeps {
   /** A live read of the group, undefined when absent or of another connection. */
   readOwned: (ctx: StoreContext, groupId: string) => Promise<ScimGroup | undefined>;
   onUnexpectedError: (err: unknown, operation: string) => void;
+  /** How many ids a shard holds before it splits; `SPLIT_SHARD_AT` unless a test wants splits sooner. */
+  splitAt?: number;
+  /** Waits between retries; a timer unless a test orders the waits itself. */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 type AppliedShard = { shard: number; edit: AppliedEdit };
@@ -123,7 +127,7 @@ export class GroupMemberWrites {
         }
         return this.setMembersToken(groupId, { resourceVersion: current.metadata.resourceVersion });
       },
-      { deadline, retryable: isConflict, subject: `Group ${groupId}` },
+      { deadline, retryable: isConflict, subject: `Group ${groupId}`, sleep: this.deps.sleep },
     );
   }
 
@@ -177,7 +181,7 @@ export class GroupMemberWrites {
     const start = startDepth(group);
     if (absent) {
       // A group this request created: no shard exists, and its members are laid out at once.
-      const layout = layoutShards(change.add, start);
+      const layout = layoutShards(change.add, start, this.deps.splitAt);
       const planned = new Map(
         [...layout].map(([shard, { depth, members }]) => [shard, { add: members, remove: [], depth }]),
       );
@@ -197,7 +201,7 @@ export class GroupMemberWrites {
         pending = { add: moved.flatMap((e) => e.add), remove: moved.flatMap((e) => e.remove) };
       } else if (attempt > 0) {
         // Inconsistent even read live: shards deleted with their group, or split under the walk. Give it a moment.
-        await new Promise((resolve) => setTimeout(resolve, 20));
+        await (this.deps.sleep ?? ((ms) => new Promise<void>((resolve) => setTimeout(resolve, ms))))(20);
       }
       edits = await this.planLive(group, start, pending);
     }
@@ -301,7 +305,7 @@ export class GroupMemberWrites {
           result = applyShardEdit(current ? shardMembers(current.spec) : [], edit);
           if (result.added.length === 0 && result.removed.length === 0) return result;
         }
-        if (current && result.added.length > 0 && mustSplit(result.members.length, edit.depth)) {
+        if (current && result.added.length > 0 && mustSplit(result.members.length, edit.depth, this.deps.splitAt)) {
           await this.split(group, current);
           throw new PlacementMoved(edit);
         }
@@ -333,6 +337,7 @@ export class GroupMemberWrites {
         deadline,
         retryable: (err) => err === shardChanged || isConflict(err) || isAlreadyExists(err),
         subject: `Group ${group.metadata.name}`,
+        sleep: this.deps.sleep,
       },
     );
   }

@@ -116,8 +116,8 @@ export async function locateLive(
 }
 
 /** Whether a shard at `depth` holding `count` members after a change must split first. */
-export function mustSplit(count: number, depth: number): boolean {
-  return count > SPLIT_SHARD_AT && depth < MAX_SHARD_DEPTH;
+export function mustSplit(count: number, depth: number, splitAt = SPLIT_SHARD_AT): boolean {
+  return count > splitAt && depth < MAX_SHARD_DEPTH;
 }
 
 /** The two halves of shard `shard` at `depth`: the members that stay, and those that move to `sibling`. */
@@ -139,10 +139,11 @@ export function splitMembers(
 export function layoutShards(
   members: StoredMember[],
   start: number,
+  splitAt = SPLIT_SHARD_AT,
 ): Map<number, { depth: number; members: StoredMember[] }> {
   const out = new Map<number, { depth: number; members: StoredMember[] }>();
   const place = (shard: number, depth: number, held: StoredMember[]) => {
-    if (!mustSplit(held.length, depth)) {
+    if (!mustSplit(held.length, depth, splitAt)) {
       out.set(shard, { depth, members: held });
       return;
     }
