@@ -201,7 +201,7 @@ export class GroupMemberWrites {
         pending = { add: moved.flatMap((e) => e.add), remove: moved.flatMap((e) => e.remove) };
       } else if (attempt > 0) {
         // Inconsistent even read live: shards deleted with their group, or split under the walk. Give it a moment.
-        await (this.deps.sleep ?? ((ms) => new Promise<void>((resolve) => setTimeout(resolve, ms))))(20);
+        await (this.deps.sleep ?? pause)(20);
       }
       edits = await this.planLive(group, start, pending);
     }
@@ -415,6 +415,8 @@ class PlacementMoved extends Error {
     this.edit = edit;
   }
 }
+
+const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 function shardState(shard: ScimGroupMembers | undefined): ShardState | undefined {
   return shard && { depth: shardDepth(shard.spec), sealed: shard.spec.sealed === true };
