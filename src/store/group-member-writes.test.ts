@@ -344,6 +344,19 @@ describe('GroupMemberWrites', () => {
     ]);
   });
 
+  it('writes concurrent changes of one shard on one replica together: two shard writes for ten adds, no conflict', async () => {
+    const server = fakeServer({ cachedGroup: true, startDepth: 0 });
+    await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        server.writes.change(ctx, 'g', { add: [{ value: `m${i}`, type: 'User' }] }, undefined),
+      ),
+    );
+    // The first add is written alone; the nine that arrived meanwhile are written in the next round.
+    expect(server.log.filter((entry) => entry.startsWith('write'))).toEqual(['write g-0', 'write g-0']);
+    expect(server.log.filter((entry) => entry.startsWith('get'))).toEqual([]);
+    expect([...server.members()].sort()).toEqual(Array.from({ length: 10 }, (_, i) => `m${i}`).sort());
+  });
+
   describe('shards that split as the group grows (docs/adr/0025)', () => {
     const ids = (n: number, prefix = 'm') => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
     /** Every member once, each shard within the split size and unsealed, and each member where a walk finds it. */

@@ -64,6 +64,8 @@ const shardChanged = new Error('the member shard changed since it was read');
  */
 export class GroupMemberWrites {
   private readonly deps: GroupMemberWritesDeps;
+  /** Per shard name: the edits of the round being written, then those waiting for the next (`editShard`). */
+  private readonly queues = new Map<string, QueuedEdit[]>();
 
   constructor(deps: GroupMemberWritesDeps) {
     this.deps = deps;
@@ -264,14 +266,10 @@ export class GroupMemberWrites {
   }
 
   /**
-   * Read-modify-write of one shard under optimistic concurrency; creates the shard on first use. The first attempt
-   * starts from the newest copy this replica has (its informer's, or its own last write's) and reads nothing: the
-   * write is conditioned on that copy's resourceVersion, so a stale copy costs a conflict, and the next attempt
-   * reads the shard live. When the cache is current, a change of one shard is one request.
-   *
-   * A shard found sealed, at another depth than planned, or missing below the group's start depth no longer holds
-   * these members: the edit is handed back (`PlacementMoved`) to be placed again, after finishing a split that is
-   * under way. An add that would take the shard past `SPLIT_SHARD_AT` splits it first, then hands the edit back.
+   * One shard's part of a member change. Changes of one shard on this replica are written together: an edit that
+   * arrives while a write of its shard is in flight waits for it and joins the next write, with every other edit
+   * that arrived meanwhile (group commit). Concurrent changes of a small group, which lives in one shard (ADR 0025),
+   * then cost one write per round instead of a conflict and a retry each.
    */
   private editShard(
     group: ScimGroup,
@@ -280,34 +278,85 @@ export class GroupMemberWrites {
     deadline: number,
     absent = false,
   ): Promise<AppliedEdit> {
+    if (absent) return this.writeShard(group, shard, [edit], deadline, true).then(([outcome]) => settled(outcome!));
+    const name = shardName(group.metadata.name, shard);
+    return new Promise((resolve, reject) => {
+      let queue = this.queues.get(name);
+      if (!queue) {
+        queue = [];
+        this.queues.set(name, queue);
+      }
+      queue.push({ edit, deadline, resolve, reject });
+      // The first edit of a round starts the round, synchronously up to its first request.
+      if (queue.length === 1) void this.drain(group, shard, name, queue);
+    });
+  }
+
+  private async drain(group: ScimGroup, shard: number, name: string, queue: QueuedEdit[]): Promise<void> {
+    while (queue.length > 0) {
+      const round = queue.slice();
+      try {
+        const outcomes = await this.writeShard(
+          group,
+          shard,
+          round.map((q) => q.edit),
+          Math.max(...round.map((q) => q.deadline)),
+        );
+        round.forEach((q, i) => {
+          const outcome = outcomes[i]!;
+          if (outcome instanceof Error) q.reject(outcome);
+          else q.resolve(outcome);
+        });
+      } catch (err) {
+        for (const q of round) q.reject(err);
+      }
+      queue.splice(0, round.length);
+    }
+    this.queues.delete(name);
+  }
+
+  /**
+   * Read-modify-write of one shard under optimistic concurrency, applying `edits` in order; creates the shard on
+   * first use. The first attempt starts from the newest copy this replica has (its informer's, or its own last
+   * write's) and reads nothing: the write is conditioned on that copy's resourceVersion, so a stale copy costs a
+   * conflict, and the next attempt reads the shard live. When the cache is current, a change of one shard is one
+   * request.
+   *
+   * Each edit's outcome is what it changed, or an error of its own: `PlacementMoved` when the shard is sealed, at
+   * another depth than planned, or missing below the group's start depth (the members are placed again, after
+   * finishing a split that is under way), and a `RangeError` when it would take the shard past its capacity. An add
+   * that would take the shard past `SPLIT_SHARD_AT` splits it first, then hands every edit back.
+   */
+  private writeShard(
+    group: ScimGroup,
+    shard: number,
+    edits: PlannedEdit[],
+    deadline: number,
+    absent = false,
+  ): Promise<Array<AppliedEdit | Error>> {
     const name = shardName(group.metadata.name, shard);
     const start = startDepth(group);
+    const misplaced = (copy: ScimGroupMembers | undefined, edit: PlannedEdit) =>
+      !absent && (copy ? copy.spec.sealed === true || shardDepth(copy.spec) !== edit.depth : edit.depth !== start);
     return retryConflicts(
       async (attempt) => {
         let current = attempt === 0 ? (absent ? undefined : this.deps.cache.shard(name)) : await this.readShard(name);
-        const misplaced = (copy: ScimGroupMembers | undefined) =>
-          copy ? copy.spec.sealed === true || shardDepth(copy.spec) !== edit.depth : edit.depth !== start;
-        if (!absent && misplaced(current)) {
-          // A cached copy may be the stale one: only a live read decides.
-          if (attempt === 0) current = await this.readShard(name);
-          if (misplaced(current)) {
-            if (current?.spec.sealed) await this.split(group, current);
-            throw new PlacementMoved(edit);
-          }
-        }
-        let result = applyShardEdit(current ? shardMembers(current.spec) : [], edit);
-        // A new group's layout creates both halves of a split, an empty one too: a walk expects it.
-        if (!absent && result.added.length === 0 && result.removed.length === 0) {
-          // Nothing to do by this copy; only a live read can tell that the shard has not changed since.
-          if (attempt > 0) return result;
+        // A cached copy may be the stale one: only a live read decides that an edit is misplaced or changes nothing.
+        let outcome = applyInOrder(current, edits, misplaced);
+        if (attempt === 0 && !absent && (outcome.misplaced || !outcome.changed)) {
           current = await this.readShard(name);
-          if (misplaced(current)) throw new PlacementMoved(edit);
-          result = applyShardEdit(current ? shardMembers(current.spec) : [], edit);
-          if (result.added.length === 0 && result.removed.length === 0) return result;
+          outcome = applyInOrder(current, edits, misplaced);
         }
-        if (current && result.added.length > 0 && mustSplit(result.members.length, edit.depth, this.deps.splitAt)) {
+        if (current?.spec.sealed) {
           await this.split(group, current);
-          throw new PlacementMoved(edit);
+          return edits.map((edit) => new PlacementMoved(edit));
+        }
+        // A new group's layout creates both halves of a split, an empty one too: a walk expects it.
+        if (!outcome.changed && !absent) return outcome.results;
+        const depth = current ? shardDepth(current.spec) : (edits[0]?.depth ?? start);
+        if (current && outcome.added && mustSplit(outcome.members.length, depth, this.deps.splitAt)) {
+          await this.split(group, current);
+          return edits.map((edit) => new PlacementMoved(edit));
         }
         if (current) {
           try {
@@ -317,10 +366,10 @@ export class GroupMemberWrites {
             const written = await this.deps.shards.replace({
               ...current,
               metadata: { ...current.metadata, managedFields: [{}] } as ScimGroupMembers['metadata'],
-              spec: shardSpec(group.metadata.name, shard, result.members, edit.depth),
+              spec: shardSpec(group.metadata.name, shard, outcome.members, depth),
             });
             this.deps.cache.expectShard(written);
-            return result;
+            return outcome.results;
           } catch (err) {
             // Gone since the copy was taken (its group deleted): start again from a live read.
             if (isNotFound(err)) throw shardChanged;
@@ -328,10 +377,10 @@ export class GroupMemberWrites {
           }
         }
         const created = await this.deps.shards.create(
-          shardObject(group, shardSpec(group.metadata.name, shard, result.members, edit.depth)),
+          shardObject(group, shardSpec(group.metadata.name, shard, outcome.members, depth)),
         );
         this.deps.cache.expectShard(created);
-        return result;
+        return outcome.results;
       },
       {
         deadline,
@@ -414,6 +463,50 @@ class PlacementMoved extends Error {
     super('the member shard split or moved since the change was planned');
     this.edit = edit;
   }
+}
+
+interface QueuedEdit {
+  edit: PlannedEdit;
+  deadline: number;
+  resolve: (applied: AppliedEdit) => void;
+  reject: (err: unknown) => void;
+}
+
+function settled(outcome: AppliedEdit | Error): AppliedEdit {
+  if (outcome instanceof Error) throw outcome;
+  return outcome;
+}
+
+/**
+ * `edits` applied one after another to the shard `current` holds: each edit's outcome (what it changed, or why it
+ * was not applied), the members after them all, and whether anything changed or any edit was misplaced.
+ */
+function applyInOrder(
+  current: ScimGroupMembers | undefined,
+  edits: PlannedEdit[],
+  misplaced: (copy: ScimGroupMembers | undefined, edit: PlannedEdit) => boolean,
+) {
+  let members = current ? shardMembers(current.spec) : [];
+  let changed = false;
+  let added = false;
+  let anyMisplaced = false;
+  const results = edits.map((edit): AppliedEdit | Error => {
+    if (misplaced(current, edit)) {
+      anyMisplaced = true;
+      return new PlacementMoved(edit);
+    }
+    try {
+      const result = applyShardEdit(members, edit);
+      members = result.members;
+      changed ||= result.added.length > 0 || result.removed.length > 0;
+      added ||= result.added.length > 0;
+      return result;
+    } catch (err) {
+      if (err instanceof RangeError) return err;
+      throw err;
+    }
+  });
+  return { results, members, changed, added, misplaced: anyMisplaced };
 }
 
 const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
