@@ -12,6 +12,9 @@ export interface ConflictRetryOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
+/** Waits `ms` on a timer: the default wait between attempts. */
+export const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
 /** Backoff before attempt n+1: exponential from 10 ms, capped at 500 ms, with full jitter (AWS "full jitter"). */
 const BASE_DELAY_MS = 10;
 const MAX_DELAY_MS = 500;
@@ -24,7 +27,7 @@ const MAX_DELAY_MS = 500;
 export async function retryConflicts<T>(attempt: (n: number) => Promise<T>, options: ConflictRetryOptions): Promise<T> {
   const now = options.now ?? Date.now;
   const random = options.random ?? Math.random;
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const sleep = options.sleep ?? pause;
   for (let n = 0; ; n++) {
     try {
       return await attempt(n);

@@ -1,10 +1,10 @@
-import { ApiException } from '@kubernetes/client-node';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { annotations } from '../api/labels.ts';
 import type { ScimGroup } from '../api/scim-group.ts';
 import type { ScimGroupMembers } from '../api/scim-group-members.ts';
 import { GroupMemberWrites } from './group-member-writes.ts';
+import { inMemoryShards } from './member-shards.test-support.ts';
 import { locate, memberHash, shardDepth, shardMemberIds } from './member-shards.ts';
 
 /**
@@ -14,10 +14,6 @@ import { locate, memberHash, shardDepth, shardMemberIds } from './member-shards.
 
 const ctx = { connection: 'entra' };
 const SPLIT_AT = 3;
-const conflict = () => new ApiException(409, 'Conflict', JSON.stringify({ code: 409, reason: 'Conflict' }), {});
-const alreadyExists = () =>
-  new ApiException(409, 'Conflict', JSON.stringify({ code: 409, reason: 'AlreadyExists' }), {});
-const notFound = () => new ApiException(404, 'Not Found', '{"code":404}', {});
 
 /** One API server for the group and its shards; each replica's cache holds only what that replica wrote. */
 function cluster(s: fc.Scheduler) {
@@ -35,31 +31,12 @@ function cluster(s: fc.Scheduler) {
     },
     spec: { displayName: 'G' },
   };
-  const shards = new Map<string, ScimGroupMembers>();
-  const store = (shard: ScimGroupMembers) => {
-    const stored = { ...structuredClone(shard), metadata: { ...shard.metadata, resourceVersion: bump() } };
-    shards.set(shard.metadata.name, stored);
-    return structuredClone(stored);
-  };
+  const api = inMemoryShards(bump);
   const server = {
-    get: s.scheduleFunction(async function get(name: string) {
-      const shard = shards.get(name);
-      if (!shard) throw notFound();
-      return structuredClone(shard);
-    }),
-    replace: s.scheduleFunction(async function replace(shard: ScimGroupMembers) {
-      const stored = shards.get(shard.metadata.name);
-      if (!stored) throw notFound();
-      if (stored.metadata.resourceVersion !== shard.metadata.resourceVersion) throw conflict();
-      return store(shard);
-    }),
-    create: s.scheduleFunction(async function create(shard: Omit<ScimGroupMembers, 'apiVersion' | 'kind'>) {
-      if (shards.has(shard.metadata.name)) throw alreadyExists();
-      return store({ apiVersion: 'scim-operator.dev/v1alpha1', kind: 'ScimGroupMembers', ...shard });
-    }),
-    list: s.scheduleFunction(async function list() {
-      return [...shards.values()].map((shard) => structuredClone(shard));
-    }),
+    get: s.scheduleFunction(api.get),
+    replace: s.scheduleFunction(api.replace),
+    create: s.scheduleFunction(api.create),
+    list: s.scheduleFunction(api.list),
     mergePatch: s.scheduleFunction(async function mergePatch(
       _name: string,
       patch: { metadata: { annotations: Record<string, string> } },
@@ -97,7 +74,7 @@ function cluster(s: fc.Scheduler) {
       sleep: s.scheduleFunction(async function sleep(_ms: number) {}),
     });
   };
-  return { replica, shards: () => [...shards.values()] };
+  return { replica, shards: () => [...api.shards.values()] };
 }
 
 /** An IdP's requests to one replica, one at a time: adds in batches, then removals of some of what it added. */

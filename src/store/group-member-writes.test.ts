@@ -1,10 +1,10 @@
-import { ApiException } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { annotations } from '../api/labels.ts';
 import type { ScimGroup } from '../api/scim-group.ts';
 import { type ScimGroupMembers, SPLIT_SHARD_AT } from '../api/scim-group-members.ts';
 import type { StoredMember } from '../scim/store.ts';
 import { GroupMemberWrites } from './group-member-writes.ts';
+import { conflict, inMemoryShards, notFound } from './member-shards.test-support.ts';
 import {
   locate,
   memberHash,
@@ -18,10 +18,6 @@ import {
 import { MEMBERS_VERSION_ANNOTATION, scimVersion } from './scim-version.ts';
 
 const ctx = { connection: 'entra' };
-const conflict = () => new ApiException(409, 'Conflict', JSON.stringify({ code: 409, reason: 'Conflict' }), {});
-const alreadyExists = () =>
-  new ApiException(409, 'Conflict', JSON.stringify({ code: 409, reason: 'AlreadyExists' }), {});
-const notFound = () => new ApiException(404, 'Not Found', '{"code":404}', {});
 
 /** Two member ids that hash to the same shard. */
 function sameShardPair(): [string, string] {
@@ -57,7 +53,6 @@ function fakeServer(options: { cachedGroup?: boolean; startDepth?: number } = {}
     },
     spec: { displayName: 'G' },
   };
-  const shards = new Map<string, ScimGroupMembers>();
   let rv = 1;
   let interfere: (() => void) | undefined;
   let failNextPatch: (() => Error) | undefined;
@@ -92,31 +87,22 @@ function fakeServer(options: { cachedGroup?: boolean; startDepth?: number } = {}
       return structuredClone(group);
     },
   };
+  const api = inMemoryShards(bump);
+  const { shards, store } = api;
   const shardClient = {
-    get: async (name: string) => {
+    get: (name: string) => {
       log.push(`get ${name}`);
-      const shard = shards.get(name);
-      if (!shard) throw new ApiException(404, 'Not Found', '{"code":404}', {});
-      return structuredClone(shard);
+      return api.get(name);
     },
-    replace: async (shard: ScimGroupMembers) => {
+    replace: (shard: ScimGroupMembers) => {
       log.push(`write ${shard.metadata.name}`);
-      const stored = shards.get(shard.metadata.name);
-      if (!stored) throw notFound();
-      if (stored.metadata.resourceVersion !== shard.metadata.resourceVersion) throw conflict();
-      return store(shard);
+      return api.replace(shard);
     },
-    create: async (shard: Omit<ScimGroupMembers, 'apiVersion' | 'kind'>) => {
+    create: (shard: Omit<ScimGroupMembers, 'apiVersion' | 'kind'>) => {
       log.push(`write ${shard.metadata.name}`);
-      if (shards.has(shard.metadata.name)) throw alreadyExists();
-      return store({ apiVersion: 'scim-operator.dev/v1alpha1', kind: 'ScimGroupMembers', ...shard });
+      return api.create(shard);
     },
-    list: async () => [...shards.values()],
-  };
-  const store = (shard: ScimGroupMembers) => {
-    const stored = { ...shard, metadata: { ...shard.metadata, resourceVersion: bump() } };
-    shards.set(shard.metadata.name, stored);
-    return structuredClone(stored);
+    list: api.list,
   };
   const cache = {
     get: () => (options.cachedGroup ? structuredClone(group) : undefined),

@@ -4,7 +4,7 @@ import type { ScimGroupMembers } from '../api/scim-group-members.ts';
 import { invalidValue, notFound, preconditionFailed, unavailable } from '../scim/errors.ts';
 import type { MemberChange, StoreContext } from '../scim/store.ts';
 import { isAlreadyExists, isConflict, isNotFound } from './api-errors.ts';
-import { retryConflicts } from './conflict-retry.ts';
+import { pause, retryConflicts } from './conflict-retry.ts';
 import type { ResourceClient } from './kube-client.ts';
 import {
   type AppliedEdit,
@@ -278,7 +278,8 @@ export class GroupMemberWrites {
     deadline: number,
     absent = false,
   ): Promise<AppliedEdit> {
-    if (absent) return this.writeShard(group, shard, [edit], deadline, true).then(([outcome]) => settled(outcome!));
+    if (absent)
+      return this.writeShard(group, shard, [edit], deadline, true).then(([outcome]) => appliedOrThrow(outcome!));
     const name = shardName(group.metadata.name, shard);
     return new Promise((resolve, reject) => {
       let queue = this.queues.get(name);
@@ -360,15 +361,9 @@ export class GroupMemberWrites {
         }
         if (current) {
           try {
-            // `managedFields: [{}]` clears field ownership. Kept, it lists every member key again (~100 bytes each),
-            // more than doubling the shard and the API server's work per write. A full update in the current layout
-            // drops a legacy `members` list: this is how a shard migrates (docs/adr/0023).
-            const written = await this.deps.shards.replace({
-              ...current,
-              metadata: { ...current.metadata, managedFields: [{}] } as ScimGroupMembers['metadata'],
-              spec: shardSpec(group.metadata.name, shard, outcome.members, depth),
-            });
-            this.deps.cache.expectShard(written);
+            // A full update in the current layout drops a legacy `members` list: this is how a shard migrates
+            // (docs/adr/0023).
+            await this.replaceShard(current, shardSpec(group.metadata.name, shard, outcome.members, depth));
             return outcome.results;
           } catch (err) {
             // Gone since the copy was taken (its group deleted): start again from a live read.
@@ -400,14 +395,9 @@ export class GroupMemberWrites {
   private async split(group: ScimGroup, copy: ScimGroupMembers): Promise<void> {
     const depth = shardDepth(copy.spec);
     const shard = copy.spec.shard;
-    const sealed = copy.spec.sealed
-      ? copy
-      : await this.deps.shards.replace({
-          ...copy,
-          metadata: { ...copy.metadata, managedFields: [{}] } as ScimGroupMembers['metadata'],
-          spec: { ...copy.spec, sealed: true },
-        });
-    this.deps.cache.expectShard(sealed);
+    let sealed = copy;
+    if (copy.spec.sealed) this.deps.cache.expectShard(copy);
+    else sealed = await this.replaceShard(copy, { ...copy.spec, sealed: true });
     const { stay, move, sibling } = splitMembers(shard, depth, shardMembers(sealed.spec));
     try {
       const created = await this.deps.shards.create(
@@ -419,16 +409,26 @@ export class GroupMemberWrites {
       if (!isAlreadyExists(err)) throw err;
     }
     try {
-      const written = await this.deps.shards.replace({
-        ...sealed,
-        metadata: { ...sealed.metadata, managedFields: [{}] } as ScimGroupMembers['metadata'],
-        spec: shardSpec(group.metadata.name, shard, stay, depth + 1),
-      });
-      this.deps.cache.expectShard(written);
+      await this.replaceShard(sealed, shardSpec(group.metadata.name, shard, stay, depth + 1));
     } catch (err) {
       // Rewritten by another writer finishing this split.
       if (!isConflict(err)) throw err;
     }
+  }
+
+  /**
+   * A full update of shard `copy` with `spec`, conditioned on the copy's resourceVersion; this replica's cache keeps
+   * the answer. `managedFields: [{}]` clears field ownership: kept, it lists every member key again (~100 bytes
+   * each), more than doubling the shard and the API server's work per write.
+   */
+  private async replaceShard(copy: ScimGroupMembers, spec: ScimGroupMembers['spec']): Promise<ScimGroupMembers> {
+    const written = await this.deps.shards.replace({
+      ...copy,
+      metadata: { ...copy.metadata, managedFields: [{}] } as ScimGroupMembers['metadata'],
+      spec,
+    });
+    this.deps.cache.expectShard(written);
+    return written;
   }
 
   private async readShard(name: string): Promise<ScimGroupMembers | undefined> {
@@ -472,7 +472,7 @@ interface QueuedEdit {
   reject: (err: unknown) => void;
 }
 
-function settled(outcome: AppliedEdit | Error): AppliedEdit {
+function appliedOrThrow(outcome: AppliedEdit | Error): AppliedEdit {
   if (outcome instanceof Error) throw outcome;
   return outcome;
 }
@@ -508,8 +508,6 @@ function applyInOrder(
   });
   return { results, members, changed, added, misplaced: anyMisplaced };
 }
-
-const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 function shardState(shard: ScimGroupMembers | undefined): ShardState | undefined {
   return shard && { depth: shardDepth(shard.spec), sealed: shard.spec.sealed === true };

@@ -31,15 +31,15 @@ export interface KubernetesStoreOptions {
 }
 
 /**
- * ScimStore on custom resources (docs/adr/0003-kubernetes-store.md): the writes, with uniqueness claims and
- * optimistic concurrency; reads are `StoreReads`'. Every failure leaves as a ScimError (`apiFailureToScimError`).
- */
-/**
  * A create slower than this re-reads its uniqueness claim before answering: half the claims' in-flight grace
  * (30 s), so that clock differences between replicas and the API server of up to 15 s cannot hide a takeover.
  */
 const CLAIM_RECHECK_AFTER_MS = 15_000;
 
+/**
+ * ScimStore on custom resources (docs/adr/0003-kubernetes-store.md): the writes, with uniqueness claims and
+ * optimistic concurrency; reads are `StoreReads`'. Every failure leaves as a ScimError (`apiFailureToScimError`).
+ */
 export class KubernetesScimStore implements ScimStore {
   readonly users: ResourceClient<ScimUser>;
   readonly groups: ResourceClient<ScimGroup>;

@@ -177,9 +177,13 @@ export function shardMembers(spec: ScimGroupMembersSpec): StoredMember[] {
     (spec.groups ?? []).map((value): StoredMember => ({ value, type: 'Group' })),
     (spec.members ?? []).map(({ value, type }): StoredMember => ({ value, type: type ?? 'User' })),
   ].filter((members) => members.length > 0);
-  if (sources.length <= 1) return sources[0] ?? [];
+  return sources.length <= 1 ? (sources[0] ?? []) : uniqueMembers(sources.flat());
+}
+
+/** `members` with each id once, the first listing kept. */
+export function uniqueMembers(members: StoredMember[]): StoredMember[] {
   const seen = new Set<string>();
-  return sources.flat().filter((m) => !seen.has(m.value) && seen.add(m.value));
+  return members.filter((m) => !seen.has(m.value) && seen.add(m.value));
 }
 
 /** The member ids of a shard, users and groups alike, without building a member object each (for indexes). */

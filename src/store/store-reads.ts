@@ -9,7 +9,7 @@ import { isNotFound } from './api-errors.ts';
 import { IndexedLookups } from './indexed-lookups.ts';
 import type { ResourceClient } from './kube-client.ts';
 import { isLookupAttribute } from './lookup-index.ts';
-import { shardMembers } from './member-shards.ts';
+import { shardMembers, uniqueMembers } from './member-shards.ts';
 import { type ScimObject, toStored, visibleTo } from './resource-mapping.ts';
 import type { StoreCache } from './store-cache.ts';
 import type { UniquenessClaims } from './uniqueness-claims.ts';
@@ -109,8 +109,7 @@ export class StoreReads {
     const shards = await this.options.shards.list(`${labels.group}=${groupId}`);
     shards.sort((a, b) => a.spec.shard - b.spec.shard);
     // While a shard splits, the members that move are in both halves for a moment (docs/adr/0025): each once.
-    const seen = new Set<string>();
-    return shards.flatMap((s) => shardMembers(s.spec)).filter((m) => !seen.has(m.value) && seen.add(m.value));
+    return uniqueMembers(shards.flatMap((s) => shardMembers(s.spec)));
   }
 }
 
